@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian and npm dependency Dyad needs. Idempotent and non-interactive.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+debs=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  protobuf-compiler libprotobuf-dev libprotoc-dev
+  libgrpc++-dev libgrpc-dev protobuf-compiler-grpc grpc-proto
+  libabsl-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev libre2-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  nghttp2-client python3-grpcio python3-protobuf
+  openssl libssl-dev
+)
+# Node.js: the machine's own (nodesource ships npm inside nodejs); Debian's only if absent.
+command -v npm >/dev/null 2>&1 || debs+=(nodejs npm)
+missing=()
+for p in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# npm tools (buf) live in the repository's own node_modules under tools/.
+if [ ! -x "$here/tools/node_modules/.bin/buf" ]; then
+  (cd "$here/tools" && npm ci --no-audit --no-fund --loglevel=error)
+fi

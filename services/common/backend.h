@@ -1,0 +1,41 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/flags/declare.h"
+#include "absl/status/statusor.h"
+#include "common/auth.h"
+#include "common/plugin_host.h"
+
+// Flags of the three backend services (events, economics, institutions).
+ABSL_DECLARE_FLAG(std::string, db);
+ABSL_DECLARE_FLAG(std::string, plugins);
+ABSL_DECLARE_FLAG(std::string, plugin_allowlist);
+ABSL_DECLARE_FLAG(std::string, write_token_file);
+
+namespace dyad {
+
+// What every backend needs before it builds its service.
+struct BackendEnv {
+  std::unique_ptr<PluginSet> plugins;
+  WriteAuthorizer auth;
+  std::string db;
+};
+
+// Sets up logging as `binary`, loads the plugins from --plugins (with
+// --plugin_allowlist) and the write token. Errors are one line each.
+absl::StatusOr<BackendEnv> PrepareBackend(const std::string& binary);
+
+// Serves `service` until SIGTERM/SIGINT, logging one "serving" line with
+// the address and the plugins. Returns the process exit code.
+int ServeBackend(const std::string& binary, int default_port, grpc::Service* service,
+                 const std::string& service_name, const PluginSet& plugins);
+
+// Logs `status` as the one line of a failed start-up and returns exit code 1.
+int FailStartup(const std::string& binary, const absl::Status& status);
+
+}  // namespace dyad

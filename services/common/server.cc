@@ -1,0 +1,152 @@
+#include "common/server.h"
+
+#include <csignal>
+#include <thread>
+#include <pthread.h>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "common/flags.h"
+#include "common/logging.h"
+
+namespace dyad {
+namespace {
+
+// Counts calls in flight: gRPC creates one interceptor per call and destroys
+// it when the call is over.
+class CountingInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  explicit CountingInterceptor(std::shared_ptr<std::atomic<int>> n) : n_(std::move(n)) { ++*n_; }
+  ~CountingInterceptor() override { --*n_; }
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    methods->Proceed();
+  }
+
+ private:
+  std::shared_ptr<std::atomic<int>> n_;
+};
+
+class CountingFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit CountingFactory(std::shared_ptr<std::atomic<int>> n) : n_(std::move(n)) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo*) override {
+    return new CountingInterceptor(n_);
+  }
+
+ private:
+  std::shared_ptr<std::atomic<int>> n_;
+};
+
+}  // namespace
+
+ServerConfig ServerConfigFromFlags(int default_port) {
+  ServerConfig c;
+  c.host = absl::GetFlag(FLAGS_host);
+  const int port = absl::GetFlag(FLAGS_port);
+  c.port = port < 0 ? default_port : port;
+  c.max_receive_bytes = absl::GetFlag(FLAGS_max_receive_bytes);
+  c.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  return c;
+}
+
+ServerRunner::~ServerRunner() { Shutdown(); }
+
+void ServerRunner::BlockShutdownSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+absl::Status ServerRunner::Start(const ServerConfig& config,
+                                 const std::vector<grpc::Service*>& services,
+                                 const std::vector<std::string>& service_names) {
+  if (config.port < 0 || config.port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("port: must be 0..65535, got ", config.port));
+  }
+  if (config.max_receive_bytes <= 0) {
+    return absl::InvalidArgumentError("max_receive_bytes: must be positive");
+  }
+  config_ = config;
+  service_names_ = service_names;
+  grpc::EnableDefaultHealthCheckService(false);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  const std::string host = config.host.find(':') != std::string::npos
+                               ? absl::StrCat("[", config.host, "]")
+                               : config.host;
+  builder.AddListeningPort(absl::StrCat(host, ":", config.port),
+                           grpc::InsecureServerCredentials(), &port_);
+  builder.SetMaxReceiveMessageSize(config.max_receive_bytes);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+  creators.push_back(std::make_unique<CountingFactory>(in_flight_));
+  builder.experimental().SetInterceptorCreators(std::move(creators));
+  builder.RegisterService(&health_);
+  for (grpc::Service* s : services) builder.RegisterService(s);
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    server_.reset();
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", host, ":", config.port, " (address in use?)"));
+  }
+  for (const auto& name : service_names_) health_.SetServingStatus(name, true);
+  health_.SetServingStatus("", true);
+  return absl::OkStatus();
+}
+
+std::string ServerRunner::address() const { return absl::StrCat(config_.host, ":", port_); }
+
+int ServerRunner::WaitForShutdownSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int sig = 0;
+  sigwait(&set, &sig);
+  Log().info("shutting down signal={} grace_seconds={}", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+             absl::ToDoubleSeconds(config_.shutdown_grace));
+  Shutdown();
+  return sig;
+}
+
+void ServerRunner::Shutdown() {
+  if (server_ == nullptr || stopped_) return;
+  stopped_ = true;
+  health_.Shutdown();  // NOT_SERVING everywhere, Watch streams end
+  const absl::Time deadline = absl::Now() + config_.shutdown_grace;
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  grpc::Server* server = server_.get();
+  std::thread stopper([server, deadline, done] {
+    server->Shutdown(absl::ToChronoTime(deadline));
+    server->Wait();
+    *done = true;
+  });
+  // Wait for gRPC, or until no call has been in flight for a moment (so the
+  // last responses are flushed), or the deadline plus a margin for the
+  // cancellations gRPC sends at the deadline.
+  absl::Time idle_since = absl::InfiniteFuture();
+  while (!*done && absl::Now() < deadline + absl::Seconds(1)) {
+    if (in_flight_->load() == 0) {
+      if (idle_since == absl::InfiniteFuture()) idle_since = absl::Now();
+      if (absl::Now() - idle_since > absl::Milliseconds(200)) break;
+    } else {
+      idle_since = absl::InfiniteFuture();
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  if (*done) {
+    stopper.join();
+    Log().info("stopped");
+  } else {
+    stopper.detach();
+    server_.release();  // still inside gRPC's Shutdown(); freed by process exit
+    abandoned_ = true;
+    Log().info("stopped in_flight={}", in_flight_->load());
+  }
+}
+
+}  // namespace dyad

@@ -1,0 +1,85 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "common/health.h"
+
+namespace dyad {
+
+struct ServerConfig {
+  std::string host = "0.0.0.0";
+  int port = 0;  // 0 picks a free port
+  int max_receive_bytes = 4 << 20;
+  absl::Duration shutdown_grace = absl::Seconds(10);
+};
+
+// The --host/--port/--max_receive_bytes/--shutdown_grace flags; a --port of
+// -1 becomes `default_port`.
+ServerConfig ServerConfigFromFlags(int default_port);
+
+// Runs a gRPC server the way every Dyad process does: health service with a
+// status per service name, server reflection, receive-size limit, and a
+// graceful shutdown (NOT_SERVING first, then stop accepting, let in-flight
+// calls finish until the grace deadline, then cancel them).
+class ServerRunner {
+ public:
+  ServerRunner() = default;
+  ServerRunner(const ServerRunner&) = delete;
+  ServerRunner& operator=(const ServerRunner&) = delete;
+  ~ServerRunner();
+
+  // Blocks SIGINT and SIGTERM in the calling thread and every thread it
+  // starts later, so WaitForShutdownSignal() receives them. Call first thing
+  // in main().
+  static void BlockShutdownSignals();
+
+  // Starts serving `services`; `service_names` are the full names whose
+  // health status becomes SERVING (e.g. "dyad.events.v1.EventService").
+  absl::Status Start(const ServerConfig& config, const std::vector<grpc::Service*>& services,
+                     const std::vector<std::string>& service_names);
+
+  // The port actually bound.
+  int port() const { return port_; }
+  // "host:port" as bound.
+  std::string address() const;
+  grpc::Server* server() { return server_.get(); }
+  HealthService& health() { return health_; }
+
+  // Blocks until SIGINT or SIGTERM, then shuts down. Returns the signal.
+  int WaitForShutdownSignal();
+
+  // Health NOT_SERVING, stop accepting (new calls fail UNAVAILABLE), let
+  // in-flight calls finish within the grace period, then cancel what
+  // remains. Idempotent. Returns once no call is in flight.
+  //
+  // gRPC's own Shutdown() also waits for idle client connections to go away,
+  // which keeps it blocked for the whole grace period whenever a client
+  // holds a channel open. So we count calls ourselves and, once none is in
+  // flight, stop waiting; the server object is then left to the process
+  // exit (see abandoned()).
+  void Shutdown();
+  // True when Shutdown() returned before gRPC finished its own shutdown:
+  // the process must then end with std::_Exit rather than run destructors.
+  bool abandoned() const { return abandoned_; }
+  // Calls being served right now.
+  int in_flight() const { return in_flight_->load(); }
+
+ private:
+  ServerConfig config_;
+  HealthService health_;
+  std::unique_ptr<grpc::Server> server_;
+  std::vector<std::string> service_names_;
+  int port_ = 0;
+  bool stopped_ = false;
+  bool abandoned_ = false;
+  std::shared_ptr<std::atomic<int>> in_flight_ = std::make_shared<std::atomic<int>>(0);
+};
+
+}  // namespace dyad

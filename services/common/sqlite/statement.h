@@ -1,0 +1,95 @@
+// A prepared SQLite statement with absl::Status errors (after Chromium's
+// sql::Statement).
+//
+//   auto st = db->GetCachedStatement(kFindSql);       // or db->Prepare(...)
+//   if (!st.ok()) return st.status();
+//   (*st)->BindText(1, name).BindInt64(2, limit);
+//   for (;;) {
+//     absl::StatusOr<bool> row = (*st)->Step();
+//     if (!row.ok()) return row.status();
+//     if (!*row) break;
+//     Use((*st)->ColumnText(0));
+//   }
+//
+// Statements come from a Database and must not outlive it. A statement
+// stopped in the middle of its rows keeps its read snapshot (and, outside
+// an explicit transaction, the connection's implicit transaction) open until
+// it is stepped to the end or Reset(); GetCachedStatement() resets for you.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace dyad::sql {
+
+class Database;
+
+class Statement {
+ public:
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement();  // sqlite3_finalize
+
+  // Parameters use 1-based indexes. Text and blobs are copied, so temporaries
+  // are fine. A failed bind (index out of range, value too big) is remembered
+  // and returned by the next Step()/Run(); Reset() forgets it.
+  Statement& BindInt64(int index, int64_t value);
+  Statement& BindDouble(int index, double value);
+  Statement& BindText(int index, std::string_view value);  // UTF-8; "" is not NULL
+  Statement& BindBlob(int index, std::string_view value);  // any bytes; "" is not NULL
+  Statement& BindNull(int index);
+  Statement& BindBool(int index, bool value);  // stored as 0 / 1
+
+  // Advances to the next row: true when a row is available, false when done.
+  // Errors carry sqlite's message and the start of the SQL text:
+  //   SQLITE_BUSY (after the busy timeout)         -> Unavailable
+  //   UNIQUE / PRIMARY KEY constraint violations   -> AlreadyExists
+  //   other constraint violations (NOT NULL, ...)  -> FailedPrecondition
+  //   anything else                                -> Internal
+  // After an error the statement is reset (bindings are kept).
+  absl::StatusOr<bool> Step();
+
+  // Steps until done, ignoring any rows; for INSERT / UPDATE / DELETE.
+  absl::Status Run();
+
+  // Rewinds to before the first row and clears the bindings (all NULL).
+  void Reset();
+
+  // Columns of the current row use 0-based indexes. NULL reads as 0 / 0.0 /
+  // "" / false; use ColumnIsNull() to tell NULL apart.
+  int64_t ColumnInt64(int col) const;
+  double ColumnDouble(int col) const;
+  std::string ColumnText(int col) const;
+  std::string ColumnBlob(int col) const;  // may hold NUL bytes
+  bool ColumnIsNull(int col) const;
+  bool ColumnBool(int col) const;  // non-zero integer
+  int ColumnCount() const;
+
+  // The SQL text the statement was prepared from.
+  const std::string& sql() const { return sql_; }
+
+ private:
+  friend class Database;
+  Statement(sqlite3_stmt* stmt, std::string sql);
+
+  // Records the first failed bind so Step() can report it.
+  void CheckBind(int rc, int index);
+
+  sqlite3_stmt* stmt_;
+  std::string sql_;
+  absl::Status bind_status_;
+};
+
+// Turns a failed SQLite result code into a Status carrying sqlite's message
+// for `db` and, unless empty, the first 80 characters of `sql` (mapping
+// described at Statement::Step). Shared by Database and Statement.
+absl::Status SqliteError(int rc, sqlite3* db, std::string_view sql);
+
+}  // namespace dyad::sql

@@ -1,0 +1,133 @@
+#include "common/validation.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/countries.h"
+#include "common/status.h"
+
+namespace dyad {
+
+absl::StatusOr<int> EffectivePageSize(int32_t page_size, absl::string_view field, int default_size,
+                                      int max_size) {
+  if (page_size < 0) {
+    return InvalidField(field, absl::StrCat("must not be negative, got ", page_size));
+  }
+  if (page_size == 0) return default_size;
+  return page_size > max_size ? max_size : page_size;
+}
+
+absl::Status ValidateCountry(absl::string_view code, absl::string_view field) {
+  if (code.empty()) return InvalidField(field, "must be an ISO 3166-1 alpha-3 code, got \"\"");
+  if (!IsKnownCountry(code)) {
+    std::string shown(code.substr(0, 16));
+    for (char& c : shown) {
+      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+    }
+    return InvalidField(field, absl::StrCat("unknown ISO 3166-1 alpha-3 country code \"", shown,
+                                            "\" (codes are upper case, e.g. \"AZE\")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateCountries(const google::protobuf::RepeatedPtrField<std::string>& codes,
+                               absl::string_view field) {
+  if (codes.size() > 16) return InvalidField(field, "at most 16 countries");
+  for (int i = 0; i < codes.size(); ++i) {
+    if (auto s = ValidateCountry(codes[i], absl::StrCat(field, "[", i, "]")); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateId(absl::string_view id, absl::string_view field) {
+  if (id.empty() || id.size() > kMaxIdLength) {
+    return InvalidField(field, absl::StrCat("must be 1..", kMaxIdLength, " characters, got ",
+                                            id.size()));
+  }
+  for (char c : id) {
+    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-')) {
+      return InvalidField(field, "may only hold a-z, 0-9 and '-'");
+    }
+  }
+  if (id.front() == '-' || id.back() == '-') {
+    return InvalidField(field, "must not start or end with '-'");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ParseResourceName(absl::string_view name, absl::string_view collection,
+                                              absl::string_view field) {
+  const std::string prefix = absl::StrCat(collection, "/");
+  if (name.empty()) return InvalidField(field, absl::StrCat("is required (\"", prefix, "{id}\")"));
+  if (!absl::StartsWith(name, prefix)) {
+    return InvalidField(field, absl::StrCat("must look like \"", prefix, "{id}\""));
+  }
+  absl::string_view id = name.substr(prefix.size());
+  if (auto s = ValidateId(id, field); !s.ok()) return s;
+  return std::string(id);
+}
+
+namespace {
+
+bool IsValidUtf8(absl::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = s[i];
+    int n = 0;
+    uint32_t cp = 0;
+    if (c < 0x80) { ++i; continue; }
+    if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; }
+    else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; }
+    else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; }
+    else return false;
+    if (i + n >= s.size()) return false;  // truncated sequence
+    for (int k = 1; k <= n; ++k) {
+      const unsigned char cc = s[i + k];
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::Status ValidateText(absl::string_view text, absl::string_view field, size_t max_len) {
+  if (text.size() > max_len) {
+    return InvalidField(field, absl::StrCat("at most ", max_len, " bytes, got ", text.size()));
+  }
+  if (text.find('\0') != absl::string_view::npos) return InvalidField(field, "must not hold NUL");
+  if (!IsValidUtf8(text)) return InvalidField(field, "must be valid UTF-8");
+  return absl::OkStatus();
+}
+
+std::string ToFtsQuery(absl::string_view text) {
+  // Words are runs of letters/digits (any non-ASCII byte counts as a letter,
+  // so Azerbaijani and Chinese text stays searchable); everything else,
+  // including FTS5 syntax characters, separates words.
+  std::string out;
+  std::string word;
+  auto flush = [&] {
+    if (word.empty()) return;
+    if (!out.empty()) out += ' ';
+    absl::StrAppend(&out, "\"", word, "\"*");
+    word.clear();
+  };
+  for (char c : text) {
+    const unsigned char u = c;
+    if (absl::ascii_isalnum(c) || u >= 0x80) {
+      word += c;
+    } else {
+      flush();
+    }
+  }
+  flush();
+  return out;
+}
+
+}  // namespace dyad

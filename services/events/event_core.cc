@@ -1,0 +1,269 @@
+#include "event_core.h"
+
+#include <cmath>
+#include <random>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/partial_date.h"
+#include "common/status.h"
+#include "common/validation.h"
+
+namespace dyad::events {
+namespace {
+
+using dyad::events::v1::Event;
+
+constexpr size_t kMaxTitle = 200;
+constexpr size_t kMaxSummary = 4000;
+constexpr size_t kMaxShortText = 200;
+
+// A stable fingerprint of a plugin's event records, so changed data under
+// an unchanged version string is still reloaded.
+std::string ContentFingerprint(const std::vector<Event>& events) {
+  std::string all;
+  for (const auto& e : events) {
+    // Deterministic serialization: same records, same bytes.
+    std::string bytes;
+    google::protobuf::io::StringOutputStream out(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&out);
+    coded.SetSerializationDeterministic(true);
+    e.SerializeToCodedStream(&coded);
+    coded.Trim();
+    absl::StrAppend(&all, bytes.size(), ":", bytes);
+  }
+  return absl::StrCat(Fingerprint(all), "-", events.size());
+}
+
+std::string Slug(absl::string_view title) {
+  std::string s;
+  for (char c : title) {
+    if (absl::ascii_isalnum(c)) {
+      s += absl::ascii_tolower(c);
+    } else if (!s.empty() && s.back() != '-') {
+      s += '-';
+    }
+    if (s.size() >= 40) break;
+  }
+  while (!s.empty() && s.back() == '-') s.pop_back();
+  return s.empty() ? "event" : s;
+}
+
+std::string RandomSuffix() {
+  static thread_local std::mt19937_64 rng(std::random_device{}());
+  return absl::StrCat(absl::Hex(rng() & 0xffffffffULL, absl::kZeroPad8));
+}
+
+std::string CanonicalFilters(const dyad::events::v1::ListEventsRequest& r) {
+  return absl::StrCat(absl::StrJoin(r.countries(), ","), "|", r.period().start().year(), "-",
+                      r.period().start().month(), "-", r.period().start().day(), "|",
+                      r.period().end().year(), "-", r.period().end().month(), "-",
+                      r.period().end().day(), "|", absl::StrJoin(r.kinds(), ","), "|",
+                      absl::StrJoin(r.domains(), ","), "|", r.query());
+}
+
+}  // namespace
+
+EventCore::EventCore(std::unique_ptr<EventStore> store, const PluginSet* plugins)
+    : store_(std::move(store)), plugins_(plugins) {
+  if (plugins_ != nullptr) {
+    for (const auto& p : plugins_->plugins()) {
+      for (auto k : p.bundle.event_kinds()) {
+        k.set_plugin(p.name);
+        kinds_[k.id()] = std::move(k);
+      }
+    }
+  }
+}
+
+absl::StatusOr<std::vector<std::string>> EventCore::LoadPluginRecords() {
+  std::vector<std::string> lines;
+  std::set<std::string> present;
+  if (plugins_ != nullptr) {
+    for (const auto& p : plugins_->plugins()) {
+      if (!p.Contributes("events")) continue;
+      present.insert(p.name);
+      std::vector<Event> events;
+      events.reserve(p.bundle.events_size());
+      for (Event e : p.bundle.events()) {
+        e.set_plugin(p.name);
+        e.set_domain(kinds_.at(e.kind()).domain());  // kinds checked by ValidatePlugins
+        events.push_back(std::move(e));
+      }
+      auto outcome = store_->SyncPlugin(p.name, p.version, ContentFingerprint(events), events);
+      if (!outcome.ok()) return outcome.status();
+      const char* what = *outcome == SyncOutcome::kUnchanged ? "unchanged"
+                         : *outcome == SyncOutcome::kLoaded  ? "loaded"
+                                                             : "replaced";
+      lines.push_back(absl::StrCat("plugin=", p.name, " version=", p.version, " events=",
+                                   events.size(), " records=", what));
+    }
+  }
+  auto removed = store_->RemovePluginsExcept(present);
+  if (!removed.ok()) return removed.status();
+  for (const auto& r : *removed) lines.push_back(absl::StrCat("plugin=", r, " records=removed"));
+  return lines;
+}
+
+absl::StatusOr<Event> EventCore::GetEvent(const dyad::events::v1::GetEventRequest& req) {
+  auto id = ParseResourceName(req.name(), "events", "name");
+  if (!id.ok()) return id.status();
+  return store_->Get(req.name());
+}
+
+absl::StatusOr<dyad::events::v1::ListEventsResponse> EventCore::ListEvents(
+    const dyad::events::v1::ListEventsRequest& req) {
+  auto size = EffectivePageSize(req.page_size());
+  if (!size.ok()) return size.status();
+  if (auto s = ValidateCountries(req.countries(), "countries"); !s.ok()) return s;
+  if (auto s = ValidateDateRange(req.period(), "period"); !s.ok()) return s;
+  if (auto s = ValidateText(req.query(), "query", kMaxQueryLength); !s.ok()) return s;
+  for (int i = 0; i < req.kinds_size(); ++i) {
+    if (auto s = ValidateText(req.kinds(i), absl::StrCat("kinds[", i, "]"), kMaxShortText); !s.ok()) return s;
+  }
+  for (int i = 0; i < req.domains_size(); ++i) {
+    if (auto s = ValidateText(req.domains(i), absl::StrCat("domains[", i, "]"), kMaxShortText); !s.ok()) return s;
+  }
+  const uint64_t fp = Fingerprint(CanonicalFilters(req));
+  EventQuery q;
+  if (!req.page_token().empty()) {
+    auto cursor = DecodePageToken(req.page_token(), fp);
+    if (!cursor.ok()) return cursor.status();
+    q.after = *cursor;
+  }
+  std::set<std::string> countries(req.countries().begin(), req.countries().end());
+  q.countries.assign(countries.begin(), countries.end());
+  q.period = RangeDays(req.period());
+  q.kinds.assign(req.kinds().begin(), req.kinds().end());
+  q.domains.assign(req.domains().begin(), req.domains().end());
+  q.fts_query = ToFtsQuery(req.query());
+  q.limit = *size;
+  auto page = store_->List(q);
+  if (!page.ok()) return page.status();
+  dyad::events::v1::ListEventsResponse resp;
+  for (auto& e : page->events) *resp.add_events() = std::move(e);
+  resp.set_total_size(static_cast<int32_t>(page->total_size));
+  if (page->next) {
+    page->next->filter_fingerprint = fp;
+    resp.set_next_page_token(EncodePageToken(*page->next));
+  }
+  return resp;
+}
+
+absl::StatusOr<dyad::events::v1::ListEventKindsResponse> EventCore::ListEventKinds(
+    const dyad::events::v1::ListEventKindsRequest& req) const {
+  if (auto s = ValidateText(req.domain(), "domain", kMaxShortText); !s.ok()) return s;
+  dyad::events::v1::ListEventKindsResponse resp;
+  for (const auto& [id, k] : kinds_) {
+    if (req.domain().empty() || k.domain() == req.domain()) *resp.add_kinds() = k;
+  }
+  return resp;
+}
+
+absl::Status EventCore::ValidateNewEvent(const Event& e) const {
+  if (e.kind().empty()) return InvalidField("event.kind", "is required");
+  if (!kinds_.count(e.kind())) {
+    return InvalidField("event.kind", absl::StrCat("unknown kind \"", e.kind().substr(0, 64),
+                                                   "\"; ListEventKinds lists the known kinds"));
+  }
+  if (e.title().empty()) return InvalidField("event.title", "is required");
+  if (auto s = ValidateText(e.title(), "event.title", kMaxTitle); !s.ok()) return s;
+  if (auto s = ValidateText(e.summary(), "event.summary", kMaxSummary); !s.ok()) return s;
+  if (auto s = ValidateText(e.fact(), "event.fact", kMaxShortText); !s.ok()) return s;
+  if (auto s = ValidateRequiredDate(e.date(), "event.date"); !s.ok()) return s;
+  if (auto s = ValidatePartialDate(e.end_date(), "event.end_date"); !s.ok()) return s;
+  if (e.end_date().year() > 0 && LastDay(e.end_date()) < FirstDay(e.date())) {
+    return InvalidField("event.end_date", "must not be before event.date");
+  }
+  if (e.countries().empty()) return InvalidField("event.countries", "at least one country is required");
+  if (auto s = ValidateCountries(e.countries(), "event.countries"); !s.ok()) return s;
+  if (e.participants_size() > 100) return InvalidField("event.participants", "at most 100");
+  for (int i = 0; i < e.participants_size(); ++i) {
+    const auto& p = e.participants(i);
+    const std::string f = absl::StrCat("event.participants[", i, "]");
+    if (p.name().empty()) return InvalidField(absl::StrCat(f, ".name"), "is required");
+    if (auto s = ValidateText(p.name(), absl::StrCat(f, ".name"), kMaxShortText); !s.ok()) return s;
+    if (auto s = ValidateText(p.role(), absl::StrCat(f, ".role"), kMaxShortText); !s.ok()) return s;
+    if (!p.country().empty()) {
+      if (auto s = ValidateCountry(p.country(), absl::StrCat(f, ".country")); !s.ok()) return s;
+    }
+  }
+  if (auto s = ValidateText(e.location().name(), "event.location.name", kMaxShortText); !s.ok()) return s;
+  if (!e.location().country().empty()) {
+    if (auto s = ValidateCountry(e.location().country(), "event.location.country"); !s.ok()) return s;
+  }
+  if (e.has_amount()) {
+    if (!std::isfinite(e.amount().value()) || !std::isfinite(e.amount().upper())) {
+      return InvalidField("event.amount.value", "must be a finite number");
+    }
+    if (e.amount().unit().empty()) return InvalidField("event.amount.unit", "is required with an amount");
+  }
+  if (e.citations().empty()) {
+    return InvalidField("event.citations", "at least one citation {source_id, locator} is required");
+  }
+  if (e.citations_size() > 50) return InvalidField("event.citations", "at most 50");
+  for (int i = 0; i < e.citations_size(); ++i) {
+    const auto& c = e.citations(i);
+    const std::string f = absl::StrCat("event.citations[", i, "]");
+    if (c.source_id().empty()) return InvalidField(absl::StrCat(f, ".source_id"), "is required");
+    if (c.locator().empty()) return InvalidField(absl::StrCat(f, ".locator"), "is required");
+    for (const auto* t : {&c.source_id(), &c.locator(), &c.note()}) {
+      if (auto s = ValidateText(*t, f, kMaxShortText * 5); !s.ok()) return s;
+    }
+  }
+  if (e.tags_size() > 32) return InvalidField("event.tags", "at most 32");
+  for (int i = 0; i < e.tags_size(); ++i) {
+    if (auto s = ValidateText(e.tags(i), absl::StrCat("event.tags[", i, "]"), 64); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Event> EventCore::CreateEvent(const dyad::events::v1::CreateEventRequest& req) {
+  if (!req.has_event()) return InvalidField("event", "is required");
+  Event e = req.event();
+  if (auto s = ValidateNewEvent(e); !s.ok()) return s;
+  if (!req.event_id().empty()) {
+    if (auto s = ValidateId(req.event_id(), "event_id"); !s.ok()) return s;
+  }
+  // Output-only fields are set here, whatever the client sent.
+  e.set_domain(kinds_.at(e.kind()).domain());
+  e.clear_plugin();
+  // Domain checks from plugins that implement the validate hook.
+  if (plugins_ != nullptr) {
+    for (const auto& p : plugins_->plugins()) {
+      if (!p.Contributes("events") || !p.Implements(dyad::plugin::v1::HOOK_VALIDATE)) continue;
+      dyad::plugin::v1::HookRequest hook;
+      *hook.mutable_validate()->mutable_event() = e;
+      auto resp = plugins_->CallHook(p, hook);
+      if (!resp.ok()) return resp.status();
+      if (resp->validate().violations_size() > 0) {
+        const auto& v = resp->validate().violations(0);
+        return InvalidField(v.field(), v.description());
+      }
+    }
+  }
+  const bool chosen = !req.event_id().empty();
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    e.set_name(absl::StrCat("events/", chosen ? req.event_id()
+                                              : absl::StrCat(Slug(e.title()).substr(0, 54), "-",
+                                                             RandomSuffix())));
+    absl::Status s = store_->Insert(e);
+    if (s.ok()) return e;
+    if (!absl::IsAlreadyExists(s) || chosen) return s;
+  }
+  return absl::AbortedError("could not pick a free event id; retry");
+}
+
+dyad::events::v1::ListSourcesResponse EventCore::ListSources() const {
+  dyad::events::v1::ListSourcesResponse resp;
+  if (plugins_ != nullptr) {
+    for (const auto& s : plugins_->sources()) *resp.add_sources() = s;
+  }
+  return resp;
+}
+
+}  // namespace dyad::events

@@ -1,0 +1,40 @@
+#include "event_service.h"
+
+#include "common/grpc_util.h"
+
+namespace dyad::events {
+
+using namespace dyad::events::v1;  // NOLINT: adapter file, names are unambiguous
+
+grpc::ServerUnaryReactor* EventServiceImpl::GetEvent(grpc::CallbackServerContext* ctx,
+                                                     const GetEventRequest* req, Event* resp) {
+  return FinishUnary(ctx, core_->GetEvent(*req), resp);
+}
+
+grpc::ServerUnaryReactor* EventServiceImpl::ListEvents(grpc::CallbackServerContext* ctx,
+                                                       const ListEventsRequest* req,
+                                                       ListEventsResponse* resp) {
+  return FinishUnary(ctx, core_->ListEvents(*req), resp);
+}
+
+grpc::ServerUnaryReactor* EventServiceImpl::ListEventKinds(grpc::CallbackServerContext* ctx,
+                                                           const ListEventKindsRequest* req,
+                                                           ListEventKindsResponse* resp) {
+  return FinishUnary(ctx, core_->ListEventKinds(*req), resp);
+}
+
+grpc::ServerUnaryReactor* EventServiceImpl::CreateEvent(grpc::CallbackServerContext* ctx,
+                                                        const CreateEventRequest* req,
+                                                        Event* resp) {
+  if (auto s = auth_->Check(AuthorizationOf(*ctx)); !s.ok()) return FinishWith(ctx, s);
+  return FinishUnary(ctx, core_->CreateEvent(*req), resp);
+}
+
+grpc::ServerUnaryReactor* EventServiceImpl::ListSources(grpc::CallbackServerContext* ctx,
+                                                        const ListSourcesRequest* req,
+                                                        ListSourcesResponse* resp) {
+  *resp = core_->ListSources();
+  return FinishWith(ctx, absl::OkStatus());
+}
+
+}  // namespace dyad::events

@@ -1,0 +1,36 @@
+#pragma once
+
+#include "common/auth.h"
+#include "dyad/events/v1/event_service.grpc.pb.h"
+#include "event_core.h"
+
+namespace dyad::events {
+
+// gRPC adapter (callback API): unpacks the call, asks EventCore, maps the
+// status. No domain logic here.
+class EventServiceImpl final : public dyad::events::v1::EventService::CallbackService {
+ public:
+  EventServiceImpl(EventCore* core, const WriteAuthorizer* auth) : core_(core), auth_(auth) {}
+
+  grpc::ServerUnaryReactor* GetEvent(grpc::CallbackServerContext* ctx,
+                                     const dyad::events::v1::GetEventRequest* req,
+                                     dyad::events::v1::Event* resp) override;
+  grpc::ServerUnaryReactor* ListEvents(grpc::CallbackServerContext* ctx,
+                                       const dyad::events::v1::ListEventsRequest* req,
+                                       dyad::events::v1::ListEventsResponse* resp) override;
+  grpc::ServerUnaryReactor* ListEventKinds(grpc::CallbackServerContext* ctx,
+                                           const dyad::events::v1::ListEventKindsRequest* req,
+                                           dyad::events::v1::ListEventKindsResponse* resp) override;
+  grpc::ServerUnaryReactor* CreateEvent(grpc::CallbackServerContext* ctx,
+                                        const dyad::events::v1::CreateEventRequest* req,
+                                        dyad::events::v1::Event* resp) override;
+  grpc::ServerUnaryReactor* ListSources(grpc::CallbackServerContext* ctx,
+                                        const dyad::events::v1::ListSourcesRequest* req,
+                                        dyad::events::v1::ListSourcesResponse* resp) override;
+
+ private:
+  EventCore* core_;
+  const WriteAuthorizer* auth_;
+};
+
+}  // namespace dyad::events

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/page_token.h"
+#include "common/partial_date.h"
+#include "dyad/events/v1/event.pb.h"
+
+namespace dyad::events {
+
+// What ListEvents asks of storage, already validated and normalised.
+struct EventQuery {
+  std::vector<std::string> countries;  // all must take part
+  DaySpan period;                      // overlap; unbounded by default
+  std::vector<std::string> kinds;      // kind or sub-kind
+  std::vector<std::string> domains;
+  std::string fts_query;               // already in safe FTS5 form
+  int limit = 50;
+  std::optional<PageCursor> after;     // keyset position
+};
+
+struct EventPage {
+  std::vector<dyad::events::v1::Event> events;
+  int64_t total_size = 0;
+  // Position of the last event returned, when more may follow.
+  std::optional<PageCursor> next;
+};
+
+// What happened to a plugin's records at start-up.
+enum class SyncOutcome { kUnchanged, kLoaded, kReplaced };
+
+// Event storage. Implementations are thread-safe.
+class EventStore {
+ public:
+  virtual ~EventStore() = default;
+
+  // NOT_FOUND names the event.
+  virtual absl::StatusOr<dyad::events::v1::Event> Get(const std::string& name) = 0;
+  virtual absl::StatusOr<EventPage> List(const EventQuery& query) = 0;
+  // Stores one event; ALREADY_EXISTS when the name is taken. Durable when it
+  // returns OK.
+  virtual absl::Status Insert(const dyad::events::v1::Event& event) = 0;
+  // Makes the stored records of `plugin` equal to `events`, unless the
+  // stored version and content fingerprint already match. Records written
+  // through the API are never touched; a plugin record whose name is taken
+  // by one is FAILED_PRECONDITION.
+  virtual absl::StatusOr<SyncOutcome> SyncPlugin(const std::string& plugin,
+                                                 const std::string& version,
+                                                 const std::string& fingerprint,
+                                                 const std::vector<dyad::events::v1::Event>& events) = 0;
+  // Deletes the records of plugins not in `keep` (a plugin was removed).
+  // Returns the names of the plugins removed.
+  virtual absl::StatusOr<std::vector<std::string>> RemovePluginsExcept(
+      const std::set<std::string>& keep) = 0;
+};
+
+// SQLite store at `path` (":memory:" allowed); creates or migrates the schema.
+absl::StatusOr<std::unique_ptr<EventStore>> OpenSqliteEventStore(const std::string& path);
+
+}  // namespace dyad::events

@@ -1,0 +1,48 @@
+// Starting the real binaries in end-to-end tests: a child process with its
+// stderr captured, stopped by its own pid only.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace dyad::testing {
+
+class ChildProcess {
+ public:
+  // Starts `argv` with extra environment entries ("NAME=value").
+  static absl::StatusOr<ChildProcess> Start(const std::vector<std::string>& argv,
+                                            const std::vector<std::string>& env = {});
+  ChildProcess(ChildProcess&& other) noexcept;
+  ChildProcess& operator=(ChildProcess&& other) noexcept;
+  ~ChildProcess();  // SIGKILL if still running
+
+  // Waits until stderr holds `needle`; returns everything read so far.
+  absl::StatusOr<std::string> WaitForOutput(const std::string& needle, absl::Duration timeout);
+  // Everything the process wrote to stderr so far (reads what is pending).
+  std::string Output();
+  // Sends `signal` and waits for exit; returns the exit status (or 128+sig).
+  absl::StatusOr<int> Stop(int signal, absl::Duration timeout);
+  // Waits for exit without signalling.
+  absl::StatusOr<int> Wait(absl::Duration timeout);
+  int pid() const { return pid_; }
+
+ private:
+  ChildProcess(int pid, int fd) : pid_(pid), fd_(fd) {}
+  void Drain(absl::Duration wait);
+  int pid_ = -1;
+  int fd_ = -1;
+  std::string output_;
+};
+
+// The port in a "serving ... port=N" log line, or 0.
+int ParseServingPort(const std::string& log);
+
+// Path of a built artefact: DYAD_BUILD_DIR/<relative>.
+std::string BuildPath(const std::string& relative);
+// Path in the source tree: DYAD_SOURCE_DIR/<relative>.
+std::string SourcePath(const std::string& relative);
+
+}  // namespace dyad::testing

@@ -1,0 +1,237 @@
+// Every way a plugin can fail stops start-up with one line naming the plugin
+// and the reason; a good set loads.
+#include "common/plugin_host.h"
+
+#include <fstream>
+
+#include "testing/process.h"
+#include "testing/status_matchers.h"
+
+namespace dyad {
+namespace {
+
+using ::dyad::testing::BuildPath;
+
+std::string Fixture(const std::string& name, const std::string& file) {
+  return BuildPath("fixtures/" + name + "/" + file);
+}
+
+absl::StatusOr<std::unique_ptr<PluginSet>> LoadPaths(std::vector<std::string> paths) {
+  PluginHostOptions o;
+  o.paths = std::move(paths);
+  return PluginSet::Load(o);
+}
+
+void ExpectOneLine(const absl::Status& s) {
+  EXPECT_EQ(std::string(s.message()).find('\n'), std::string::npos) << s;
+}
+
+TEST(PluginHostTest, LoadsAGoodPlugin) {
+  ASSERT_OK_AND_ASSIGN(auto set, LoadPaths({Fixture("good", "fixture_good.so")}));
+  ASSERT_EQ(set->plugins().size(), 1u);
+  const LoadedPlugin& p = set->plugins()[0];
+  EXPECT_EQ(p.name, "fixture_good");
+  EXPECT_EQ(p.version, "1.0.0");
+  EXPECT_EQ(p.bundle.events_size(), 6);
+  EXPECT_TRUE(p.Contributes("events"));
+  EXPECT_FALSE(p.Contributes("economics"));
+  EXPECT_EQ(p.sha256.size(), 64u);
+  EXPECT_EQ(set->Summary(), "fixture_good@1.0.0");
+  ASSERT_EQ(set->sources().size(), 1u);
+  EXPECT_EQ(set->sources()[0].id(), "fixture");
+}
+
+TEST(PluginHostTest, MissingFile) {
+  auto s = LoadPaths({Fixture("good", "no_such_plugin.so")}).status();
+  EXPECT_STATUS(s, absl::StatusCode::kFailedPrecondition, "plugin no_such_plugin: missing file");
+  ExpectOneLine(s);
+}
+
+TEST(PluginHostTest, MissingDirectory) {
+  PluginHostOptions o;
+  o.dir = "/nonexistent/plugins";
+  EXPECT_STATUS(PluginSet::Load(o), absl::StatusCode::kFailedPrecondition,
+                "cannot open plugin directory /nonexistent/plugins");
+}
+
+TEST(PluginHostTest, MissingSymbol) {
+  auto s = LoadPaths({Fixture("nosym", "nosym.so")}).status();
+  EXPECT_STATUS(s, absl::StatusCode::kFailedPrecondition,
+                "plugin nosym: missing symbol dyad_plugin_entry");
+  ExpectOneLine(s);
+}
+
+TEST(PluginHostTest, WrongAbiMajor) {
+  auto s = LoadPaths({Fixture("abi", "fixture_abi.so")}).status();
+  EXPECT_STATUS(s, absl::StatusCode::kFailedPrecondition,
+                "plugin fixture_abi: ABI version 2.0 is not supported");
+  ExpectOneLine(s);
+}
+
+TEST(PluginHostTest, OtherSchemaFingerprint) {
+  auto s = LoadPaths({Fixture("schema", "fixture_schema.so")}).status();
+  EXPECT_STATUS(s, absl::StatusCode::kFailedPrecondition,
+                "plugin fixture_schema: built against another proto schema");
+}
+
+TEST(PluginHostTest, UndecodableBundle) {
+  auto s = LoadPaths({Fixture("garbage", "garbage.so")}).status();
+  EXPECT_STATUS(s, absl::StatusCode::kFailedPrecondition, "plugin garbage: undecodable data bundle");
+}
+
+TEST(PluginHostTest, DuplicateIdsAcrossPlugins) {
+  auto s = LoadPaths({Fixture("good", "fixture_good.so"), Fixture("dup", "fixture_dup.so")}).status();
+  EXPECT_STATUS(s, absl::StatusCode::kFailedPrecondition,
+                "plugin fixture_dup: event events/first-contact-1991: duplicate id, also in "
+                "plugin fixture_good");
+  ExpectOneLine(s);
+}
+
+TEST(PluginHostTest, SamePluginTwice) {
+  auto s = LoadPaths({Fixture("good", "fixture_good.so"), Fixture("good_v2", "fixture_good.so")})
+               .status();
+  EXPECT_STATUS(s, absl::StatusCode::kFailedPrecondition, "plugin fixture_good: name");
+}
+
+TEST(PluginHostTest, RecordWithoutCitation) {
+  auto s = LoadPaths({Fixture("nocite", "fixture_nocite.so")}).status();
+  EXPECT_STATUS(s, absl::StatusCode::kFailedPrecondition,
+                "plugin fixture_nocite: events/uncited: record without a citation");
+}
+
+TEST(PluginHostTest, ReferenceToUnknownKind) {
+  // fixture_dup uses a kind that only fixture_good defines.
+  auto s = LoadPaths({Fixture("dup", "fixture_dup.so")}).status();
+  EXPECT_STATUS(s, absl::StatusCode::kFailedPrecondition, "unknown event kind \"test.meeting\"");
+}
+
+// Bundle checks on in-memory plugins (no files needed).
+LoadedPlugin InMemory(const std::string& name, const std::string& textproto_events) {
+  LoadedPlugin p;
+  p.name = name;
+  p.version = "1.0.0";
+  p.manifest.set_name(name);
+  p.manifest.add_services("events");
+  auto* k = p.bundle.add_event_kinds();
+  k->set_id(name + ".kind");
+  k->set_label("Kind");
+  k->set_domain("testing");
+  auto* e = p.bundle.add_events();
+  e->set_name("events/" + textproto_events);
+  e->set_kind(name + ".kind");
+  e->set_title("t");
+  e->mutable_date()->set_year(2000);
+  e->add_countries("AZE");
+  auto* c = e->add_citations();
+  c->set_source_id("nowhere");
+  c->set_locator("p1");
+  return p;
+}
+
+TEST(PluginHostTest, CitationOfUnknownSource) {
+  std::vector<LoadedPlugin> v;
+  v.push_back(InMemory("a", "x"));
+  EXPECT_STATUS(PluginSet::FromLoaded(std::move(v)), absl::StatusCode::kFailedPrecondition,
+                "plugin a: events/x: cites unknown source \"nowhere\"");
+}
+
+TEST(PluginHostTest, RecordsOfAServiceTheManifestDoesNotName) {
+  std::vector<LoadedPlugin> v;
+  v.push_back(InMemory("a", "x"));
+  v[0].manifest.clear_services();
+  v[0].manifest.add_services("economics");
+  EXPECT_STATUS(PluginSet::FromLoaded(std::move(v)), absl::StatusCode::kFailedPrecondition,
+                "does not name the events service");
+}
+
+TEST(PluginHostTest, BadDatesAndCountriesInRecords) {
+  std::vector<LoadedPlugin> v;
+  v.push_back(InMemory("a", "x"));
+  v[0].bundle.add_sources()->set_id("nowhere");
+  v[0].bundle.mutable_sources(0)->set_title("T");
+  v[0].bundle.mutable_events(0)->mutable_date()->set_month(13);
+  EXPECT_STATUS(PluginSet::FromLoaded(v), absl::StatusCode::kFailedPrecondition,
+                "plugin a: events/x: date.month");
+  v[0].bundle.mutable_events(0)->mutable_date()->set_month(1);
+  v[0].bundle.mutable_events(0)->add_countries("Azerbaijan");
+  EXPECT_STATUS(PluginSet::FromLoaded(v), absl::StatusCode::kFailedPrecondition,
+                "countries[1]");
+  v[0].bundle.mutable_events(0)->mutable_countries()->RemoveLast();
+  EXPECT_OK(PluginSet::FromLoaded(v));
+}
+
+TEST(PluginHostTest, HookThatThrowsIsAnErrorNotACrash) {
+  ASSERT_OK_AND_ASSIGN(auto set, LoadPaths({Fixture("throws", "fixture_throws.so")}));
+  const LoadedPlugin& p = set->plugins()[0];
+  EXPECT_TRUE(p.Implements(dyad::plugin::v1::HOOK_VALIDATE));
+  dyad::plugin::v1::HookRequest req;
+  req.mutable_validate();
+  EXPECT_STATUS(set->CallHook(p, req), absl::StatusCode::kInternal, "fixture hook exploded");
+}
+
+class AllowlistTest : public ::testing::Test {
+ protected:
+  std::string WriteAllowlist(const std::string& content) {
+    const std::string path = ::testing::TempDir() + "/allowlist.txt";
+    std::ofstream(path) << content;
+    return path;
+  }
+};
+
+TEST_F(AllowlistTest, MatchingHashLoads) {
+  const std::string so = Fixture("good", "fixture_good.so");
+  ASSERT_OK_AND_ASSIGN(std::string sha, Sha256File(so));
+  PluginHostOptions o;
+  o.dir = BuildPath("fixtures/good");
+  o.allowlist_file = WriteAllowlist("# reviewed plugins\n" + sha + "  fixture_good.so\n");
+  EXPECT_OK(PluginSet::Load(o));
+}
+
+TEST_F(AllowlistTest, HashMismatchIsRefused) {
+  PluginHostOptions o;
+  o.dir = BuildPath("fixtures/good");
+  o.allowlist_file = WriteAllowlist(std::string(64, 'a') + "  fixture_good.so\n");
+  auto s = PluginSet::Load(o).status();
+  EXPECT_STATUS(s, absl::StatusCode::kFailedPrecondition,
+                "plugin fixture_good: SHA-256 mismatch");
+  ExpectOneLine(s);
+}
+
+TEST_F(AllowlistTest, PluginNotListedIsRefused) {
+  PluginHostOptions o;
+  o.dir = BuildPath("fixtures/good");
+  o.allowlist_file = WriteAllowlist(std::string(64, 'a') + "  other.so\n");
+  EXPECT_STATUS(PluginSet::Load(o), absl::StatusCode::kFailedPrecondition,
+                "plugin fixture_good: not on the allowlist");
+}
+
+TEST_F(AllowlistTest, ListedFileMissingIsRefused) {
+  const std::string so = Fixture("good", "fixture_good.so");
+  ASSERT_OK_AND_ASSIGN(std::string sha, Sha256File(so));
+  PluginHostOptions o;
+  o.dir = BuildPath("fixtures/good");
+  o.allowlist_file = WriteAllowlist(sha + "  fixture_good.so\n" + sha + "  gone.so\n");
+  EXPECT_STATUS(PluginSet::Load(o), absl::StatusCode::kFailedPrecondition,
+                "plugin gone: missing file");
+}
+
+TEST_F(AllowlistTest, MalformedAllowlistIsRefused) {
+  PluginHostOptions o;
+  o.dir = BuildPath("fixtures/good");
+  o.allowlist_file = WriteAllowlist("not-a-hash fixture_good.so\n");
+  EXPECT_STATUS(PluginSet::Load(o), absl::StatusCode::kFailedPrecondition, ":1: expected");
+}
+
+// The deployed plugins load together in one process: no duplicate ids, no
+// uncited record, no descriptor registered twice.
+TEST(PluginHostTest, AllDeployedPluginsLoadTogether) {
+  PluginHostOptions o;
+  o.dir = BuildPath("plugins");
+  ASSERT_OK_AND_ASSIGN(auto set, PluginSet::Load(o));
+  EXPECT_GE(set->plugins().size(), 1u);
+  EXPECT_NE(set->Find("diplomacy"), nullptr);
+  EXPECT_EQ(set->sources().size(), 5u);
+}
+
+}  // namespace
+}  // namespace dyad
