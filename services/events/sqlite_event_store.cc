@@ -151,6 +151,7 @@ class SqliteEventStore final : public EventStore {
     std::lock_guard<std::mutex> lock(mu_);
     auto st = db_->GetCachedStatement(kGetSql);
     if (!st.ok()) return st.status();
+    sql::ScopedReset reset(*st);
     (*st)->BindText(1, name);
     auto row = (*st)->Step();
     if (!row.ok()) return row.status();
@@ -175,6 +176,7 @@ class SqliteEventStore final : public EventStore {
       auto st = db_->GetCachedStatement(sql);
       if (!st.ok()) return st.status();
       sql::Statement& s = **st;
+      sql::ScopedReset reset(&s);
       // Sort keys are day*4 + precision; an event overlapping the period
       // starts at most `span` days before it.
       s.BindInt64(1, q.period.last == kMaxDay ? INT64_MAX : q.period.last * 4 + 3);
@@ -232,6 +234,7 @@ class SqliteEventStore final : public EventStore {
     {
       auto st = db_->GetCachedStatement(kGetPluginStateSql);
       if (!st.ok()) return st.status();
+      sql::ScopedReset reset(*st);
       (*st)->BindText(1, plugin);
       auto row = (*st)->Step();
       if (!row.ok()) return row.status();
@@ -305,6 +308,7 @@ class SqliteEventStore final : public EventStore {
   absl::StatusOr<int64_t> MaxSpan() {
     auto st = db_->GetCachedStatement(kMaxSpanSql);
     if (!st.ok()) return st.status();
+    sql::ScopedReset reset(*st);
     auto row = (*st)->Step();
     if (!row.ok()) return row.status();
     return *row ? (*st)->ColumnInt64(0) : 0;

@@ -92,4 +92,18 @@ class Statement {
 // described at Statement::Step). Shared by Database and Statement.
 absl::Status SqliteError(int rc, sqlite3* db, std::string_view sql);
 
+// Resets a (cached) statement when the scope ends, so one left mid-rows
+// does not keep its read snapshot open:
+//   auto st = db->GetCachedStatement(kSql);  ...  ScopedReset reset(*st);
+class ScopedReset {
+ public:
+  explicit ScopedReset(Statement* s) : s_(s) {}
+  ~ScopedReset() { s_->Reset(); }
+  ScopedReset(const ScopedReset&) = delete;
+  ScopedReset& operator=(const ScopedReset&) = delete;
+
+ private:
+  Statement* s_;
+};
+
 }  // namespace dyad::sql
