@@ -64,7 +64,8 @@ void ServerRunner::BlockShutdownSignals() {
 
 absl::Status ServerRunner::Start(const ServerConfig& config,
                                  const std::vector<grpc::Service*>& services,
-                                 const std::vector<std::string>& service_names) {
+                                 const std::vector<std::string>& service_names,
+                                 grpc::CallbackGenericService* generic) {
   if (config.port < 0 || config.port > 65535) {
     return absl::InvalidArgumentError(absl::StrCat("port: must be 0..65535, got ", config.port));
   }
@@ -87,6 +88,7 @@ absl::Status ServerRunner::Start(const ServerConfig& config,
   builder.experimental().SetInterceptorCreators(std::move(creators));
   builder.RegisterService(&health_);
   for (grpc::Service* s : services) builder.RegisterService(s);
+  if (generic != nullptr) builder.RegisterCallbackGenericService(generic);
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
     server_.reset();

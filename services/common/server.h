@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
@@ -42,8 +43,11 @@ class ServerRunner {
 
   // Starts serving `services`; `service_names` are the full names whose
   // health status becomes SERVING (e.g. "dyad.events.v1.EventService").
+  // `generic`, when given, answers every method no service claims (used by
+  // the benchmark's empty handler).
   absl::Status Start(const ServerConfig& config, const std::vector<grpc::Service*>& services,
-                     const std::vector<std::string>& service_names);
+                     const std::vector<std::string>& service_names,
+                     grpc::CallbackGenericService* generic = nullptr);
 
   // The port actually bound.
   int port() const { return port_; }

@@ -46,6 +46,9 @@ class EventStore {
   // Stores one event; ALREADY_EXISTS when the name is taken. Durable when it
   // returns OK.
   virtual absl::Status Insert(const dyad::events::v1::Event& event) = 0;
+  // Stores many events in one transaction (all or none), as records written
+  // through the API. For bulk loads such as the benchmark's scale data.
+  virtual absl::Status InsertBatch(const std::vector<dyad::events::v1::Event>& events) = 0;
   // Makes the stored records of `plugin` equal to `events`, unless the
   // stored version and content fingerprint already match. Records written
   // through the API are never touched; a plugin record whose name is taken

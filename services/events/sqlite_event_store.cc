@@ -5,7 +5,9 @@
 // filters need; `event_countries` is the dyad index (country, sort_key, name)
 // that ListEvents walks in order, so a page costs an index range scan, not a
 // scan of the table; `events_fts` is an FTS5 index over title and summary.
+#include <iterator>
 #include <mutex>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "common/sqlite/database.h"
@@ -63,6 +65,24 @@ CREATE TABLE plugin_state (
   fingerprint TEXT NOT NULL
 );
 )sql"},
+    // The dyad index: one row per unordered pair of countries taking part
+    // (country_a < country_b), so a two-country query is one range scan over
+    // exactly that dyad's events, whatever the size of the table.
+    {2, R"sql(
+CREATE TABLE event_pairs (
+  country_a TEXT NOT NULL,
+  country_b TEXT NOT NULL,
+  sort_key INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  event_id INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+  PRIMARY KEY (country_a, country_b, sort_key, name)
+) WITHOUT ROWID;
+CREATE INDEX event_pairs_by_event ON event_pairs (event_id);
+INSERT OR IGNORE INTO event_pairs (country_a, country_b, sort_key, name, event_id)
+  SELECT a.country, b.country, a.sort_key, a.name, a.event_id
+  FROM event_countries a JOIN event_countries b
+    ON a.event_id = b.event_id AND a.country < b.country;
+)sql"},
 };
 constexpr int kCompatibleVersion = 1;
 
@@ -72,6 +92,9 @@ constexpr char kInsertSql[] =
     "title, summary, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr char kInsertCountrySql[] =
     "INSERT OR IGNORE INTO event_countries (country, sort_key, name, event_id) VALUES (?, ?, ?, ?)";
+constexpr char kInsertPairSql[] =
+    "INSERT OR IGNORE INTO event_pairs (country_a, country_b, sort_key, name, event_id) "
+    "VALUES (?, ?, ?, ?, ?)";
 constexpr char kMaxSpanSql[] = "SELECT COALESCE(MAX(span_days), 0) FROM events";
 constexpr char kGetPluginStateSql[] =
     "SELECT version, fingerprint FROM plugin_state WHERE plugin = ?";
@@ -108,6 +131,18 @@ constexpr char kListByCountrySql[] =
 constexpr char kCountByCountrySql[] =
     "SELECT COUNT(*) FROM event_countries ec JOIN events e ON e.id = ec.event_id"
     " WHERE ec.country = ?9 AND ec.sort_key <= ?1 AND ec.sort_key >= ?2" DYAD_EVENT_FILTERS;
+// Driven by the dyad index when two or more countries are given: ?9 and ?13
+// are the two smallest codes.
+constexpr char kListByPairSql[] =
+    "SELECT e.body, ep.sort_key, ep.name FROM event_pairs ep"
+    " JOIN events e ON e.id = ep.event_id"
+    " WHERE ep.country_a = ?9 AND ep.country_b = ?13 AND ep.sort_key <= ?1 AND ep.sort_key >= ?2"
+    " AND (ep.sort_key, ep.name) > (?10, ?11)" DYAD_EVENT_FILTERS
+    " ORDER BY ep.sort_key, ep.name LIMIT ?12";
+constexpr char kCountByPairSql[] =
+    "SELECT COUNT(*) FROM event_pairs ep JOIN events e ON e.id = ep.event_id"
+    " WHERE ep.country_a = ?9 AND ep.country_b = ?13 AND ep.sort_key <= ?1 AND ep.sort_key >= ?2"
+    DYAD_EVENT_FILTERS;
 // Driven by the time index when no country is given.
 constexpr char kListAllSql[] =
     "SELECT e.body, e.sort_key, e.name FROM events e"
@@ -167,12 +202,15 @@ class SqliteEventStore final : public EventStore {
     std::lock_guard<std::mutex> lock(mu_);
     auto span = MaxSpan();
     if (!span.ok()) return span.status();
-    const bool by_country = !q.countries.empty();
+    // q.countries is sorted and distinct (EventCore normalises it).
+    const bool by_pair = q.countries.size() >= 2;
+    const bool by_country = q.countries.size() == 1;
     EventPage page;
     for (int pass = 0; pass < 2; ++pass) {
       const bool count = pass == 1;
-      const char* sql = by_country ? (count ? kCountByCountrySql : kListByCountrySql)
-                                   : (count ? kCountAllSql : kListAllSql);
+      const char* sql = by_pair      ? (count ? kCountByPairSql : kListByPairSql)
+                        : by_country ? (count ? kCountByCountrySql : kListByCountrySql)
+                                     : (count ? kCountAllSql : kListAllSql);
       auto st = db_->GetCachedStatement(sql);
       if (!st.ok()) return st.status();
       sql::Statement& s = **st;
@@ -187,7 +225,8 @@ class SqliteEventStore final : public EventStore {
       if (q.kinds.empty()) s.BindNull(6); else s.BindText(6, JsonArray(q.kinds));
       if (q.domains.empty()) s.BindNull(7); else s.BindText(7, JsonArray(q.domains));
       if (q.fts_query.empty()) s.BindNull(8); else s.BindText(8, q.fts_query);
-      if (by_country) s.BindText(9, q.countries.front());
+      if (by_country || by_pair) s.BindText(9, q.countries[0]);
+      if (by_pair) s.BindText(13, q.countries[1]);
       if (count) {
         auto row = s.Step();
         if (!row.ok()) return row.status();
@@ -221,6 +260,16 @@ class SqliteEventStore final : public EventStore {
     sql::Transaction tx(db_.get());
     if (auto s = tx.Begin(); !s.ok()) return s;
     if (auto s = InsertLocked(e, ""); !s.ok()) return s;
+    return tx.Commit();
+  }
+
+  absl::Status InsertBatch(const std::vector<Event>& events) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    sql::Transaction tx(db_.get());
+    if (auto s = tx.Begin(); !s.ok()) return s;
+    for (const Event& e : events) {
+      if (auto s = InsertLocked(e, ""); !s.ok()) return s;
+    }
     return tx.Commit();
   }
 
@@ -339,11 +388,20 @@ class SqliteEventStore final : public EventStore {
       return s;
     }
     const int64_t id = db_->LastInsertRowId();
-    for (const auto& c : e.countries()) {
+    std::set<std::string> countries(e.countries().begin(), e.countries().end());
+    for (const auto& c : countries) {
       auto cs = db_->GetCachedStatement(kInsertCountrySql);
       if (!cs.ok()) return cs.status();
       (*cs)->BindText(1, c).BindInt64(2, key).BindText(3, e.name()).BindInt64(4, id);
       if (auto s = (*cs)->Run(); !s.ok()) return s;
+    }
+    for (auto a = countries.begin(); a != countries.end(); ++a) {
+      for (auto b = std::next(a); b != countries.end(); ++b) {
+        auto ps = db_->GetCachedStatement(kInsertPairSql);
+        if (!ps.ok()) return ps.status();
+        (*ps)->BindText(1, *a).BindText(2, *b).BindInt64(3, key).BindText(4, e.name()).BindInt64(5, id);
+        if (auto s = (*ps)->Run(); !s.ok()) return s;
+      }
     }
     return absl::OkStatus();
   }
