@@ -1,13 +1,17 @@
 #pragma once
 
 #include "absl/strings/string_view.h"
+#include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 #include <string_view>
 
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
 #include "common/status.h"
+#include "google/protobuf/message.h"
 
 namespace dyad {
 
@@ -33,6 +37,28 @@ inline std::optional<absl::string_view> AuthorizationOf(const grpc::CallbackServ
   auto it = md.find("authorization");
   if (it == md.end()) return std::nullopt;
   return absl::string_view(it->second.data(), it->second.size());
+}
+
+// Decodes a raw request.
+inline bool ParseByteBuffer(const grpc::ByteBuffer& buffer, google::protobuf::Message* message) {
+  std::vector<grpc::Slice> slices;
+  if (!buffer.Dump(&slices).ok()) return false;
+  if (slices.size() == 1) {
+    return message->ParseFromArray(slices[0].begin(), static_cast<int>(slices[0].size()));
+  }
+  std::string bytes;
+  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  return message->ParseFromString(bytes);
+}
+
+// A ByteBuffer over shared bytes, without copying them: the slice keeps the
+// bytes alive until gRPC has sent them.
+inline grpc::ByteBuffer SharedBytesToByteBuffer(std::shared_ptr<const std::string> bytes) {
+  auto* holder = new std::shared_ptr<const std::string>(std::move(bytes));
+  grpc::Slice slice(const_cast<char*>((*holder)->data()), (*holder)->size(),
+                    [](void* p) { delete static_cast<std::shared_ptr<const std::string>*>(p); },
+                    holder);
+  return grpc::ByteBuffer(&slice, 1);
 }
 
 }  // namespace dyad

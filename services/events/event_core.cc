@@ -68,8 +68,9 @@ std::string CanonicalFilters(const dyad::events::v1::ListEventsRequest& r) {
 
 }  // namespace
 
-EventCore::EventCore(std::unique_ptr<EventStore> store, const PluginSet* plugins)
-    : store_(std::move(store)), plugins_(plugins) {
+EventCore::EventCore(std::unique_ptr<EventStore> store, const PluginSet* plugins,
+                     size_t list_cache_entries)
+    : store_(std::move(store)), list_cache_entries_(list_cache_entries), plugins_(plugins) {
   if (plugins_ != nullptr) {
     for (const auto& p : plugins_->plugins()) {
       for (auto k : p.bundle.event_kinds()) {
@@ -80,7 +81,32 @@ EventCore::EventCore(std::unique_ptr<EventStore> store, const PluginSet* plugins
   }
 }
 
+std::shared_ptr<const std::string> EventCore::CachedList(const std::string& key,
+                                                         uint64_t* generation) {
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  *generation = cache_generation_;
+  if (list_cache_entries_ == 0) return nullptr;
+  auto it = list_cache_.find(key);
+  return it == list_cache_.end() ? nullptr : it->second;
+}
+
+void EventCore::CacheList(const std::string& key, std::shared_ptr<const std::string> bytes,
+                          uint64_t generation) {
+  if (list_cache_entries_ == 0) return;
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  if (generation != cache_generation_) return;  // a write raced with this read
+  if (list_cache_.size() >= list_cache_entries_) list_cache_.clear();  // simple and bounded
+  list_cache_[key] = std::move(bytes);
+}
+
+void EventCore::ClearListCache() {
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  ++cache_generation_;
+  list_cache_.clear();
+}
+
 absl::StatusOr<std::vector<std::string>> EventCore::LoadPluginRecords() {
+  ClearListCache();
   std::vector<std::string> lines;
   std::set<std::string> present;
   if (plugins_ != nullptr) {
@@ -115,7 +141,28 @@ absl::StatusOr<Event> EventCore::GetEvent(const dyad::events::v1::GetEventReques
   return store_->Get(req.name());
 }
 
+absl::StatusOr<std::shared_ptr<const std::string>> EventCore::ListEventsSerialized(
+    const dyad::events::v1::ListEventsRequest& req) {
+  const std::string key = req.SerializeAsString();
+  uint64_t generation = 0;
+  if (auto hit = CachedList(key, &generation)) return hit;
+  auto resp = QueryEvents(req);
+  if (!resp.ok()) return resp.status();
+  auto bytes = std::make_shared<const std::string>(resp->SerializeAsString());
+  CacheList(key, bytes, generation);
+  return bytes;
+}
+
 absl::StatusOr<dyad::events::v1::ListEventsResponse> EventCore::ListEvents(
+    const dyad::events::v1::ListEventsRequest& req) {
+  auto bytes = ListEventsSerialized(req);
+  if (!bytes.ok()) return bytes.status();
+  dyad::events::v1::ListEventsResponse resp;
+  if (!resp.ParseFromString(**bytes)) return absl::InternalError("cannot decode cached page");
+  return resp;
+}
+
+absl::StatusOr<dyad::events::v1::ListEventsResponse> EventCore::QueryEvents(
     const dyad::events::v1::ListEventsRequest& req) {
   auto size = EffectivePageSize(req.page_size());
   if (!size.ok()) return size.status();
@@ -252,7 +299,10 @@ absl::StatusOr<Event> EventCore::CreateEvent(const dyad::events::v1::CreateEvent
                                               : absl::StrCat(Slug(e.title()).substr(0, 54), "-",
                                                              RandomSuffix())));
     absl::Status s = store_->Insert(e);
-    if (s.ok()) return e;
+    if (s.ok()) {
+      ClearListCache();
+      return e;
+    }
     if (!absl::IsAlreadyExists(s) || chosen) return s;
   }
   return absl::AbortedError("could not pick a free event id; retry");

@@ -1,6 +1,9 @@
 #pragma once
 
 #include <map>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,7 +20,9 @@ namespace dyad::events {
 class EventCore {
  public:
   // `plugins` may be null (no plugins: no kinds, no curated records).
-  EventCore(std::unique_ptr<EventStore> store, const PluginSet* plugins);
+  // `list_cache_entries` bounds the ListEvents result cache (0 disables it).
+  EventCore(std::unique_ptr<EventStore> store, const PluginSet* plugins,
+            size_t list_cache_entries = 1024);
 
   // Loads every plugin's events into the store (idempotent: unchanged
   // plugins are skipped) and drops records of plugins no longer present.
@@ -26,6 +31,10 @@ class EventCore {
 
   absl::StatusOr<dyad::events::v1::Event> GetEvent(const dyad::events::v1::GetEventRequest& req);
   absl::StatusOr<dyad::events::v1::ListEventsResponse> ListEvents(
+      const dyad::events::v1::ListEventsRequest& req);
+  // The same answer as serialized bytes, shared with the result cache: the
+  // transport sends them without copying or re-encoding.
+  absl::StatusOr<std::shared_ptr<const std::string>> ListEventsSerialized(
       const dyad::events::v1::ListEventsRequest& req);
   absl::StatusOr<dyad::events::v1::ListEventKindsResponse> ListEventKinds(
       const dyad::events::v1::ListEventKindsRequest& req) const;
@@ -36,7 +45,23 @@ class EventCore {
  private:
   absl::Status ValidateNewEvent(const dyad::events::v1::Event& e) const;
 
+  // ListEvents results by serialized request. This process is the only
+  // writer of its database, so every write here clears the cache and a
+  // cached page is never stale.
+  // Returns the cached page, or the cache generation to store a result under.
+  std::shared_ptr<const std::string> CachedList(const std::string& key, uint64_t* generation);
+  // Stores unless a write happened since `generation` was read.
+  void CacheList(const std::string& key, std::shared_ptr<const std::string> bytes,
+                 uint64_t generation);
+  absl::StatusOr<dyad::events::v1::ListEventsResponse> QueryEvents(
+      const dyad::events::v1::ListEventsRequest& req);
+  void ClearListCache();
+
   std::unique_ptr<EventStore> store_;
+  size_t list_cache_entries_;
+  std::mutex cache_mu_;
+  uint64_t cache_generation_ = 0;  // bumped by every write
+  std::unordered_map<std::string, std::shared_ptr<const std::string>> list_cache_;
   const PluginSet* plugins_;
   std::map<std::string, dyad::events::v1::EventKind> kinds_;  // by id
 };

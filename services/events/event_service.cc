@@ -12,9 +12,15 @@ grpc::ServerUnaryReactor* EventServiceImpl::GetEvent(grpc::CallbackServerContext
 }
 
 grpc::ServerUnaryReactor* EventServiceImpl::ListEvents(grpc::CallbackServerContext* ctx,
-                                                       const ListEventsRequest* req,
-                                                       ListEventsResponse* resp) {
-  return FinishUnary(ctx, core_->ListEvents(*req), resp);
+                                                       const grpc::ByteBuffer* req,
+                                                       grpc::ByteBuffer* resp) {
+  ListEventsRequest request;
+  if (!ParseByteBuffer(*req, &request)) {
+    return FinishWith(ctx, absl::InvalidArgumentError("request is not a ListEventsRequest"));
+  }
+  auto bytes = core_->ListEventsSerialized(request);
+  if (bytes.ok()) *resp = SharedBytesToByteBuffer(*std::move(bytes));
+  return FinishWith(ctx, bytes.status());
 }
 
 grpc::ServerUnaryReactor* EventServiceImpl::ListEventKinds(grpc::CallbackServerContext* ctx,

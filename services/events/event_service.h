@@ -8,7 +8,11 @@ namespace dyad::events {
 
 // gRPC adapter (callback API): unpacks the call, asks EventCore, maps the
 // status. No domain logic here.
-class EventServiceImpl final : public dyad::events::v1::EventService::CallbackService {
+// ListEvents is served raw: the page's serialized bytes come from the result
+// cache and go out without a copy into a message and a second encoding.
+class EventServiceImpl final
+    : public dyad::events::v1::EventService::WithRawCallbackMethod_ListEvents<
+          dyad::events::v1::EventService::CallbackService> {
  public:
   EventServiceImpl(EventCore* core, const WriteAuthorizer* auth) : core_(core), auth_(auth) {}
 
@@ -16,8 +20,8 @@ class EventServiceImpl final : public dyad::events::v1::EventService::CallbackSe
                                      const dyad::events::v1::GetEventRequest* req,
                                      dyad::events::v1::Event* resp) override;
   grpc::ServerUnaryReactor* ListEvents(grpc::CallbackServerContext* ctx,
-                                       const dyad::events::v1::ListEventsRequest* req,
-                                       dyad::events::v1::ListEventsResponse* resp) override;
+                                       const grpc::ByteBuffer* req,
+                                       grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* ListEventKinds(grpc::CallbackServerContext* ctx,
                                            const dyad::events::v1::ListEventKindsRequest* req,
                                            dyad::events::v1::ListEventKindsResponse* resp) override;

@@ -220,7 +220,9 @@ class SqliteEventStore final : public EventStore {
       s.BindInt64(1, q.period.last == kMaxDay ? INT64_MAX : q.period.last * 4 + 3);
       s.BindInt64(2, q.period.first == kMinDay ? INT64_MIN : (q.period.first - *span) * 4);
       s.BindInt64(3, q.period.first == kMinDay ? INT64_MIN : q.period.first);
-      s.BindInt64(4, static_cast<int64_t>(q.countries.size()));
+      // The pair index already holds exactly the dyad; only a third (or
+      // later) country needs the per-row check.
+      s.BindInt64(4, q.countries.size() > 2 ? static_cast<int64_t>(q.countries.size()) : 0);
       s.BindText(5, JsonArray(q.countries));
       if (q.kinds.empty()) s.BindNull(6); else s.BindText(6, JsonArray(q.kinds));
       if (q.domains.empty()) s.BindNull(7); else s.BindText(7, JsonArray(q.domains));

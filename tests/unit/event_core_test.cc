@@ -165,6 +165,19 @@ TEST_F(EventCoreTest, PagesAreStableAcrossConcurrentInserts) {
   EXPECT_TRUE(p3.next_page_token().empty());
 }
 
+TEST_F(EventCoreTest, CachedListsSeeEveryWrite) {
+  ListEventsRequest req = Dyad2015();
+  ASSERT_OK_AND_ASSIGN(auto before, core_->ListEvents(req));
+  ASSERT_OK_AND_ASSIGN(auto again, core_->ListEvents(req));  // served from the cache
+  EXPECT_EQ(again.SerializeAsString(), before.SerializeAsString());
+  CreateEventRequest create;
+  *create.mutable_event() = NewEvent();
+  create.mutable_event()->mutable_date()->set_year(2015);
+  ASSERT_OK(core_->CreateEvent(create));
+  ASSERT_OK_AND_ASSIGN(auto after, core_->ListEvents(req));
+  EXPECT_EQ(after.total_size(), before.total_size() + 1);
+}
+
 TEST_F(EventCoreTest, BadInputIsInvalidArgumentNamingTheField) {
   ListEventsRequest req;
   req.set_page_size(-1);
