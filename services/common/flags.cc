@@ -22,6 +22,12 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM/SIGINT: how long in-flight calls may take to finish before they are "
           "cancelled");
 
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "PEM certificate chain of this server; with --tls_key_file the server speaks TLS only");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file");
+ABSL_FLAG(std::string, tls_client_ca_file, "",
+          "PEM CA bundle; when set, clients must present a certificate it signed (mutual TLS)");
+
 namespace dyad {
 
 void ParseFlags(int argc, char** argv, const char* usage) {

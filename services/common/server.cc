@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/flags.h"
 #include "common/logging.h"
+#include "common/tls.h"
 
 namespace dyad {
 namespace {
@@ -49,6 +50,9 @@ ServerConfig ServerConfigFromFlags(int default_port) {
   c.port = port < 0 ? default_port : port;
   c.max_receive_bytes = absl::GetFlag(FLAGS_max_receive_bytes);
   c.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  c.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  c.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
+  c.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
   return c;
 }
 
@@ -80,8 +84,10 @@ absl::Status ServerRunner::Start(const ServerConfig& config,
   const std::string host = config.host.find(':') != std::string::npos
                                ? absl::StrCat("[", config.host, "]")
                                : config.host;
-  builder.AddListeningPort(absl::StrCat(host, ":", config.port),
-                           grpc::InsecureServerCredentials(), &port_);
+  auto creds = MakeServerCredentials(
+      {config.tls_cert_file, config.tls_key_file, config.tls_client_ca_file});
+  if (!creds.ok()) return creds.status();
+  builder.AddListeningPort(absl::StrCat(host, ":", config.port), *creds, &port_);
   builder.SetMaxReceiveMessageSize(config.max_receive_bytes);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
   creators.push_back(std::make_unique<CountingFactory>(in_flight_));

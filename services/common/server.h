@@ -19,6 +19,10 @@ struct ServerConfig {
   int port = 0;  // 0 picks a free port
   int max_receive_bytes = 4 << 20;
   absl::Duration shutdown_grace = absl::Seconds(10);
+  // TLS / mTLS (see tls.h); all empty: plaintext.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
 };
 
 // The --host/--port/--max_receive_bytes/--shutdown_grace flags; a --port of
