@@ -1,45 +1,54 @@
 #!/usr/bin/env bash
-# Sets up, builds and starts the Dyad suite locally with the curated data,
-# waits until each process reports SERVING, prints where they listen, and
-# stops them cleanly on Ctrl-C.
+# Sets up, builds and starts the Dyad suite locally with the curated data:
+# the three backends and the gateway on loopback. Waits until each reports
+# SERVING on its health service, prints where they listen, and stops them
+# cleanly (SIGTERM, graceful) on Ctrl-C.
 #
 # Environment: DYAD_DATA_DIR (default ./.dyad-data) holds the databases and
-# the write token; DYAD_EVENTS_PORT (50051).
+# the write token; DYAD_GATEWAY_PORT (50050), DYAD_EVENTS_PORT (50051),
+# DYAD_ECONOMICS_PORT (50052), DYAD_INSTITUTIONS_PORT (50053).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${DYAD_BUILD_DIR:-$here/build}"
 data="${DYAD_DATA_DIR:-$here/.dyad-data}"
+gw_port="${DYAD_GATEWAY_PORT:-50050}"
+ev_port="${DYAD_EVENTS_PORT:-50051}"
+ec_port="${DYAD_ECONOMICS_PORT:-50052}"
+in_port="${DYAD_INSTITUTIONS_PORT:-50053}"
 "$here/scripts/install-deps.sh"
 "$here/scripts/build.sh"
 mkdir -p "$data"
 if [ ! -s "$data/write-token" ]; then
-  head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$data/write-token"
-  chmod 600 "$data/write-token"
+  (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$data/write-token")
 fi
 
 pids=()
 stop() {
   trap - INT TERM EXIT
+  echo "stopping..."
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   echo "stopped"
 }
 trap stop INT TERM EXIT
 
-start() {  # name binary port extra-args...
-  local name=$1 bin=$2 port=$3; shift 3
-  "$build/bin/$bin" --port="$port" --host=127.0.0.1 "$@" 2> >(sed -u "s/^/[$name] /" >&2) &
+start() {  # label binary port args...
+  local label=$1 bin=$2 port=$3; shift 3
+  "$build/bin/$bin" --port="$port" --host=127.0.0.1 "$@" 2> >(sed -u "s/^/[$label] /" >&2) &
   pids+=($!)
 }
-
-start events dyad-events "${DYAD_EVENTS_PORT:-50051}" --db="$data/events.db" \
-  --plugins="$build/plugins" --write_token_file="$data/write-token"
+backend_args=(--plugins="$build/plugins" --write_token_file="$data/write-token")
+start events dyad-events "$ev_port" --db="$data/events.db" "${backend_args[@]}"
+start economics dyad-economics "$ec_port" --db="$data/economics.db" "${backend_args[@]}"
+start institutions dyad-institutions "$in_port" --db="$data/institutions.db" "${backend_args[@]}"
+start gateway dyad-gateway "$gw_port" --events="127.0.0.1:$ev_port" \
+  --economics="127.0.0.1:$ec_port" --institutions="127.0.0.1:$in_port"
 
 buf="$here/tools/node_modules/.bin/buf"
 wait_healthy() {  # port service
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 150); do
     if "$buf" curl --protocol grpc --http2-prior-knowledge -d "{\"service\":\"$2\"}" \
-        "http://127.0.0.1:$1/grpc.health.v1.Health/Check" 2>/dev/null | grep -q SERVING; then
+        "http://127.0.0.1:$1/grpc.health.v1.Health/Check" 2>/dev/null | grep -q '"SERVING"'; then
       return 0
     fi
     sleep 0.2
@@ -47,13 +56,21 @@ wait_healthy() {  # port service
   echo "$2 on port $1 did not become healthy" >&2
   return 1
 }
-wait_healthy "${DYAD_EVENTS_PORT:-50051}" dyad.events.v1.EventService
+wait_healthy "$ev_port" dyad.events.v1.EventService
+wait_healthy "$ec_port" dyad.economics.v1.EconomicsService
+wait_healthy "$in_port" dyad.institutions.v1.InstitutionService
+wait_healthy "$gw_port" dyad.gateway.v1.RelationsGateway
 
 cat <<MSG
 
-Dyad is up (Ctrl-C stops it):
-  events   127.0.0.1:${DYAD_EVENTS_PORT:-50051}   dyad.events.v1.EventService
+Dyad is up with the curated data (Ctrl-C stops it):
+  gateway        127.0.0.1:$gw_port   dyad.gateway.v1.RelationsGateway
+  events         127.0.0.1:$ev_port   dyad.events.v1.EventService
+  economics      127.0.0.1:$ec_port   dyad.economics.v1.EconomicsService
+  institutions   127.0.0.1:$in_port   dyad.institutions.v1.InstitutionService
 Write token: $data/write-token
-Try: $buf curl --protocol grpc --http2-prior-knowledge --list-services http://127.0.0.1:${DYAD_EVENTS_PORT:-50051}
+Try:  $build/bin/dyad year 2019
+      $buf curl --protocol grpc --http2-prior-knowledge --list-services http://127.0.0.1:$gw_port
 MSG
 wait -n "${pids[@]}"
+echo "a process exited; stopping the others" >&2
