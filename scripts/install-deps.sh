@@ -10,7 +10,7 @@ debs=(
   libabsl-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nghttp2-client python3-grpcio python3-protobuf
-  openssl libssl-dev
+  openssl libssl-dev clang libclang-rt-14-dev
 )
 # Node.js: the machine's own (nodesource ships npm inside nodejs); Debian's only if absent.
 command -v npm >/dev/null 2>&1 || debs+=(nodejs npm)
