@@ -141,6 +141,13 @@ absl::StatusOr<Event> EventCore::GetEvent(const dyad::events::v1::GetEventReques
   return store_->Get(req.name());
 }
 
+absl::StatusOr<std::string> EventCore::GetEventSerialized(
+    const dyad::events::v1::GetEventRequest& req) {
+  auto id = ParseResourceName(req.name(), "events", "name");
+  if (!id.ok()) return id.status();
+  return store_->GetSerialized(req.name());
+}
+
 absl::StatusOr<std::shared_ptr<const std::string>> EventCore::ListEventsSerialized(
     const dyad::events::v1::ListEventsRequest& req) {
   const std::string key = req.SerializeAsString();

@@ -30,6 +30,8 @@ class EventCore {
   absl::StatusOr<std::vector<std::string>> LoadPluginRecords();
 
   absl::StatusOr<dyad::events::v1::Event> GetEvent(const dyad::events::v1::GetEventRequest& req);
+  // The stored event's bytes, sent without decoding.
+  absl::StatusOr<std::string> GetEventSerialized(const dyad::events::v1::GetEventRequest& req);
   absl::StatusOr<dyad::events::v1::ListEventsResponse> ListEvents(
       const dyad::events::v1::ListEventsRequest& req);
   // The same answer as serialized bytes, shared with the result cache: the

@@ -7,8 +7,18 @@ namespace dyad::events {
 using namespace dyad::events::v1;  // NOLINT: adapter file, names are unambiguous
 
 grpc::ServerUnaryReactor* EventServiceImpl::GetEvent(grpc::CallbackServerContext* ctx,
-                                                     const GetEventRequest* req, Event* resp) {
-  return FinishUnary(ctx, core_->GetEvent(*req), resp);
+                                                     const grpc::ByteBuffer* req,
+                                                     grpc::ByteBuffer* resp) {
+  GetEventRequest request;
+  if (!ParseByteBuffer(*req, &request)) {
+    return FinishWith(ctx, absl::InvalidArgumentError("request is not a GetEventRequest"));
+  }
+  auto bytes = core_->GetEventSerialized(request);
+  if (bytes.ok()) {
+    grpc::Slice slice(*bytes);
+    *resp = grpc::ByteBuffer(&slice, 1);
+  }
+  return FinishWith(ctx, bytes.status());
 }
 
 grpc::ServerUnaryReactor* EventServiceImpl::ListEvents(grpc::CallbackServerContext* ctx,

@@ -8,17 +8,19 @@ namespace dyad::events {
 
 // gRPC adapter (callback API): unpacks the call, asks EventCore, maps the
 // status. No domain logic here.
-// ListEvents is served raw: the page's serialized bytes come from the result
-// cache and go out without a copy into a message and a second encoding.
+// GetEvent and ListEvents are served raw: an event is stored serialized and a
+// page's bytes come from the result cache, so they go out without being
+// decoded into a message and encoded again.
 class EventServiceImpl final
-    : public dyad::events::v1::EventService::WithRawCallbackMethod_ListEvents<
-          dyad::events::v1::EventService::CallbackService> {
+    : public dyad::events::v1::EventService::WithRawCallbackMethod_GetEvent<
+          dyad::events::v1::EventService::WithRawCallbackMethod_ListEvents<
+              dyad::events::v1::EventService::CallbackService>> {
  public:
   EventServiceImpl(EventCore* core, const WriteAuthorizer* auth) : core_(core), auth_(auth) {}
 
   grpc::ServerUnaryReactor* GetEvent(grpc::CallbackServerContext* ctx,
-                                     const dyad::events::v1::GetEventRequest* req,
-                                     dyad::events::v1::Event* resp) override;
+                                     const grpc::ByteBuffer* req,
+                                     grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* ListEvents(grpc::CallbackServerContext* ctx,
                                        const grpc::ByteBuffer* req,
                                        grpc::ByteBuffer* resp) override;

@@ -42,6 +42,8 @@ class EventStore {
 
   // NOT_FOUND names the event.
   virtual absl::StatusOr<dyad::events::v1::Event> Get(const std::string& name) = 0;
+  // The stored serialized Event, as is.
+  virtual absl::StatusOr<std::string> GetSerialized(const std::string& name) = 0;
   virtual absl::StatusOr<EventPage> List(const EventQuery& query) = 0;
   // Stores one event; ALREADY_EXISTS when the name is taken. Durable when it
   // returns OK.

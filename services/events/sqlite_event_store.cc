@@ -183,6 +183,16 @@ class SqliteEventStore final : public EventStore {
   explicit SqliteEventStore(std::unique_ptr<sql::Database> db) : db_(std::move(db)) {}
 
   absl::StatusOr<Event> Get(const std::string& name) override {
+    auto bytes = GetSerialized(name);
+    if (!bytes.ok()) return bytes.status();
+    Event e;
+    if (!e.ParseFromString(*bytes)) {
+      return absl::DataLossError(absl::StrCat("event \"", name, "\" is stored corrupt"));
+    }
+    return e;
+  }
+
+  absl::StatusOr<std::string> GetSerialized(const std::string& name) override {
     std::lock_guard<std::mutex> lock(mu_);
     auto st = db_->GetCachedStatement(kGetSql);
     if (!st.ok()) return st.status();
@@ -191,11 +201,7 @@ class SqliteEventStore final : public EventStore {
     auto row = (*st)->Step();
     if (!row.ok()) return row.status();
     if (!*row) return absl::NotFoundError(absl::StrCat("event \"", name, "\" not found"));
-    Event e;
-    if (!e.ParseFromString((*st)->ColumnBlob(0))) {
-      return absl::DataLossError(absl::StrCat("event \"", name, "\" is stored corrupt"));
-    }
-    return e;
+    return (*st)->ColumnBlob(0);
   }
 
   absl::StatusOr<EventPage> List(const EventQuery& q) override {
