@@ -1,0 +1,63 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/plugin_host.h"
+#include "dyad/economics/v1/economics.pb.h"
+#include "observation_store.h"
+
+namespace dyad::economics {
+
+// The economics domain, free of gRPC: indicators from plugins, plugin record
+// loading, request validation, reconciled and derived series, and queries
+// over an ObservationStore.
+class EconomicsCore {
+ public:
+  // `plugins` may be null (no plugins: no indicators, no curated records).
+  EconomicsCore(std::unique_ptr<ObservationStore> store, const PluginSet* plugins);
+
+  // Loads every economics plugin's observations into the store (idempotent:
+  // unchanged plugins are skipped) and drops records of plugins no longer
+  // present. A curated figure whose unit is not its indicator's unit is
+  // FAILED_PRECONDITION naming plugin and record. Returns one human line per
+  // plugin for the log.
+  absl::StatusOr<std::vector<std::string>> LoadPluginRecords();
+
+  dyad::economics::v1::ListIndicatorsResponse ListIndicators() const;
+  // NOT_FOUND for an unknown indicator; INVALID_ARGUMENT naming the field
+  // for bad codes or period; FAILED_PRECONDITION when a derived indicator's
+  // plugin does not implement HOOK_DERIVE.
+  absl::StatusOr<dyad::economics::v1::Series> GetSeries(
+      const dyad::economics::v1::GetSeriesRequest& req) const;
+  absl::StatusOr<dyad::economics::v1::ListObservationsResponse> ListObservations(
+      const dyad::economics::v1::ListObservationsRequest& req) const;
+  // Authorization is the caller's job (the transport checks the token).
+  absl::StatusOr<dyad::economics::v1::Observation> RecordObservation(
+      const dyad::economics::v1::RecordObservationRequest& req);
+  dyad::economics::v1::ListSourcesResponse ListSources() const;
+
+ private:
+  // The whole series (every period, change_percent set), before the
+  // request's period filter. `depth` guards against derived indicators that
+  // feed on each other.
+  absl::StatusOr<std::vector<dyad::economics::v1::SeriesPoint>> BuildSeries(
+      const dyad::economics::v1::Indicator& indicator, const std::string& reporter,
+      const std::string& partner, int depth) const;
+  absl::StatusOr<std::vector<dyad::economics::v1::SeriesPoint>> SourcedPoints(
+      const dyad::economics::v1::Indicator& indicator, const std::string& reporter,
+      const std::string& partner) const;
+  absl::StatusOr<std::vector<dyad::economics::v1::SeriesPoint>> DerivedPoints(
+      const dyad::economics::v1::Indicator& indicator, const std::string& reporter,
+      const std::string& partner, int depth) const;
+  absl::Status ValidateNewObservation(const dyad::economics::v1::Observation& o) const;
+
+  std::unique_ptr<ObservationStore> store_;
+  const PluginSet* plugins_;
+  std::map<std::string, dyad::economics::v1::Indicator> indicators_;  // by id
+};
+
+}  // namespace dyad::economics

@@ -1,0 +1,41 @@
+#include "economics_service.h"
+
+#include "common/grpc_util.h"
+
+namespace dyad::economics {
+
+using namespace dyad::economics::v1;  // NOLINT: adapter file, names are unambiguous
+
+grpc::ServerUnaryReactor* EconomicsServiceImpl::ListIndicators(grpc::CallbackServerContext* ctx,
+                                                               const ListIndicatorsRequest* req,
+                                                               ListIndicatorsResponse* resp) {
+  *resp = core_->ListIndicators();
+  return FinishWith(ctx, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* EconomicsServiceImpl::GetSeries(grpc::CallbackServerContext* ctx,
+                                                          const GetSeriesRequest* req,
+                                                          Series* resp) {
+  return FinishUnary(ctx, core_->GetSeries(*req), resp);
+}
+
+grpc::ServerUnaryReactor* EconomicsServiceImpl::ListObservations(
+    grpc::CallbackServerContext* ctx, const ListObservationsRequest* req,
+    ListObservationsResponse* resp) {
+  return FinishUnary(ctx, core_->ListObservations(*req), resp);
+}
+
+grpc::ServerUnaryReactor* EconomicsServiceImpl::RecordObservation(
+    grpc::CallbackServerContext* ctx, const RecordObservationRequest* req, Observation* resp) {
+  if (auto s = auth_->Check(AuthorizationOf(*ctx)); !s.ok()) return FinishWith(ctx, s);
+  return FinishUnary(ctx, core_->RecordObservation(*req), resp);
+}
+
+grpc::ServerUnaryReactor* EconomicsServiceImpl::ListSources(grpc::CallbackServerContext* ctx,
+                                                            const ListSourcesRequest* req,
+                                                            ListSourcesResponse* resp) {
+  *resp = core_->ListSources();
+  return FinishWith(ctx, absl::OkStatus());
+}
+
+}  // namespace dyad::economics

@@ -1,0 +1,81 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/partial_date.h"
+#include "dyad/economics/v1/economics.pb.h"
+
+namespace dyad::economics {
+
+// Position of an observation in the ListObservations order (indicator, then
+// period, then name).
+struct ObservationCursor {
+  std::string indicator;
+  int64_t sort_key = 0;  // ObservationSortKey()
+  std::string name;
+};
+
+// Sort key of an observation's time: its period's SortKey(); figures "to
+// date" (no period, only as_of) come after every dated one, by as_of.
+int64_t ObservationSortKey(const dyad::economics::v1::Observation& o);
+
+// What ListObservations asks of storage, already validated and normalised.
+struct ObservationQuery {
+  std::string indicator;               // empty: every indicator
+  std::vector<std::string> countries;  // 0..2 distinct codes; each is reporter or partner
+  DaySpan period;                      // overlap with period (or as_of); unbounded by default
+  int limit = 50;
+  std::optional<ObservationCursor> after;  // keyset position
+};
+
+struct ObservationPage {
+  std::vector<dyad::economics::v1::Observation> observations;
+  int64_t total_size = 0;
+  // Position of the last observation returned, when more may follow.
+  std::optional<ObservationCursor> next;
+};
+
+// What happened to a plugin's records at start-up.
+enum class SyncOutcome { kUnchanged, kLoaded, kReplaced };
+
+// Observation storage. Implementations are thread-safe.
+class ObservationStore {
+ public:
+  virtual ~ObservationStore() = default;
+
+  // NOT_FOUND names the observation.
+  virtual absl::StatusOr<dyad::economics::v1::Observation> Get(const std::string& name) = 0;
+  virtual absl::StatusOr<ObservationPage> List(const ObservationQuery& query) = 0;
+  // Every observation of `indicator` between `reporter` and `partner`
+  // (also partner → reporter when `either_order`), ordered by
+  // ObservationSortKey() then name.
+  virtual absl::StatusOr<std::vector<dyad::economics::v1::Observation>> ListSeries(
+      const std::string& indicator, const std::string& reporter, const std::string& partner,
+      bool either_order) = 0;
+  // Stores one observation written through the API; ALREADY_EXISTS when
+  // the name is taken. Durable when it returns OK.
+  virtual absl::Status Insert(const dyad::economics::v1::Observation& observation) = 0;
+  // Makes the stored records of `plugin` equal to `observations`, unless the
+  // stored version and content fingerprint already match. Records written
+  // through the API are never touched; a plugin record whose name is taken
+  // by one is FAILED_PRECONDITION.
+  virtual absl::StatusOr<SyncOutcome> SyncPlugin(
+      const std::string& plugin, const std::string& version, const std::string& fingerprint,
+      const std::vector<dyad::economics::v1::Observation>& observations) = 0;
+  // Deletes the records of plugins not in `keep` (a plugin was removed).
+  // Returns the names of the plugins removed.
+  virtual absl::StatusOr<std::vector<std::string>> RemovePluginsExcept(
+      const std::set<std::string>& keep) = 0;
+};
+
+// SQLite store at `path` (":memory:" allowed); creates or migrates the schema.
+absl::StatusOr<std::unique_ptr<ObservationStore>> OpenSqliteObservationStore(
+    const std::string& path);
+
+}  // namespace dyad::economics
