@@ -70,7 +70,7 @@ plugins="$build/plugins"
 start empty "$work/empty.log" "$bin/dyad-bench-empty"; empty_port=$PORT
 start events "$work/events.log" "$bin/dyad-events" --db=:memory: --plugins="$plugins"; events_port=$PORT
 start "events, cache off" "$work/events-nocache.log" "$bin/dyad-events" --db=:memory: \
-  --plugins="$plugins" --list_cache_entries=0; nocache_port=$PORT
+  --plugins="$plugins" --result_cache_entries=0; nocache_port=$PORT
 have_econ=0; have_inst=0; have_gw=0
 if [ -x "$bin/dyad-economics" ]; then
   start economics "$work/economics.log" "$bin/dyad-economics" --db=:memory: --plugins="$plugins"
@@ -133,7 +133,7 @@ for n in $scales; do
   db="$work/scale-$n.db"
   gen=$("$bin/dyad-scalegen" --db="$db" --events="$n")
   start "events with $n synthetic" "$work/scale-$n.log" "$bin/dyad-events" --db="$db" --plugins="$plugins" \
-    --list_cache_entries=0
+    --result_cache_entries=0
   port=$PORT
   "$bin/dyad-load" --target="127.0.0.1:$port" --method=/dyad.events.v1.EventService/ListEvents \
     --request="{$dyad,\"period\":{\"start\":{\"year\":2010},\"end\":{\"year\":2019}}}" \

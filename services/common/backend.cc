@@ -1,5 +1,6 @@
 #include "common/backend.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -20,7 +21,15 @@ ABSL_FLAG(std::string, write_token_file, "",
           "File holding the bearer token that write methods require (else env DYAD_WRITE_TOKEN; "
           "without either, writes are refused)");
 
+ABSL_FLAG(int, result_cache_entries, 1024,
+          "Answers of the hottest read methods kept in memory, cleared by every write; 0 disables "
+          "the cache");
+
 namespace dyad {
+
+size_t ResultCacheEntries() {
+  return static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_result_cache_entries)));
+}
 
 int FailStartup(const std::string& binary, const absl::Status& status) {
   Log().error("startup failed: {}", std::string(status.message()));

@@ -16,6 +16,7 @@ ABSL_DECLARE_FLAG(std::string, db);
 ABSL_DECLARE_FLAG(std::string, plugins);
 ABSL_DECLARE_FLAG(std::string, plugin_allowlist);
 ABSL_DECLARE_FLAG(std::string, write_token_file);
+ABSL_DECLARE_FLAG(int, result_cache_entries);
 
 namespace dyad {
 
@@ -29,6 +30,9 @@ struct BackendEnv {
 // Sets up logging as `binary`, loads the plugins from --plugins (with
 // --plugin_allowlist) and the write token. Errors are one line each.
 absl::StatusOr<BackendEnv> PrepareBackend(const std::string& binary);
+
+// --result_cache_entries, never negative.
+size_t ResultCacheEntries();
 
 // Serves `service` until SIGTERM/SIGINT, logging one "serving" line with
 // the address and the plugins. Returns the process exit code.

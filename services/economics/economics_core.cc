@@ -106,8 +106,9 @@ void SetChanges(std::vector<SeriesPoint>* points) {
 
 }  // namespace
 
-EconomicsCore::EconomicsCore(std::unique_ptr<ObservationStore> store, const PluginSet* plugins)
-    : store_(std::move(store)), plugins_(plugins) {
+EconomicsCore::EconomicsCore(std::unique_ptr<ObservationStore> store, const PluginSet* plugins,
+                             size_t series_cache_entries)
+    : store_(std::move(store)), series_cache_(series_cache_entries), plugins_(plugins) {
   if (plugins_ != nullptr) {
     for (const auto& p : plugins_->plugins()) {
       if (!p.Contributes("economics")) continue;
@@ -120,6 +121,7 @@ EconomicsCore::EconomicsCore(std::unique_ptr<ObservationStore> store, const Plug
 }
 
 absl::StatusOr<std::vector<std::string>> EconomicsCore::LoadPluginRecords() {
+  series_cache_.Invalidate();
   std::vector<std::string> lines;
   std::set<std::string> present;
   if (plugins_ != nullptr) {
@@ -160,6 +162,18 @@ dyad::economics::v1::ListIndicatorsResponse EconomicsCore::ListIndicators() cons
   dyad::economics::v1::ListIndicatorsResponse resp;
   for (const auto& [id, ind] : indicators_) *resp.add_indicators() = ind;
   return resp;
+}
+
+absl::StatusOr<std::shared_ptr<const std::string>> EconomicsCore::GetSeriesSerialized(
+    const dyad::economics::v1::GetSeriesRequest& req) {
+  const std::string key = req.SerializeAsString();
+  uint64_t generation = 0;
+  if (auto hit = series_cache_.Lookup(key, &generation)) return hit;
+  auto series = GetSeries(req);
+  if (!series.ok()) return series.status();
+  auto bytes = std::make_shared<const std::string>(series->SerializeAsString());
+  series_cache_.Store(key, bytes, generation);
+  return bytes;
 }
 
 absl::StatusOr<dyad::economics::v1::Series> EconomicsCore::GetSeries(
@@ -475,7 +489,10 @@ absl::StatusOr<Observation> EconomicsCore::RecordObservation(
     o.set_name(absl::StrCat("observations/",
                             chosen ? req.observation_id() : absl::StrCat(slug, "-", RandomSuffix())));
     absl::Status s = store_->Insert(o);
-    if (s.ok()) return o;
+    if (s.ok()) {
+      series_cache_.Invalidate();
+      return o;
+    }
     if (!absl::IsAlreadyExists(s) || chosen) return s;
   }
   return absl::AbortedError("could not pick a free observation id; retry");

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/plugin_host.h"
+#include "common/result_cache.h"
 #include "dyad/economics/v1/economics.pb.h"
 #include "observation_store.h"
 
@@ -18,7 +19,9 @@ namespace dyad::economics {
 class EconomicsCore {
  public:
   // `plugins` may be null (no plugins: no indicators, no curated records).
-  EconomicsCore(std::unique_ptr<ObservationStore> store, const PluginSet* plugins);
+  // `series_cache_entries` bounds the GetSeries result cache (0 disables it).
+  EconomicsCore(std::unique_ptr<ObservationStore> store, const PluginSet* plugins,
+                size_t series_cache_entries = 1024);
 
   // Loads every economics plugin's observations into the store (idempotent:
   // unchanged plugins are skipped) and drops records of plugins no longer
@@ -33,6 +36,10 @@ class EconomicsCore {
   // plugin does not implement HOOK_DERIVE.
   absl::StatusOr<dyad::economics::v1::Series> GetSeries(
       const dyad::economics::v1::GetSeriesRequest& req) const;
+  // The same answer serialized, shared with the result cache (cleared by
+  // every write), for the transport to send as is.
+  absl::StatusOr<std::shared_ptr<const std::string>> GetSeriesSerialized(
+      const dyad::economics::v1::GetSeriesRequest& req);
   absl::StatusOr<dyad::economics::v1::ListObservationsResponse> ListObservations(
       const dyad::economics::v1::ListObservationsRequest& req) const;
   // Authorization is the caller's job (the transport checks the token).
@@ -56,6 +63,7 @@ class EconomicsCore {
   absl::Status ValidateNewObservation(const dyad::economics::v1::Observation& o) const;
 
   std::unique_ptr<ObservationStore> store_;
+  ResultCache series_cache_;
   const PluginSet* plugins_;
   std::map<std::string, dyad::economics::v1::Indicator> indicators_;  // by id
 };

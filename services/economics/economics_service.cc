@@ -14,9 +14,15 @@ grpc::ServerUnaryReactor* EconomicsServiceImpl::ListIndicators(grpc::CallbackSer
 }
 
 grpc::ServerUnaryReactor* EconomicsServiceImpl::GetSeries(grpc::CallbackServerContext* ctx,
-                                                          const GetSeriesRequest* req,
-                                                          Series* resp) {
-  return FinishUnary(ctx, core_->GetSeries(*req), resp);
+                                                          const grpc::ByteBuffer* req,
+                                                          grpc::ByteBuffer* resp) {
+  GetSeriesRequest request;
+  if (!ParseByteBuffer(*req, &request)) {
+    return FinishWith(ctx, absl::InvalidArgumentError("request is not a GetSeriesRequest"));
+  }
+  auto bytes = core_->GetSeriesSerialized(request);
+  if (bytes.ok()) *resp = SharedBytesToByteBuffer(*std::move(bytes));
+  return FinishWith(ctx, bytes.status());
 }
 
 grpc::ServerUnaryReactor* EconomicsServiceImpl::ListObservations(

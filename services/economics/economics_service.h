@@ -8,8 +8,10 @@ namespace dyad::economics {
 
 // gRPC adapter (callback API): unpacks the call, asks EconomicsCore, maps the
 // status. No domain logic here.
+// GetSeries is served raw from the result cache's bytes.
 class EconomicsServiceImpl final
-    : public dyad::economics::v1::EconomicsService::CallbackService {
+    : public dyad::economics::v1::EconomicsService::WithRawCallbackMethod_GetSeries<
+          dyad::economics::v1::EconomicsService::CallbackService> {
  public:
   EconomicsServiceImpl(EconomicsCore* core, const WriteAuthorizer* auth)
       : core_(core), auth_(auth) {}
@@ -18,8 +20,8 @@ class EconomicsServiceImpl final
       grpc::CallbackServerContext* ctx, const dyad::economics::v1::ListIndicatorsRequest* req,
       dyad::economics::v1::ListIndicatorsResponse* resp) override;
   grpc::ServerUnaryReactor* GetSeries(grpc::CallbackServerContext* ctx,
-                                      const dyad::economics::v1::GetSeriesRequest* req,
-                                      dyad::economics::v1::Series* resp) override;
+                                      const grpc::ByteBuffer* req,
+                                      grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* ListObservations(
       grpc::CallbackServerContext* ctx, const dyad::economics::v1::ListObservationsRequest* req,
       dyad::economics::v1::ListObservationsResponse* resp) override;

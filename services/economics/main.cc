@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
   if (!env.ok()) return dyad::FailStartup(binary, env.status());
   auto store = dyad::economics::OpenSqliteObservationStore(env->db);
   if (!store.ok()) return dyad::FailStartup(binary, store.status());
-  dyad::economics::EconomicsCore core(std::move(*store), env->plugins.get());
+  dyad::economics::EconomicsCore core(std::move(*store), env->plugins.get(),
+                                        dyad::ResultCacheEntries());
   auto lines = core.LoadPluginRecords();
   if (!lines.ok()) return dyad::FailStartup(binary, lines.status());
   for (const auto& l : *lines) dyad::Log().info("plugin records {}", l);

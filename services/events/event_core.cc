@@ -70,7 +70,7 @@ std::string CanonicalFilters(const dyad::events::v1::ListEventsRequest& r) {
 
 EventCore::EventCore(std::unique_ptr<EventStore> store, const PluginSet* plugins,
                      size_t list_cache_entries)
-    : store_(std::move(store)), list_cache_entries_(list_cache_entries), plugins_(plugins) {
+    : store_(std::move(store)), list_cache_(list_cache_entries), plugins_(plugins) {
   if (plugins_ != nullptr) {
     for (const auto& p : plugins_->plugins()) {
       for (auto k : p.bundle.event_kinds()) {
@@ -81,32 +81,8 @@ EventCore::EventCore(std::unique_ptr<EventStore> store, const PluginSet* plugins
   }
 }
 
-std::shared_ptr<const std::string> EventCore::CachedList(const std::string& key,
-                                                         uint64_t* generation) {
-  std::lock_guard<std::mutex> lock(cache_mu_);
-  *generation = cache_generation_;
-  if (list_cache_entries_ == 0) return nullptr;
-  auto it = list_cache_.find(key);
-  return it == list_cache_.end() ? nullptr : it->second;
-}
-
-void EventCore::CacheList(const std::string& key, std::shared_ptr<const std::string> bytes,
-                          uint64_t generation) {
-  if (list_cache_entries_ == 0) return;
-  std::lock_guard<std::mutex> lock(cache_mu_);
-  if (generation != cache_generation_) return;  // a write raced with this read
-  if (list_cache_.size() >= list_cache_entries_) list_cache_.clear();  // simple and bounded
-  list_cache_[key] = std::move(bytes);
-}
-
-void EventCore::ClearListCache() {
-  std::lock_guard<std::mutex> lock(cache_mu_);
-  ++cache_generation_;
-  list_cache_.clear();
-}
-
 absl::StatusOr<std::vector<std::string>> EventCore::LoadPluginRecords() {
-  ClearListCache();
+  list_cache_.Invalidate();
   std::vector<std::string> lines;
   std::set<std::string> present;
   if (plugins_ != nullptr) {
@@ -152,11 +128,11 @@ absl::StatusOr<std::shared_ptr<const std::string>> EventCore::ListEventsSerializ
     const dyad::events::v1::ListEventsRequest& req) {
   const std::string key = req.SerializeAsString();
   uint64_t generation = 0;
-  if (auto hit = CachedList(key, &generation)) return hit;
+  if (auto hit = list_cache_.Lookup(key, &generation)) return hit;
   auto resp = QueryEvents(req);
   if (!resp.ok()) return resp.status();
   auto bytes = std::make_shared<const std::string>(resp->SerializeAsString());
-  CacheList(key, bytes, generation);
+  list_cache_.Store(key, bytes, generation);
   return bytes;
 }
 
@@ -307,7 +283,7 @@ absl::StatusOr<Event> EventCore::CreateEvent(const dyad::events::v1::CreateEvent
                                                              RandomSuffix())));
     absl::Status s = store_->Insert(e);
     if (s.ok()) {
-      ClearListCache();
+      list_cache_.Invalidate();
       return e;
     }
     if (!absl::IsAlreadyExists(s) || chosen) return s;

@@ -1,15 +1,13 @@
 #pragma once
 
 #include <map>
-#include <mutex>
-#include <optional>
-#include <unordered_map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/plugin_host.h"
+#include "common/result_cache.h"
 #include "dyad/events/v1/event_service.pb.h"
 #include "event_store.h"
 
@@ -47,23 +45,11 @@ class EventCore {
  private:
   absl::Status ValidateNewEvent(const dyad::events::v1::Event& e) const;
 
-  // ListEvents results by serialized request. This process is the only
-  // writer of its database, so every write here clears the cache and a
-  // cached page is never stale.
-  // Returns the cached page, or the cache generation to store a result under.
-  std::shared_ptr<const std::string> CachedList(const std::string& key, uint64_t* generation);
-  // Stores unless a write happened since `generation` was read.
-  void CacheList(const std::string& key, std::shared_ptr<const std::string> bytes,
-                 uint64_t generation);
   absl::StatusOr<dyad::events::v1::ListEventsResponse> QueryEvents(
       const dyad::events::v1::ListEventsRequest& req);
-  void ClearListCache();
 
   std::unique_ptr<EventStore> store_;
-  size_t list_cache_entries_;
-  std::mutex cache_mu_;
-  uint64_t cache_generation_ = 0;  // bumped by every write
-  std::unordered_map<std::string, std::shared_ptr<const std::string>> list_cache_;
+  ResultCache list_cache_;  // ListEvents pages; cleared by every write
   const PluginSet* plugins_;
   std::map<std::string, dyad::events::v1::EventKind> kinds_;  // by id
 };

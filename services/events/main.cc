@@ -1,5 +1,4 @@
 // dyad-events: the EventService process.
-#include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "common/backend.h"
 #include "common/flags.h"
@@ -7,9 +6,6 @@
 #include "common/server.h"
 #include "event_core.h"
 #include "event_service.h"
-
-ABSL_FLAG(int, list_cache_entries, 1024,
-          "ListEvents results kept in memory (cleared by every write); 0 disables the cache");
 
 int main(int argc, char** argv) {
   dyad::ServerRunner::BlockShutdownSignals();
@@ -22,7 +18,7 @@ int main(int argc, char** argv) {
   auto store = dyad::events::OpenSqliteEventStore(env->db);
   if (!store.ok()) return dyad::FailStartup(binary, store.status());
   dyad::events::EventCore core(std::move(*store), env->plugins.get(),
-                               static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_list_cache_entries))));
+                               dyad::ResultCacheEntries());
   auto lines = core.LoadPluginRecords();
   if (!lines.ok()) return dyad::FailStartup(binary, lines.status());
   for (const auto& l : *lines) dyad::Log().info("plugin records {}", l);

@@ -29,7 +29,7 @@ using namespace dyad::events::v1;  // NOLINT
 TEST(GracefulShutdownTest, InFlightCallsFinishNewCallsAreRefused) {
   auto p = ChildProcess::Start({BuildPath("bin/dyad-events"), "--port=0", "--host=127.0.0.1",
                                 "--db=:memory:", "--plugins=" + BuildPath("plugins"),
-                                "--shutdown_grace=10s", "--list_cache_entries=0"});
+                                "--shutdown_grace=10s", "--result_cache_entries=0"});
   ASSERT_OK(p);
   ASSERT_OK(p->WaitForOutput("serving ", absl::Seconds(30)));
   const std::string target =
