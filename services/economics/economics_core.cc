@@ -327,6 +327,7 @@ absl::StatusOr<std::vector<SeriesPoint>> EconomicsCore::DerivedPoints(
     p.set_derived(true);
     p.set_rule(absl::StrCat("derived:", plugin->name));
     p.set_derivation(out.derivation());
+    *p.mutable_citations() = v.citations();
     points.push_back(std::move(p));
   }
   std::sort(points.begin(), points.end(), [](const SeriesPoint& a, const SeriesPoint& b) {

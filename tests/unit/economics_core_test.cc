@@ -496,6 +496,9 @@ TEST_F(EconomicsDerivedTest, BalanceIsExportsMinusImportsWhereBothExist) {
   EXPECT_FALSE(p.disputed());
   EXPECT_FALSE(p.has_change_percent());
   EXPECT_THAT(p.derivation(), HasSubstr("exports minus imports"));
+  // The derived point cites the sourced figures it was computed from.
+  ASSERT_GE(p.citations_size(), 1);
+  EXPECT_EQ(p.citations(0).source_id(), "jafarli");
   // Directed: China's exports to Azerbaijan are not in the sources.
   ASSERT_OK_AND_ASSIGN(Series other, core_->GetSeries(SeriesReq("trade.balance", "CHN", "AZE")));
   EXPECT_EQ(other.points_size(), 0);
