@@ -22,22 +22,67 @@ bool ConstantTimeEquals(absl::string_view a, absl::string_view b) {
   return diff == 0;
 }
 
-absl::StatusOr<WriteAuthorizer> WriteAuthorizer::FromConfig(const std::string& file) {
+namespace {
+
+// A token from `file` (flag `flag`), else from env `env`; nullopt for none.
+absl::StatusOr<std::optional<std::string>> ReadToken(const std::string& file, const char* flag,
+                                                     const char* env) {
   if (!file.empty()) {
     std::ifstream in(file);
-    if (!in) return absl::FailedPreconditionError(absl::StrCat("write_token_file: cannot read ", file));
+    if (!in) return absl::FailedPreconditionError(absl::StrCat(flag, ": cannot read ", file));
     std::stringstream ss;
     ss << in.rdbuf();
     std::string token(absl::StripAsciiWhitespace(ss.str()));
     if (token.empty()) {
-      return absl::FailedPreconditionError(absl::StrCat("write_token_file: ", file, " is empty"));
+      return absl::FailedPreconditionError(absl::StrCat(flag, ": ", file, " is empty"));
     }
-    return WriteAuthorizer(std::move(token));
+    return std::optional<std::string>(std::move(token));
   }
-  if (const char* env = std::getenv("DYAD_WRITE_TOKEN"); env != nullptr && *env != '\0') {
-    return WriteAuthorizer(std::string(absl::StripAsciiWhitespace(env)));
+  if (const char* v = std::getenv(env); v != nullptr && *v != '\0') {
+    return std::optional<std::string>(std::string(absl::StripAsciiWhitespace(v)));
   }
-  return WriteAuthorizer();
+  return std::optional<std::string>();
+}
+
+// The token of "Bearer <token>", or an UNAUTHENTICATED status.
+absl::StatusOr<absl::string_view> BearerToken(std::optional<absl::string_view> authorization) {
+  if (!authorization.has_value() || authorization->empty()) {
+    return absl::UnauthenticatedError(
+        "missing token: send metadata \"authorization: Bearer <token>\"");
+  }
+  absl::string_view v = *authorization;
+  constexpr absl::string_view kBearer = "Bearer ";
+  if (v.size() < kBearer.size() || !absl::EqualsIgnoreCase(v.substr(0, kBearer.size()), kBearer)) {
+    return absl::UnauthenticatedError("authorization metadata must be \"Bearer <token>\"");
+  }
+  return v.substr(kBearer.size());
+}
+
+}  // namespace
+
+absl::StatusOr<WriteAuthorizer> WriteAuthorizer::FromConfig(const std::string& file) {
+  auto token = ReadToken(file, "write_token_file", "DYAD_WRITE_TOKEN");
+  if (!token.ok()) return token.status();
+  if (!token->has_value()) return WriteAuthorizer();
+  return WriteAuthorizer(std::move(**token));
+}
+
+absl::Status WriteAuthorizer::LoadReadToken(const std::string& file) {
+  auto token = ReadToken(file, "read_token_file", "DYAD_READ_TOKEN");
+  if (!token.ok()) return token.status();
+  read_token_ = std::move(*token);
+  return absl::OkStatus();
+}
+
+absl::Status WriteAuthorizer::CheckRead(std::optional<absl::string_view> authorization) const {
+  if (!read_token_.has_value()) return absl::OkStatus();
+  auto token = BearerToken(authorization);
+  if (!token.ok()) return token.status();
+  // Both comparisons always run, so timing does not tell which token matched.
+  const bool read_ok = ConstantTimeEquals(*token, *read_token_);
+  const bool write_ok = token_.has_value() && ConstantTimeEquals(*token, *token_);
+  if (!(read_ok | write_ok)) return absl::UnauthenticatedError("invalid token");
+  return absl::OkStatus();
 }
 
 absl::Status WriteAuthorizer::Check(std::optional<absl::string_view> authorization) const {
@@ -50,14 +95,9 @@ absl::Status WriteAuthorizer::Check(std::optional<absl::string_view> authorizati
         "writes are disabled: this server has no write token configured "
         "(--write_token_file or DYAD_WRITE_TOKEN)");
   }
-  absl::string_view v = *authorization;
-  constexpr absl::string_view kBearer = "Bearer ";
-  if (v.size() < kBearer.size() || !absl::EqualsIgnoreCase(v.substr(0, kBearer.size()), kBearer)) {
-    return absl::UnauthenticatedError("authorization metadata must be \"Bearer <token>\"");
-  }
-  if (!ConstantTimeEquals(v.substr(kBearer.size()), *token_)) {
-    return absl::UnauthenticatedError("invalid write token");
-  }
+  auto token = BearerToken(authorization);
+  if (!token.ok()) return token.status();
+  if (!ConstantTimeEquals(*token, *token_)) return absl::UnauthenticatedError("invalid write token");
   return absl::OkStatus();
 }
 

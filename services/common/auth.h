@@ -29,8 +29,19 @@ class WriteAuthorizer {
   // server has no token (writes disabled). Compares in constant time.
   absl::Status Check(std::optional<absl::string_view> authorization) const;
 
+  // Reads are open unless a read token is set (--read_token_file or
+  // DYAD_READ_TOKEN); then a read needs "Bearer <read token>" or the write
+  // token, else UNAUTHENTICATED.
+  void set_read_token(std::string token) { read_token_ = std::move(token); }
+  bool reads_closed() const { return read_token_.has_value(); }
+  absl::Status CheckRead(std::optional<absl::string_view> authorization) const;
+  // Read token from `file` when non-empty, else DYAD_READ_TOKEN; none: reads
+  // stay open. An empty or unreadable file is an error.
+  absl::Status LoadReadToken(const std::string& file);
+
  private:
   std::optional<std::string> token_;
+  std::optional<std::string> read_token_;
 };
 
 // Constant-time equality of two byte strings (time depends only on lengths).

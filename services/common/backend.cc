@@ -21,6 +21,9 @@ ABSL_FLAG(std::string, write_token_file, "",
           "File holding the bearer token that write methods require (else env DYAD_WRITE_TOKEN; "
           "without either, writes are refused)");
 
+ABSL_FLAG(std::string, read_token_file, "",
+          "When set (or env DYAD_READ_TOKEN), read methods also need a bearer token: this one or "
+          "the write token. Reads are open otherwise");
 ABSL_FLAG(int, result_cache_entries, 1024,
           "Answers of the hottest read methods kept in memory, cleared by every write; 0 disables "
           "the cache");
@@ -53,6 +56,8 @@ absl::StatusOr<BackendEnv> PrepareBackend(const std::string& binary) {
   auto auth = WriteAuthorizer::FromConfig(absl::GetFlag(FLAGS_write_token_file));
   if (!auth.ok()) return auth.status();
   env.auth = std::move(*auth);
+  if (auto s = env.auth.LoadReadToken(absl::GetFlag(FLAGS_read_token_file)); !s.ok()) return s;
+  if (env.auth.reads_closed()) Log().info("reads need a token");
   if (!env.auth.configured()) {
     Log().warn("no write token configured: write methods will be refused");
   }

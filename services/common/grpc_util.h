@@ -39,6 +39,15 @@ inline std::optional<absl::string_view> AuthorizationOf(const grpc::CallbackServ
   return absl::string_view(it->second.data(), it->second.size());
 }
 
+// Runs `check` (an authorization check) and, when it fails, finishes the
+// call with its status; returns the reactor then, nullptr when allowed.
+#define DYAD_RETURN_IF_DENIED(ctx, status_expr)                 \
+  do {                                                          \
+    if (absl::Status _st = (status_expr); !_st.ok()) {          \
+      return ::dyad::FinishWith((ctx), _st);                    \
+    }                                                           \
+  } while (0)
+
 // Decodes a raw request.
 inline bool ParseByteBuffer(const grpc::ByteBuffer& buffer, google::protobuf::Message* message) {
   std::vector<grpc::Slice> slices;

@@ -9,6 +9,7 @@ using namespace dyad::economics::v1;  // NOLINT: adapter file, names are unambig
 grpc::ServerUnaryReactor* EconomicsServiceImpl::ListIndicators(grpc::CallbackServerContext* ctx,
                                                                const ListIndicatorsRequest* req,
                                                                ListIndicatorsResponse* resp) {
+  DYAD_RETURN_IF_DENIED(ctx, auth_->CheckRead(AuthorizationOf(*ctx)));
   *resp = core_->ListIndicators();
   return FinishWith(ctx, absl::OkStatus());
 }
@@ -16,6 +17,7 @@ grpc::ServerUnaryReactor* EconomicsServiceImpl::ListIndicators(grpc::CallbackSer
 grpc::ServerUnaryReactor* EconomicsServiceImpl::GetSeries(grpc::CallbackServerContext* ctx,
                                                           const grpc::ByteBuffer* req,
                                                           grpc::ByteBuffer* resp) {
+  DYAD_RETURN_IF_DENIED(ctx, auth_->CheckRead(AuthorizationOf(*ctx)));
   GetSeriesRequest request;
   if (!ParseByteBuffer(*req, &request)) {
     return FinishWith(ctx, absl::InvalidArgumentError("request is not a GetSeriesRequest"));
@@ -28,6 +30,7 @@ grpc::ServerUnaryReactor* EconomicsServiceImpl::GetSeries(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* EconomicsServiceImpl::ListObservations(
     grpc::CallbackServerContext* ctx, const ListObservationsRequest* req,
     ListObservationsResponse* resp) {
+  DYAD_RETURN_IF_DENIED(ctx, auth_->CheckRead(AuthorizationOf(*ctx)));
   return FinishUnary(ctx, core_->ListObservations(*req), resp);
 }
 
@@ -40,6 +43,7 @@ grpc::ServerUnaryReactor* EconomicsServiceImpl::RecordObservation(
 grpc::ServerUnaryReactor* EconomicsServiceImpl::ListSources(grpc::CallbackServerContext* ctx,
                                                             const ListSourcesRequest* req,
                                                             ListSourcesResponse* resp) {
+  DYAD_RETURN_IF_DENIED(ctx, auth_->CheckRead(AuthorizationOf(*ctx)));
   *resp = core_->ListSources();
   return FinishWith(ctx, absl::OkStatus());
 }

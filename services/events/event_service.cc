@@ -9,6 +9,7 @@ using namespace dyad::events::v1;  // NOLINT: adapter file, names are unambiguou
 grpc::ServerUnaryReactor* EventServiceImpl::GetEvent(grpc::CallbackServerContext* ctx,
                                                      const grpc::ByteBuffer* req,
                                                      grpc::ByteBuffer* resp) {
+  DYAD_RETURN_IF_DENIED(ctx, auth_->CheckRead(AuthorizationOf(*ctx)));
   GetEventRequest request;
   if (!ParseByteBuffer(*req, &request)) {
     return FinishWith(ctx, absl::InvalidArgumentError("request is not a GetEventRequest"));
@@ -24,6 +25,7 @@ grpc::ServerUnaryReactor* EventServiceImpl::GetEvent(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* EventServiceImpl::ListEvents(grpc::CallbackServerContext* ctx,
                                                        const grpc::ByteBuffer* req,
                                                        grpc::ByteBuffer* resp) {
+  DYAD_RETURN_IF_DENIED(ctx, auth_->CheckRead(AuthorizationOf(*ctx)));
   ListEventsRequest request;
   if (!ParseByteBuffer(*req, &request)) {
     return FinishWith(ctx, absl::InvalidArgumentError("request is not a ListEventsRequest"));
@@ -36,6 +38,7 @@ grpc::ServerUnaryReactor* EventServiceImpl::ListEvents(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* EventServiceImpl::ListEventKinds(grpc::CallbackServerContext* ctx,
                                                            const ListEventKindsRequest* req,
                                                            ListEventKindsResponse* resp) {
+  DYAD_RETURN_IF_DENIED(ctx, auth_->CheckRead(AuthorizationOf(*ctx)));
   return FinishUnary(ctx, core_->ListEventKinds(*req), resp);
 }
 
@@ -49,6 +52,7 @@ grpc::ServerUnaryReactor* EventServiceImpl::CreateEvent(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* EventServiceImpl::ListSources(grpc::CallbackServerContext* ctx,
                                                         const ListSourcesRequest* req,
                                                         ListSourcesResponse* resp) {
+  DYAD_RETURN_IF_DENIED(ctx, auth_->CheckRead(AuthorizationOf(*ctx)));
   *resp = core_->ListSources();
   return FinishWith(ctx, absl::OkStatus());
 }

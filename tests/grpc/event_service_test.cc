@@ -123,6 +123,23 @@ TEST_F(EventServiceTest, KindsAndSources) {
   ASSERT_EQ(sources.sources_size(), 1);
 }
 
+TEST_F(EventServiceTest, ClosedReadsNeedAToken) {
+  auth_.set_read_token("read-token");
+  ListEventKindsResponse kinds;
+  grpc::Status s = stub_->ListEventKinds(Ctx().get(), ListEventKindsRequest(), &kinds);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  ListEventsResponse list;
+  s = stub_->ListEvents(Ctx("wrong").get(), ListEventsRequest(), &list);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_TRUE(stub_->ListEventKinds(Ctx("read-token").get(), ListEventKindsRequest(), &kinds).ok());
+  EXPECT_TRUE(stub_->ListEvents(Ctx("test-token").get(), ListEventsRequest(), &list).ok());
+  GetEventRequest get;
+  get.set_name("events/trade-deal-2015");
+  Event e;
+  EXPECT_EQ(stub_->GetEvent(Ctx().get(), get, &e).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_TRUE(stub_->GetEvent(Ctx("read-token").get(), get, &e).ok());
+}
+
 TEST_F(EventServiceTest, OversizedRequestIsRefused) {
   ListEventsRequest req;
   req.set_query(std::string(5 << 20, 'a'));  // over the 4 MiB receive limit

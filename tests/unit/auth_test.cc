@@ -38,6 +38,20 @@ TEST(WriteAuthorizerTest, ReadsTokenFileAndRejectsEmptyOrMissingFile) {
                 "cannot read");
 }
 
+TEST(WriteAuthorizerTest, ReadsAreOpenUntilAReadTokenIsSet) {
+  WriteAuthorizer auth("w-token");
+  EXPECT_FALSE(auth.reads_closed());
+  EXPECT_OK(auth.CheckRead(std::nullopt));
+  auth.set_read_token("r-token");
+  EXPECT_TRUE(auth.reads_closed());
+  EXPECT_STATUS(auth.CheckRead(std::nullopt), absl::StatusCode::kUnauthenticated, "missing");
+  EXPECT_STATUS(auth.CheckRead("Bearer nope"), absl::StatusCode::kUnauthenticated, "invalid");
+  EXPECT_OK(auth.CheckRead("Bearer r-token"));
+  EXPECT_OK(auth.CheckRead("Bearer w-token"));  // the write token reads too
+  // The read token does not write.
+  EXPECT_STATUS(auth.Check("Bearer r-token"), absl::StatusCode::kUnauthenticated, "invalid");
+}
+
 TEST(ConstantTimeEqualsTest, ComparesWholeStrings) {
   EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
   EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));
