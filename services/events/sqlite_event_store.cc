@@ -83,6 +83,12 @@ INSERT OR IGNORE INTO event_pairs (country_a, country_b, sort_key, name, event_i
   FROM event_countries a JOIN event_countries b
     ON a.event_id = b.event_id AND a.country < b.country;
 )sql"},
+    // The dyad index also holds each event's last day, so counting a dyad's
+    // events in a period reads the index alone.
+    {3, R"sql(
+ALTER TABLE event_pairs ADD COLUMN end_day INTEGER NOT NULL DEFAULT 0;
+UPDATE event_pairs SET end_day = (SELECT e.end_day FROM events e WHERE e.id = event_pairs.event_id);
+)sql"},
 };
 constexpr int kCompatibleVersion = 1;
 
@@ -93,8 +99,8 @@ constexpr char kInsertSql[] =
 constexpr char kInsertCountrySql[] =
     "INSERT OR IGNORE INTO event_countries (country, sort_key, name, event_id) VALUES (?, ?, ?, ?)";
 constexpr char kInsertPairSql[] =
-    "INSERT OR IGNORE INTO event_pairs (country_a, country_b, sort_key, name, event_id) "
-    "VALUES (?, ?, ?, ?, ?)";
+    "INSERT OR IGNORE INTO event_pairs (country_a, country_b, sort_key, name, event_id, end_day) "
+    "VALUES (?, ?, ?, ?, ?, ?)";
 constexpr char kMaxSpanSql[] = "SELECT COALESCE(MAX(span_days), 0) FROM events";
 constexpr char kGetPluginStateSql[] =
     "SELECT version, fingerprint FROM plugin_state WHERE plugin = ?";
@@ -137,8 +143,16 @@ constexpr char kListByPairSql[] =
     "SELECT e.body, ep.sort_key, ep.name FROM event_pairs ep"
     " JOIN events e ON e.id = ep.event_id"
     " WHERE ep.country_a = ?9 AND ep.country_b = ?13 AND ep.sort_key <= ?1 AND ep.sort_key >= ?2"
+    " AND ep.end_day >= ?3"
     " AND (ep.sort_key, ep.name) > (?10, ?11)" DYAD_EVENT_FILTERS
     " ORDER BY ep.sort_key, ep.name LIMIT ?12";
+// The dyad and period alone (no kind, domain, text or third country): the
+// index answers the count without touching the events table.
+constexpr char kCountByPairOnlySql[] =
+    "SELECT COUNT(*) FROM event_pairs ep"
+    " WHERE ep.country_a = ?9 AND ep.country_b = ?13 AND ep.sort_key <= ?1 AND ep.sort_key >= ?2"
+    " AND ep.end_day >= ?3 AND ?4 IS NOT NULL AND ?5 IS NOT NULL AND ?6 IS NULL AND ?7 IS NULL"
+    " AND ?8 IS NULL";
 constexpr char kCountByPairSql[] =
     "SELECT COUNT(*) FROM event_pairs ep JOIN events e ON e.id = ep.event_id"
     " WHERE ep.country_a = ?9 AND ep.country_b = ?13 AND ep.sort_key <= ?1 AND ep.sort_key >= ?2"
@@ -214,7 +228,10 @@ class SqliteEventStore final : public EventStore {
     EventPage page;
     for (int pass = 0; pass < 2; ++pass) {
       const bool count = pass == 1;
-      const char* sql = by_pair      ? (count ? kCountByPairSql : kListByPairSql)
+      const bool pair_only = by_pair && q.countries.size() == 2 && q.kinds.empty() &&
+                             q.domains.empty() && q.fts_query.empty();
+      const char* sql = pair_only    ? (count ? kCountByPairOnlySql : kListByPairSql)
+                        : by_pair    ? (count ? kCountByPairSql : kListByPairSql)
                         : by_country ? (count ? kCountByCountrySql : kListByCountrySql)
                                      : (count ? kCountAllSql : kListAllSql);
       auto st = db_->GetCachedStatement(sql);
@@ -407,7 +424,8 @@ class SqliteEventStore final : public EventStore {
       for (auto b = std::next(a); b != countries.end(); ++b) {
         auto ps = db_->GetCachedStatement(kInsertPairSql);
         if (!ps.ok()) return ps.status();
-        (*ps)->BindText(1, *a).BindText(2, *b).BindInt64(3, key).BindText(4, e.name()).BindInt64(5, id);
+        (*ps)->BindText(1, *a).BindText(2, *b).BindInt64(3, key).BindText(4, e.name()).BindInt64(5, id)
+            .BindInt64(6, last);
         if (auto s = (*ps)->Run(); !s.ok()) return s;
       }
     }
