@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "common/page_token.h"
 #include "common/partial_date.h"
+#include "common/records.h"
 #include "common/status.h"
 #include "common/validation.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -30,41 +31,6 @@ constexpr size_t kMaxShortText = 200;
 // Derived indicators may feed on derived indicators; deeper than this is a
 // cycle in some plugin's definitions.
 constexpr int kMaxDeriveDepth = 8;
-
-// A stable fingerprint of a plugin's observations, so changed data under an
-// unchanged version string is still reloaded.
-std::string ContentFingerprint(const std::vector<Observation>& observations) {
-  std::string all;
-  for (const auto& o : observations) {
-    std::string bytes;
-    google::protobuf::io::StringOutputStream out(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&out);
-    coded.SetSerializationDeterministic(true);
-    o.SerializeToCodedStream(&coded);
-    coded.Trim();
-    absl::StrAppend(&all, bytes.size(), ":", bytes);
-  }
-  return absl::StrCat(Fingerprint(all), "-", observations.size());
-}
-
-std::string Slug(absl::string_view text) {
-  std::string s;
-  for (char c : text) {
-    if (absl::ascii_isalnum(c)) {
-      s += absl::ascii_tolower(c);
-    } else if (!s.empty() && s.back() != '-') {
-      s += '-';
-    }
-    if (s.size() >= 54) break;
-  }
-  while (!s.empty() && s.back() == '-') s.pop_back();
-  return s.empty() ? "observation" : s;
-}
-
-std::string RandomSuffix() {
-  static thread_local std::mt19937_64 rng(std::random_device{}());
-  return absl::StrCat(absl::Hex(rng() & 0xffffffffULL, absl::kZeroPad8));
-}
 
 std::string DateKey(const PartialDate& d) {
   return absl::StrCat(d.year(), "-", d.month(), "-", d.day());
@@ -143,7 +109,7 @@ absl::StatusOr<std::vector<std::string>> EconomicsCore::LoadPluginRecords() {
         observations.push_back(std::move(o));
       }
       auto outcome =
-          store_->SyncPlugin(p.name, p.version, ContentFingerprint(observations), observations);
+          store_->SyncPlugin(p.name, p.version, RecordsFingerprint(observations), observations);
       if (!outcome.ok()) return outcome.status();
       const char* what = *outcome == SyncOutcome::kUnchanged ? "unchanged"
                          : *outcome == SyncOutcome::kLoaded  ? "loaded"
@@ -485,7 +451,8 @@ absl::StatusOr<Observation> EconomicsCore::RecordObservation(
   const bool chosen = !req.observation_id().empty();
   const PartialDate& date = o.period().year() > 0 ? o.period() : o.as_of();
   const std::string slug =
-      Slug(absl::StrCat(o.indicator(), " ", o.reporter(), " ", o.partner(), " ", date.year()));
+      Slug(absl::StrCat(o.indicator(), " ", o.reporter(), " ", o.partner(), " ", date.year()), 54,
+           "observation");
   for (int attempt = 0; attempt < 3; ++attempt) {
     o.set_name(absl::StrCat("observations/",
                             chosen ? req.observation_id() : absl::StrCat(slug, "-", RandomSuffix())));

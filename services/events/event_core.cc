@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/partial_date.h"
+#include "common/records.h"
 #include "common/status.h"
 #include "common/validation.h"
 
@@ -21,42 +22,6 @@ using dyad::events::v1::Event;
 constexpr size_t kMaxTitle = 200;
 constexpr size_t kMaxSummary = 4000;
 constexpr size_t kMaxShortText = 200;
-
-// A stable fingerprint of a plugin's event records, so changed data under
-// an unchanged version string is still reloaded.
-std::string ContentFingerprint(const std::vector<Event>& events) {
-  std::string all;
-  for (const auto& e : events) {
-    // Deterministic serialization: same records, same bytes.
-    std::string bytes;
-    google::protobuf::io::StringOutputStream out(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&out);
-    coded.SetSerializationDeterministic(true);
-    e.SerializeToCodedStream(&coded);
-    coded.Trim();
-    absl::StrAppend(&all, bytes.size(), ":", bytes);
-  }
-  return absl::StrCat(Fingerprint(all), "-", events.size());
-}
-
-std::string Slug(absl::string_view title) {
-  std::string s;
-  for (char c : title) {
-    if (absl::ascii_isalnum(c)) {
-      s += absl::ascii_tolower(c);
-    } else if (!s.empty() && s.back() != '-') {
-      s += '-';
-    }
-    if (s.size() >= 40) break;
-  }
-  while (!s.empty() && s.back() == '-') s.pop_back();
-  return s.empty() ? "event" : s;
-}
-
-std::string RandomSuffix() {
-  static thread_local std::mt19937_64 rng(std::random_device{}());
-  return absl::StrCat(absl::Hex(rng() & 0xffffffffULL, absl::kZeroPad8));
-}
 
 std::string CanonicalFilters(const dyad::events::v1::ListEventsRequest& r) {
   return absl::StrCat(absl::StrJoin(r.countries(), ","), "|", r.period().start().year(), "-",
@@ -96,7 +61,7 @@ absl::StatusOr<std::vector<std::string>> EventCore::LoadPluginRecords() {
         e.set_domain(kinds_.at(e.kind()).domain());  // kinds checked by ValidatePlugins
         events.push_back(std::move(e));
       }
-      auto outcome = store_->SyncPlugin(p.name, p.version, ContentFingerprint(events), events);
+      auto outcome = store_->SyncPlugin(p.name, p.version, RecordsFingerprint(events), events);
       if (!outcome.ok()) return outcome.status();
       const char* what = *outcome == SyncOutcome::kUnchanged ? "unchanged"
                          : *outcome == SyncOutcome::kLoaded  ? "loaded"
@@ -279,7 +244,7 @@ absl::StatusOr<Event> EventCore::CreateEvent(const dyad::events::v1::CreateEvent
   const bool chosen = !req.event_id().empty();
   for (int attempt = 0; attempt < 3; ++attempt) {
     e.set_name(absl::StrCat("events/", chosen ? req.event_id()
-                                              : absl::StrCat(Slug(e.title()).substr(0, 54), "-",
+                                              : absl::StrCat(Slug(e.title(), 54, "event"), "-",
                                                              RandomSuffix())));
     absl::Status s = store_->Insert(e);
     if (s.ok()) {
