@@ -1,0 +1,267 @@
+#include "institution_core.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/partial_date.h"
+#include "common/records.h"
+#include "common/status.h"
+#include "common/validation.h"
+
+namespace dyad::institutions {
+namespace {
+
+using dyad::institutions::v1::Institution;
+using dyad::institutions::v1::Membership;
+
+constexpr size_t kMaxDisplayName = 200;
+constexpr size_t kMaxDescription = 4000;
+constexpr size_t kMaxShortText = 200;
+
+std::string CanonicalFilters(const dyad::institutions::v1::ListInstitutionsRequest& r) {
+  return absl::StrCat(absl::StrJoin(r.kinds(), ","), "|", absl::StrJoin(r.countries(), ","), "|",
+                      r.host_country(), "|", absl::AsciiStrToLower(r.city()), "|",
+                      r.founded().start().year(), "-", r.founded().start().month(), "-",
+                      r.founded().start().day(), "|", r.founded().end().year(), "-",
+                      r.founded().end().month(), "-", r.founded().end().day(), "|", r.query());
+}
+
+}  // namespace
+
+InstitutionCore::InstitutionCore(std::unique_ptr<InstitutionStore> store, const PluginSet* plugins)
+    : store_(std::move(store)), plugins_(plugins) {
+  if (plugins_ == nullptr) return;
+  for (const auto& p : plugins_->plugins()) {
+    if (!p.Contributes("institutions")) continue;
+    for (auto k : p.bundle.institution_kinds()) {
+      k.set_plugin(p.name);
+      kinds_[k.id()] = std::move(k);
+    }
+    for (auto m : p.bundle.memberships()) {
+      m.set_plugin(p.name);
+      memberships_.push_back(std::move(m));
+    }
+  }
+  std::sort(memberships_.begin(), memberships_.end(), [](const Membership& a, const Membership& b) {
+    return std::tie(a.country(), a.organization(), a.role()) <
+           std::tie(b.country(), b.organization(), b.role());
+  });
+}
+
+absl::StatusOr<std::vector<std::string>> InstitutionCore::LoadPluginRecords() {
+  std::vector<std::string> lines;
+  std::set<std::string> present;
+  if (plugins_ != nullptr) {
+    for (const auto& p : plugins_->plugins()) {
+      if (!p.Contributes("institutions")) continue;
+      present.insert(p.name);
+      std::vector<Institution> records;
+      records.reserve(p.bundle.institutions_size());
+      for (Institution i : p.bundle.institutions()) {
+        i.set_plugin(p.name);
+        records.push_back(std::move(i));
+      }
+      auto outcome = store_->SyncPlugin(p.name, p.version, RecordsFingerprint(records), records);
+      if (!outcome.ok()) return outcome.status();
+      const char* what = *outcome == SyncOutcome::kUnchanged ? "unchanged"
+                         : *outcome == SyncOutcome::kLoaded  ? "loaded"
+                                                             : "replaced";
+      lines.push_back(absl::StrCat("plugin=", p.name, " version=", p.version, " institutions=",
+                                   records.size(), " memberships=", p.bundle.memberships_size(),
+                                   " records=", what));
+    }
+  }
+  auto removed = store_->RemovePluginsExcept(present);
+  if (!removed.ok()) return removed.status();
+  for (const auto& r : *removed) lines.push_back(absl::StrCat("plugin=", r, " records=removed"));
+  for (auto& m : memberships_) {
+    auto org = store_->Get(m.organization());
+    if (org.ok()) m.set_organization_display_name(org->display_name());
+  }
+  return lines;
+}
+
+absl::StatusOr<Institution> InstitutionCore::GetInstitution(
+    const dyad::institutions::v1::GetInstitutionRequest& req) {
+  auto id = ParseResourceName(req.name(), "institutions", "name");
+  if (!id.ok()) return id.status();
+  return store_->Get(req.name());
+}
+
+absl::StatusOr<dyad::institutions::v1::ListInstitutionsResponse> InstitutionCore::ListInstitutions(
+    const dyad::institutions::v1::ListInstitutionsRequest& req) {
+  auto size = EffectivePageSize(req.page_size());
+  if (!size.ok()) return size.status();
+  for (int i = 0; i < req.kinds_size(); ++i) {
+    if (auto s = ValidateText(req.kinds(i), absl::StrCat("kinds[", i, "]"), kMaxShortText); !s.ok()) return s;
+  }
+  if (auto s = ValidateCountries(req.countries(), "countries"); !s.ok()) return s;
+  if (!req.host_country().empty()) {
+    if (auto s = ValidateCountry(req.host_country(), "host_country"); !s.ok()) return s;
+  }
+  if (auto s = ValidateText(req.city(), "city", kMaxShortText); !s.ok()) return s;
+  if (auto s = ValidateDateRange(req.founded(), "founded"); !s.ok()) return s;
+  if (auto s = ValidateText(req.query(), "query", kMaxQueryLength); !s.ok()) return s;
+  const uint64_t fp = Fingerprint(CanonicalFilters(req));
+  InstitutionQuery q;
+  if (!req.page_token().empty()) {
+    auto cursor = DecodePageToken(req.page_token(), fp);
+    if (!cursor.ok()) return cursor.status();
+    q.after = *cursor;
+  }
+  q.kinds.assign(req.kinds().begin(), req.kinds().end());
+  std::set<std::string> countries(req.countries().begin(), req.countries().end());
+  q.countries.assign(countries.begin(), countries.end());
+  q.host_country = req.host_country();
+  q.city_lower = absl::AsciiStrToLower(req.city());
+  const auto& f = req.founded();
+  if ((f.has_start() && f.start().year() > 0) || (f.has_end() && f.end().year() > 0)) {
+    q.founded = RangeDays(f);
+  }
+  q.fts_query = ToFtsQuery(req.query());
+  q.limit = *size;
+  auto page = store_->List(q);
+  if (!page.ok()) return page.status();
+  dyad::institutions::v1::ListInstitutionsResponse resp;
+  for (auto& i : page->institutions) *resp.add_institutions() = std::move(i);
+  resp.set_total_size(static_cast<int32_t>(page->total_size));
+  if (page->next) {
+    page->next->filter_fingerprint = fp;
+    resp.set_next_page_token(EncodePageToken(*page->next));
+  }
+  return resp;
+}
+
+absl::StatusOr<dyad::institutions::v1::ListInstitutionKindsResponse>
+InstitutionCore::ListInstitutionKinds(
+    const dyad::institutions::v1::ListInstitutionKindsRequest& req) const {
+  if (auto s = ValidateText(req.domain(), "domain", kMaxShortText); !s.ok()) return s;
+  dyad::institutions::v1::ListInstitutionKindsResponse resp;
+  for (const auto& [id, k] : kinds_) {
+    if (req.domain().empty() || k.domain() == req.domain()) *resp.add_kinds() = k;
+  }
+  return resp;
+}
+
+absl::StatusOr<dyad::institutions::v1::ListMembershipsResponse> InstitutionCore::ListMemberships(
+    const dyad::institutions::v1::ListMembershipsRequest& req) {
+  if (!req.country().empty()) {
+    if (auto s = ValidateCountry(req.country(), "country"); !s.ok()) return s;
+  }
+  if (!req.organization().empty()) {
+    auto id = ParseResourceName(req.organization(), "institutions", "organization");
+    if (!id.ok()) return id.status();
+  }
+  dyad::institutions::v1::ListMembershipsResponse resp;
+  for (const auto& m : memberships_) {
+    if (!req.country().empty() && m.country() != req.country()) continue;
+    if (!req.organization().empty() && m.organization() != req.organization()) continue;
+    *resp.add_memberships() = m;
+  }
+  return resp;
+}
+
+absl::Status InstitutionCore::ValidateNewInstitution(const Institution& i) {
+  if (i.display_name().empty()) return InvalidField("institution.display_name", "is required");
+  if (auto s = ValidateText(i.display_name(), "institution.display_name", kMaxDisplayName); !s.ok()) return s;
+  if (auto s = ValidateText(i.description(), "institution.description", kMaxDescription); !s.ok()) return s;
+  if (i.kind().empty()) return InvalidField("institution.kind", "is required");
+  if (!kinds_.count(i.kind())) {
+    return InvalidField("institution.kind",
+                        absl::StrCat("unknown kind \"", i.kind().substr(0, 64),
+                                     "\"; ListInstitutionKinds lists the known kinds"));
+  }
+  if (!i.host_country().empty()) {
+    if (auto s = ValidateCountry(i.host_country(), "institution.host_country"); !s.ok()) return s;
+  }
+  if (auto s = ValidateCountries(i.countries(), "institution.countries"); !s.ok()) return s;
+  if (auto s = ValidateText(i.city(), "institution.city", kMaxShortText); !s.ok()) return s;
+  if (auto s = ValidatePartialDate(i.founded(), "institution.founded"); !s.ok()) return s;
+  if (auto s = ValidatePartialDate(i.closed(), "institution.closed"); !s.ok()) return s;
+  if (i.founded().year() > 0 && i.closed().year() > 0 &&
+      LastDay(i.closed()) < FirstDay(i.founded())) {
+    return InvalidField("institution.closed", "must not be before institution.founded");
+  }
+  if (!dyad::institutions::v1::Institution::Status_IsValid(i.status())) {
+    return InvalidField("institution.status", "unknown status");
+  }
+  if (i.partners_size() > 50) return InvalidField("institution.partners", "at most 50");
+  for (int k = 0; k < i.partners_size(); ++k) {
+    const std::string f = absl::StrCat("institution.partners[", k, "]");
+    auto id = ParseResourceName(i.partners(k), "institutions", f);
+    if (!id.ok()) return id.status();
+    if (!store_->Get(i.partners(k)).ok()) {
+      return InvalidField(f, absl::StrCat("no institution \"", i.partners(k), "\""));
+    }
+  }
+  if (!i.parent().empty()) {
+    auto id = ParseResourceName(i.parent(), "institutions", "institution.parent");
+    if (!id.ok()) return id.status();
+    if (!store_->Get(i.parent()).ok()) {
+      return InvalidField("institution.parent", absl::StrCat("no institution \"", i.parent(), "\""));
+    }
+  }
+  if (i.citations().empty()) {
+    return InvalidField("institution.citations",
+                        "at least one citation {source_id, locator} is required");
+  }
+  if (i.citations_size() > 50) return InvalidField("institution.citations", "at most 50");
+  for (int k = 0; k < i.citations_size(); ++k) {
+    const auto& c = i.citations(k);
+    const std::string f = absl::StrCat("institution.citations[", k, "]");
+    if (c.source_id().empty()) return InvalidField(absl::StrCat(f, ".source_id"), "is required");
+    if (c.locator().empty()) return InvalidField(absl::StrCat(f, ".locator"), "is required");
+    for (const auto* t : {&c.source_id(), &c.locator(), &c.note()}) {
+      if (auto s = ValidateText(*t, f, kMaxShortText * 5); !s.ok()) return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Institution> InstitutionCore::CreateInstitution(
+    const dyad::institutions::v1::CreateInstitutionRequest& req) {
+  if (!req.has_institution()) return InvalidField("institution", "is required");
+  Institution i = req.institution();
+  if (auto s = ValidateNewInstitution(i); !s.ok()) return s;
+  if (!req.institution_id().empty()) {
+    if (auto s = ValidateId(req.institution_id(), "institution_id"); !s.ok()) return s;
+  }
+  i.clear_plugin();
+  if (plugins_ != nullptr) {
+    for (const auto& p : plugins_->plugins()) {
+      if (!p.Contributes("institutions") || !p.Implements(dyad::plugin::v1::HOOK_VALIDATE)) continue;
+      dyad::plugin::v1::HookRequest hook;
+      *hook.mutable_validate()->mutable_institution() = i;
+      auto resp = plugins_->CallHook(p, hook);
+      if (!resp.ok()) return resp.status();
+      if (resp->validate().violations_size() > 0) {
+        const auto& v = resp->validate().violations(0);
+        return InvalidField(v.field(), v.description());
+      }
+    }
+  }
+  const bool chosen = !req.institution_id().empty();
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    i.set_name(absl::StrCat("institutions/",
+                            chosen ? req.institution_id()
+                                   : absl::StrCat(Slug(i.display_name(), 54, "institution"), "-",
+                                                  RandomSuffix())));
+    absl::Status s = store_->Insert(i);
+    if (s.ok()) return i;
+    if (!absl::IsAlreadyExists(s) || chosen) return s;
+  }
+  return absl::AbortedError("could not pick a free institution id; retry");
+}
+
+dyad::institutions::v1::ListSourcesResponse InstitutionCore::ListSources() const {
+  dyad::institutions::v1::ListSourcesResponse resp;
+  if (plugins_ != nullptr) {
+    for (const auto& s : plugins_->sources()) *resp.add_sources() = s;
+  }
+  return resp;
+}
+
+}  // namespace dyad::institutions
