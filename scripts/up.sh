@@ -41,8 +41,12 @@ backend_args=(--plugins="$build/plugins" --write_token_file="$data/write-token")
 start events dyad-events "$ev_port" --db="$data/events.db" "${backend_args[@]}"
 start economics dyad-economics "$ec_port" --db="$data/economics.db" "${backend_args[@]}"
 start institutions dyad-institutions "$in_port" --db="$data/institutions.db" "${backend_args[@]}"
-start gateway dyad-gateway "$gw_port" --events="127.0.0.1:$ev_port" \
-  --economics="127.0.0.1:$ec_port" --institutions="127.0.0.1:$in_port"
+have_gateway=0
+if [ -x "$build/bin/dyad-gateway" ]; then
+  start gateway dyad-gateway "$gw_port" --events="127.0.0.1:$ev_port" \
+    --economics="127.0.0.1:$ec_port" --institutions="127.0.0.1:$in_port"
+  have_gateway=1
+fi
 
 buf="$here/tools/node_modules/.bin/buf"
 wait_healthy() {  # port service
@@ -59,17 +63,18 @@ wait_healthy() {  # port service
 wait_healthy "$ev_port" dyad.events.v1.EventService
 wait_healthy "$ec_port" dyad.economics.v1.EconomicsService
 wait_healthy "$in_port" dyad.institutions.v1.InstitutionService
-wait_healthy "$gw_port" dyad.gateway.v1.RelationsGateway
+[ $have_gateway -eq 0 ] || wait_healthy "$gw_port" dyad.gateway.v1.RelationsGateway
 
 cat <<MSG
 
 Dyad is up with the curated data (Ctrl-C stops it):
-  gateway        127.0.0.1:$gw_port   dyad.gateway.v1.RelationsGateway
+$( [ $have_gateway -eq 1 ] && echo "  gateway        127.0.0.1:$gw_port   dyad.gateway.v1.RelationsGateway" || echo "  (no dyad-gateway in this build)")
   events         127.0.0.1:$ev_port   dyad.events.v1.EventService
   economics      127.0.0.1:$ec_port   dyad.economics.v1.EconomicsService
   institutions   127.0.0.1:$in_port   dyad.institutions.v1.InstitutionService
 Write token: $data/write-token
-Try:  $build/bin/dyad year 2019
+Try:  $build/bin/dyad events --from 2019 --to 2019
+      $build/bin/dyad series trade.turnover
       $buf curl --protocol grpc --http2-prior-knowledge --list-services http://127.0.0.1:$gw_port
 MSG
 wait -n "${pids[@]}"
