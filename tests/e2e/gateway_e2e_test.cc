@@ -1,0 +1,314 @@
+// The gateway over the three real backends, started as a user would, and its
+// failure modes: a backend stopped (UNAVAILABLE part) and a backend that
+// never answers (DEADLINE_EXCEEDED part, the call still returns in time).
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <set>
+
+#include <grpcpp/grpcpp.h>
+
+#include "dyad/gateway/v1/gateway.grpc.pb.h"
+#include "testing/health.h"
+#include "testing/process.h"
+#include "testing/status_matchers.h"
+
+namespace dyad {
+namespace {
+
+using dyad::testing::BuildPath;
+using dyad::testing::ChildProcess;
+using namespace dyad::gateway::v1;  // NOLINT
+
+absl::StatusOr<std::pair<ChildProcess, int>> StartServer(std::vector<std::string> argv) {
+  argv.push_back("--port=0");
+  argv.push_back("--host=127.0.0.1");
+  auto p = ChildProcess::Start(argv);
+  if (!p.ok()) return p.status();
+  auto out = p->WaitForOutput("serving ", absl::Seconds(30));
+  if (!out.ok()) return out.status();
+  const int port = dyad::testing::ParseServingPort(*out);
+  return std::make_pair(std::move(*p), port);
+}
+
+absl::StatusOr<std::pair<ChildProcess, int>> StartBackend(const std::string& name) {
+  return StartServer({BuildPath("bin/dyad-" + name), "--db=:memory:",
+                      "--plugins=" + BuildPath("plugins")});
+}
+
+std::string Addr(int port) { return "127.0.0.1:" + std::to_string(port); }
+
+// A TCP port that accepts connections (the kernel completes the handshake)
+// but never speaks HTTP/2: calls to it hang until their deadline.
+class HangingPort {
+ public:
+  HangingPort() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+    listen(fd_, 64);
+    socklen_t len = sizeof(a);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+  }
+  ~HangingPort() { close(fd_); }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+class GatewayE2eTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    for (const char* name : {"events", "economics", "institutions"}) {
+      auto s = StartBackend(name);
+      ASSERT_OK(s);
+      ports_[name] = s->second;
+      backends_.push_back(new ChildProcess(std::move(s->first)));
+    }
+    auto g = StartGateway(Addr(ports_["events"]), Addr(ports_["economics"]),
+                          Addr(ports_["institutions"]));
+    ASSERT_OK(g);
+    gateway_port_ = g->second;
+    gateway_ = new ChildProcess(std::move(g->first));
+  }
+  static void TearDownTestSuite() {
+    if (gateway_ != nullptr) (void)gateway_->Stop(SIGTERM, absl::Seconds(20));
+    delete gateway_;
+    for (auto* b : backends_) {
+      (void)b->Stop(SIGTERM, absl::Seconds(20));
+      delete b;
+    }
+    backends_.clear();
+  }
+
+  static absl::StatusOr<std::pair<ChildProcess, int>> StartGateway(const std::string& ev,
+                                                                   const std::string& ec,
+                                                                   const std::string& in) {
+    return StartServer({BuildPath("bin/dyad-gateway"), "--events=" + ev, "--economics=" + ec,
+                        "--institutions=" + in, "--backend_timeout=3s"});
+  }
+
+  static std::unique_ptr<RelationsGateway::Stub> Stub(int port) {
+    return RelationsGateway::NewStub(grpc::CreateChannel(Addr(port), grpc::InsecureChannelCredentials()));
+  }
+  static std::unique_ptr<grpc::ClientContext> Ctx(absl::Duration d = absl::Seconds(10)) {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->set_deadline(absl::ToChronoTime(absl::Now() + d));
+    return ctx;
+  }
+  static std::string PartCode(const google::protobuf::RepeatedPtrField<Part>& parts,
+                              const std::string& name) {
+    for (const auto& p : parts) {
+      if (p.part() == name) return p.code();
+    }
+    return "missing";
+  }
+  static GetYearInReviewRequest Year2019() {
+    GetYearInReviewRequest req;
+    req.add_countries("AZE");
+    req.add_countries("CHN");
+    req.set_year(2019);
+    return req;
+  }
+
+  static std::map<std::string, int> ports_;
+  static std::vector<ChildProcess*> backends_;
+  static ChildProcess* gateway_;
+  static int gateway_port_;
+};
+std::map<std::string, int> GatewayE2eTest::ports_;
+std::vector<ChildProcess*> GatewayE2eTest::backends_;
+ChildProcess* GatewayE2eTest::gateway_ = nullptr;
+int GatewayE2eTest::gateway_port_ = 0;
+
+TEST_F(GatewayE2eTest, YearInReview2019) {
+  ASSERT_OK_AND_ASSIGN(int health, dyad::testing::HealthStatus(
+                                       grpc::CreateChannel(Addr(gateway_port_), grpc::InsecureChannelCredentials()),
+                                       "dyad.gateway.v1.RelationsGateway"));
+  EXPECT_EQ(health, 1);
+  GetYearInReviewResponse resp;
+  grpc::Status s = Stub(gateway_port_)->GetYearInReview(Ctx().get(), Year2019(), &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  for (const char* p : {"events", "economics", "institutions"}) EXPECT_EQ(PartCode(resp.parts(), p), "OK");
+  bool forum = false;
+  for (const auto& e : resp.events()) {
+    forum = forum || (e.kind() == "diplomacy.summit.attended" && e.date().month() == 4);
+  }
+  EXPECT_TRUE(forum) << "the April 2019 Belt and Road Forum visit";
+  bool turnover = false;
+  for (const auto& v : resp.indicators()) {
+    if (v.indicator().id() != "trade.turnover") continue;
+    turnover = true;
+    EXPECT_EQ(v.point().period().year(), 2019);
+    EXPECT_EQ(v.previous().period().year(), 2018);
+    ASSERT_TRUE(v.point().has_change_percent());
+    EXPECT_NEAR(v.point().change_percent(), 66.7, 0.1);
+  }
+  EXPECT_TRUE(turnover);
+}
+
+TEST_F(GatewayE2eTest, ExplainChangePutsTheForumDealsOnTop) {
+  ExplainChangeRequest req;
+  req.set_indicator("trade.turnover");
+  req.add_countries("AZE");
+  req.add_countries("CHN");
+  req.set_year(2019);
+  ExplainChangeResponse resp;
+  grpc::Status s = Stub(gateway_port_)->ExplainChange(Ctx().get(), req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_NEAR(resp.change_percent(), 66.7, 0.1);
+  ASSERT_GE(resp.factors_size(), 3);
+  bool deals_in_top3 = false;
+  for (int i = 0; i < 3; ++i) {
+    const auto& f = resp.factors(i);
+    EXPECT_FALSE(f.reason().empty());
+    EXPECT_GE(f.citations_size(), 1);
+    if (f.has_event() && f.event().kind() == "economy.deal.signed" && f.event().date().month() == 4) {
+      deals_in_top3 = true;
+    }
+  }
+  EXPECT_TRUE(deals_in_top3);
+  req.set_indicator("no.such.indicator");
+  EXPECT_EQ(Stub(gateway_port_)->ExplainChange(Ctx().get(), req, &resp).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(GatewayE2eTest, DiscrepanciesAndConsistencyChecks) {
+  ListDiscrepanciesRequest req;
+  req.add_countries("AZE");
+  req.add_countries("CHN");
+  ListDiscrepanciesResponse resp;
+  grpc::Status s = Stub(gateway_port_)->ListDiscrepancies(Ctx().get(), req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  std::set<std::string> subjects;
+  for (const auto& d : resp.discrepancies()) {
+    subjects.insert(d.subject());
+    for (const auto& c : d.claims()) EXPECT_GE(c.citations_size(), 1) << d.subject();
+  }
+  EXPECT_TRUE(subjects.count("tanap-loan-600m"));  // who lent
+  bool stock = false;
+  for (const auto& x : subjects) stock = stock || x.rfind("investment.stock CHN", 0) == 0;
+  EXPECT_TRUE(stock);  // Chinese investment stock: over 800 vs over 900 million
+  ASSERT_GE(resp.checks_size(), 2);
+}
+
+TEST_F(GatewayE2eTest, TimelinePagesAcrossBackendsWithoutGapsOrRepeats) {
+  GetTimelineRequest req;
+  req.add_countries("AZE");
+  req.add_countries("CHN");
+  req.set_page_size(7);
+  std::vector<TimelineEntry> all;
+  std::set<std::string> kinds;
+  for (int page = 0; page < 100; ++page) {
+    GetTimelineResponse resp;
+    grpc::Status s = Stub(gateway_port_)->GetTimeline(Ctx().get(), req, &resp);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    for (const auto& e : resp.entries()) all.push_back(e);
+    if (resp.next_page_token().empty()) break;
+    req.set_page_token(resp.next_page_token());
+  }
+  // One page with everything gives the same stream.
+  GetTimelineRequest one;
+  one.add_countries("AZE");
+  one.add_countries("CHN");
+  one.set_page_size(500);
+  GetTimelineResponse whole;
+  ASSERT_TRUE(Stub(gateway_port_)->GetTimeline(Ctx().get(), one, &whole).ok());
+  ASSERT_EQ(static_cast<int>(all.size()), whole.entries_size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].title(), whole.entries(static_cast<int>(i)).title()) << i;
+    kinds.insert(std::to_string(all[i].record_case()));
+  }
+  EXPECT_EQ(kinds.size(), 3u);  // events, institutions and figures
+  req.set_page_token("not-a-token");
+  GetTimelineResponse bad;
+  EXPECT_EQ(Stub(gateway_port_)->GetTimeline(Ctx().get(), req, &bad).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(GatewayE2eTest, OverviewSearchAndSources) {
+  GetOverviewRequest o;
+  o.add_countries("AZE");
+  o.add_countries("CHN");
+  GetOverviewResponse ov;
+  ASSERT_TRUE(Stub(gateway_port_)->GetOverview(Ctx().get(), o, &ov).ok());
+  std::set<std::string> milestones;
+  for (const auto& m : ov.milestones()) milestones.insert(m.kind());
+  EXPECT_TRUE(milestones.count("diplomacy.recognition"));
+  EXPECT_TRUE(milestones.count("diplomacy.relations.established"));
+  EXPECT_GE(ov.headline_figures_size(), 1);
+  EXPECT_GE(ov.events_by_domain_size(), 2);
+
+  SearchRequest q;
+  q.set_query("railway");
+  SearchResponse hits;
+  ASSERT_TRUE(Stub(gateway_port_)->Search(Ctx().get(), q, &hits).ok());
+  ASSERT_GE(hits.hits_size(), 1);
+  for (int i = 1; i < hits.hits_size(); ++i) EXPECT_GE(hits.hits(i - 1).score(), hits.hits(i).score());
+
+  ListSourcesResponse sources;
+  ASSERT_TRUE(Stub(gateway_port_)->ListSources(Ctx().get(), ListSourcesRequest(), &sources).ok());
+  EXPECT_EQ(sources.sources_size(), 5);
+}
+
+TEST_F(GatewayE2eTest, BadInputIsInvalidArgumentNamingTheField) {
+  GetYearInReviewRequest req = Year2019();
+  req.set_year(0);
+  GetYearInReviewResponse resp;
+  grpc::Status s = Stub(gateway_port_)->GetYearInReview(Ctx().get(), req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("year"));
+  req = Year2019();
+  req.add_countries("XXX");
+  s = Stub(gateway_port_)->GetYearInReview(Ctx().get(), req, &resp);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("countries[2]"));
+  SearchRequest q;
+  SearchResponse hits;
+  s = Stub(gateway_port_)->Search(Ctx().get(), q, &hits);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("query"));
+}
+
+TEST_F(GatewayE2eTest, StoppedBackendGivesAPartialAnswer) {
+  // A second gateway whose economics backend is started and then stopped.
+  ASSERT_OK_AND_ASSIGN(auto econ, StartBackend("economics"));
+  ASSERT_OK_AND_ASSIGN(auto g, StartGateway(Addr(ports_["events"]), Addr(econ.second),
+                                            Addr(ports_["institutions"])));
+  ASSERT_OK(econ.first.Stop(SIGTERM, absl::Seconds(20)));
+  const absl::Time start = absl::Now();
+  GetYearInReviewResponse resp;
+  grpc::Status s = Stub(g.second)->GetYearInReview(Ctx(absl::Seconds(5)).get(), Year2019(), &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_EQ(PartCode(resp.parts(), "economics"), "UNAVAILABLE");
+  EXPECT_EQ(PartCode(resp.parts(), "events"), "OK");
+  EXPECT_EQ(PartCode(resp.parts(), "institutions"), "OK");
+  EXPECT_GT(resp.events_size(), 0);
+  EXPECT_EQ(resp.indicators_size(), 0);
+  (void)g.first.Stop(SIGTERM, absl::Seconds(20));
+}
+
+TEST_F(GatewayE2eTest, HangingBackendReturnsByTheDeadline) {
+  HangingPort hang;
+  ASSERT_OK_AND_ASSIGN(auto g, StartGateway(Addr(ports_["events"]), Addr(hang.port()),
+                                            Addr(ports_["institutions"])));
+  const absl::Time start = absl::Now();
+  GetYearInReviewResponse resp;
+  grpc::Status s = Stub(g.second)->GetYearInReview(Ctx(absl::Seconds(2)).get(), Year2019(), &resp);
+  const absl::Duration took = absl::Now() - start;
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_LT(took, absl::Seconds(2));
+  EXPECT_EQ(PartCode(resp.parts(), "economics"), "DEADLINE_EXCEEDED");
+  EXPECT_EQ(PartCode(resp.parts(), "events"), "OK");
+  EXPECT_GT(resp.events_size(), 0);
+  (void)g.first.Stop(SIGTERM, absl::Seconds(20));
+}
+
+}  // namespace
+}  // namespace dyad
