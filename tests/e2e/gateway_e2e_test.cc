@@ -275,6 +275,37 @@ TEST_F(GatewayE2eTest, BadInputIsInvalidArgumentNamingTheField) {
   EXPECT_THAT(s.error_message(), ::testing::HasSubstr("query"));
 }
 
+// The CLI's gateway commands, as a user runs them.
+std::pair<int, std::string> RunCli(std::vector<std::string> args) {
+  auto p = ChildProcess::Start(args);
+  if (!p.ok()) return {-1, std::string(p.status().message())};
+  auto code = p->Wait(absl::Seconds(30));
+  return {code.ok() ? *code : -1, p->Output()};
+}
+
+TEST_F(GatewayE2eTest, CliGatewayCommands) {
+  const std::string cli = BuildPath("bin/dyad");
+  const std::string target = Addr(gateway_port_);
+  auto [code, out] = RunCli({cli, "--target", target, "year", "2019"});
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("Trade turnover"));
+  EXPECT_THAT(out, ::testing::HasSubstr("+66.7%"));
+  std::tie(code, out) = RunCli({cli, "--target", target, "explain", "trade.turnover", "2019"});
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("Candidate factors"));
+  std::tie(code, out) = RunCli({cli, "--target", target, "--json", "discrepancies"});
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("\"checks\""));
+  for (const char* cmd : {"overview", "timeline", "sources"}) {
+    std::tie(code, out) = RunCli({cli, "--target", target, cmd});
+    EXPECT_EQ(code, 0) << cmd << ": " << out;
+  }
+  std::tie(code, out) = RunCli({cli, "--target", target, "search", "railway"});
+  EXPECT_EQ(code, 0) << out;
+  std::tie(code, out) = RunCli({cli, "--target", target, "year", "20x9"});
+  EXPECT_EQ(code, 2) << out;
+}
+
 TEST_F(GatewayE2eTest, StoppedBackendGivesAPartialAnswer) {
   // A second gateway whose economics backend is started and then stopped.
   ASSERT_OK_AND_ASSIGN(auto econ, StartBackend("economics"));
@@ -291,6 +322,12 @@ TEST_F(GatewayE2eTest, StoppedBackendGivesAPartialAnswer) {
   EXPECT_EQ(PartCode(resp.parts(), "institutions"), "OK");
   EXPECT_GT(resp.events_size(), 0);
   EXPECT_EQ(resp.indicators_size(), 0);
+  // The CLI warns about the partial answer, and fails it with --strict.
+  auto [code, out] = RunCli({BuildPath("bin/dyad"), "--target", Addr(g.second), "year", "2019"});
+  EXPECT_EQ(code, 0);
+  EXPECT_THAT(out, ::testing::HasSubstr("warning: partial answer: economics UNAVAILABLE"));
+  std::tie(code, out) = RunCli({BuildPath("bin/dyad"), "--target", Addr(g.second), "--strict", "year", "2019"});
+  EXPECT_EQ(code, 3) << out;
   (void)g.first.Stop(SIGTERM, absl::Seconds(20));
 }
 
