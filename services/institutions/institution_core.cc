@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -20,13 +21,17 @@ using dyad::institutions::v1::Membership;
 constexpr size_t kMaxDisplayName = 200;
 constexpr size_t kMaxDescription = 4000;
 constexpr size_t kMaxShortText = 200;
+constexpr int kMaxKinds = 32;
+constexpr int kMaxListed = 50;  // partners, citations
 
-std::string CanonicalFilters(const dyad::institutions::v1::ListInstitutionsRequest& r) {
-  return absl::StrCat(absl::StrJoin(r.kinds(), ","), "|", absl::StrJoin(r.countries(), ","), "|",
-                      r.host_country(), "|", absl::AsciiStrToLower(r.city()), "|",
-                      r.founded().start().year(), "-", r.founded().start().month(), "-",
-                      r.founded().start().day(), "|", r.founded().end().year(), "-",
-                      r.founded().end().month(), "-", r.founded().end().day(), "|", r.query());
+// The filters of a normalised query, so a page token works only with the
+// filters it came from (equivalent spellings, e.g. "baku" and "Baku", share
+// tokens).
+std::string CanonicalFilters(const InstitutionQuery& q) {
+  return absl::StrCat(absl::StrJoin(q.kinds, ","), "|", absl::StrJoin(q.countries, ","), "|",
+                      q.host_country, "|", q.city_lower, "|",
+                      q.founded ? absl::StrCat(q.founded->first, "..", q.founded->last) : "-",
+                      "|", q.fts_query);
 }
 
 }  // namespace
@@ -78,8 +83,13 @@ absl::StatusOr<std::vector<std::string>> InstitutionCore::LoadPluginRecords() {
   if (!removed.ok()) return removed.status();
   for (const auto& r : *removed) lines.push_back(absl::StrCat("plugin=", r, " records=removed"));
   for (auto& m : memberships_) {
+    // ValidatePlugins checked that the organization is a plugin's institution.
     auto org = store_->Get(m.organization());
-    if (org.ok()) m.set_organization_display_name(org->display_name());
+    if (org.ok()) {
+      m.set_organization_display_name(org->display_name());
+    } else if (!absl::IsNotFound(org.status())) {
+      return org.status();
+    }
   }
   return lines;
 }
@@ -95,8 +105,14 @@ absl::StatusOr<dyad::institutions::v1::ListInstitutionsResponse> InstitutionCore
     const dyad::institutions::v1::ListInstitutionsRequest& req) {
   auto size = EffectivePageSize(req.page_size());
   if (!size.ok()) return size.status();
+  if (req.kinds_size() > kMaxKinds) return InvalidField("kinds", absl::StrCat("at most ", kMaxKinds));
   for (int i = 0; i < req.kinds_size(); ++i) {
-    if (auto s = ValidateText(req.kinds(i), absl::StrCat("kinds[", i, "]"), kMaxShortText); !s.ok()) return s;
+    const std::string field = absl::StrCat("kinds[", i, "]");
+    if (req.kinds(i).empty()) {
+      return InvalidField(field, "must not be empty (a kind id such as \"education\" or "
+                                 "\"education.university\")");
+    }
+    if (auto s = ValidateText(req.kinds(i), field, kMaxShortText); !s.ok()) return s;
   }
   if (auto s = ValidateCountries(req.countries(), "countries"); !s.ok()) return s;
   if (!req.host_country().empty()) {
@@ -105,24 +121,25 @@ absl::StatusOr<dyad::institutions::v1::ListInstitutionsResponse> InstitutionCore
   if (auto s = ValidateText(req.city(), "city", kMaxShortText); !s.ok()) return s;
   if (auto s = ValidateDateRange(req.founded(), "founded"); !s.ok()) return s;
   if (auto s = ValidateText(req.query(), "query", kMaxQueryLength); !s.ok()) return s;
-  const uint64_t fp = Fingerprint(CanonicalFilters(req));
+
   InstitutionQuery q;
+  std::set<std::string> kinds(req.kinds().begin(), req.kinds().end());
+  q.kinds.assign(kinds.begin(), kinds.end());
+  std::set<std::string> countries(req.countries().begin(), req.countries().end());
+  q.countries.assign(countries.begin(), countries.end());
+  q.host_country = req.host_country();
+  // Case-insensitive for ASCII letters, as SQLite's own lower() is.
+  q.city_lower = absl::AsciiStrToLower(req.city());
+  const auto& f = req.founded();
+  if (f.start().year() > 0 || f.end().year() > 0) q.founded = RangeDays(f);
+  q.fts_query = ToFtsQuery(req.query());
+  q.limit = *size;
+  const uint64_t fp = Fingerprint(CanonicalFilters(q));
   if (!req.page_token().empty()) {
     auto cursor = DecodePageToken(req.page_token(), fp);
     if (!cursor.ok()) return cursor.status();
     q.after = *cursor;
   }
-  q.kinds.assign(req.kinds().begin(), req.kinds().end());
-  std::set<std::string> countries(req.countries().begin(), req.countries().end());
-  q.countries.assign(countries.begin(), countries.end());
-  q.host_country = req.host_country();
-  q.city_lower = absl::AsciiStrToLower(req.city());
-  const auto& f = req.founded();
-  if ((f.has_start() && f.start().year() > 0) || (f.has_end() && f.end().year() > 0)) {
-    q.founded = RangeDays(f);
-  }
-  q.fts_query = ToFtsQuery(req.query());
-  q.limit = *size;
   auto page = store_->List(q);
   if (!page.ok()) return page.status();
   dyad::institutions::v1::ListInstitutionsResponse resp;
@@ -147,7 +164,7 @@ InstitutionCore::ListInstitutionKinds(
 }
 
 absl::StatusOr<dyad::institutions::v1::ListMembershipsResponse> InstitutionCore::ListMemberships(
-    const dyad::institutions::v1::ListMembershipsRequest& req) {
+    const dyad::institutions::v1::ListMembershipsRequest& req) const {
   if (!req.country().empty()) {
     if (auto s = ValidateCountry(req.country(), "country"); !s.ok()) return s;
   }
@@ -179,44 +196,70 @@ absl::Status InstitutionCore::ValidateNewInstitution(const Institution& i) {
   }
   if (auto s = ValidateCountries(i.countries(), "institution.countries"); !s.ok()) return s;
   if (auto s = ValidateText(i.city(), "institution.city", kMaxShortText); !s.ok()) return s;
+  if (!Institution::Status_IsValid(i.status())) {
+    return InvalidField("institution.status", absl::StrCat("unknown status ", i.status()));
+  }
   if (auto s = ValidatePartialDate(i.founded(), "institution.founded"); !s.ok()) return s;
   if (auto s = ValidatePartialDate(i.closed(), "institution.closed"); !s.ok()) return s;
-  if (i.founded().year() > 0 && i.closed().year() > 0 &&
-      LastDay(i.closed()) < FirstDay(i.founded())) {
-    return InvalidField("institution.closed", "must not be before institution.founded");
+  if (i.closed().year() > 0) {
+    if (i.status() != Institution::STATUS_CLOSED) {
+      return InvalidField("institution.closed",
+                          absl::StrCat("only an institution with status STATUS_CLOSED has a "
+                                       "closing date, got ", Institution::Status_Name(i.status())));
+    }
+    if (i.founded().year() > 0 && LastDay(i.closed()) < FirstDay(i.founded())) {
+      return InvalidField("institution.closed", "must not be before institution.founded");
+    }
   }
-  if (!dyad::institutions::v1::Institution::Status_IsValid(i.status())) {
-    return InvalidField("institution.status", "unknown status");
+  if (auto s = ValidateText(i.fact(), "institution.fact", kMaxShortText); !s.ok()) return s;
+  if (i.external_ids_size() > kMaxListed) {
+    return InvalidField("institution.external_ids", absl::StrCat("at most ", kMaxListed));
   }
-  if (i.partners_size() > 50) return InvalidField("institution.partners", "at most 50");
-  for (int k = 0; k < i.partners_size(); ++k) {
-    const std::string f = absl::StrCat("institution.partners[", k, "]");
-    auto id = ParseResourceName(i.partners(k), "institutions", f);
+  for (int k = 0; k < i.external_ids_size(); ++k) {
+    const std::string f = absl::StrCat("institution.external_ids[", k, "]");
+    const auto& x = i.external_ids(k);
+    if (x.scheme().empty()) return InvalidField(absl::StrCat(f, ".scheme"), "is required");
+    if (x.id().empty()) return InvalidField(absl::StrCat(f, ".id"), "is required");
+    if (auto s = ValidateText(x.scheme(), absl::StrCat(f, ".scheme"), 64); !s.ok()) return s;
+    if (auto s = ValidateText(x.id(), absl::StrCat(f, ".id"), kMaxShortText); !s.ok()) return s;
+  }
+  // Partners and the parent must name institutions that exist now.
+  auto check_reference = [this](const std::string& name, const std::string& field) -> absl::Status {
+    auto id = ParseResourceName(name, "institutions", field);
     if (!id.ok()) return id.status();
-    if (!store_->Get(i.partners(k)).ok()) {
-      return InvalidField(f, absl::StrCat("no institution \"", i.partners(k), "\""));
+    auto found = store_->Get(name);
+    if (absl::IsNotFound(found.status())) {
+      return InvalidField(field, absl::StrCat("no institution \"", name, "\""));
+    }
+    return found.status();
+  };
+  if (i.partners_size() > kMaxListed) {
+    return InvalidField("institution.partners", absl::StrCat("at most ", kMaxListed));
+  }
+  for (int k = 0; k < i.partners_size(); ++k) {
+    if (auto s = check_reference(i.partners(k), absl::StrCat("institution.partners[", k, "]"));
+        !s.ok()) {
+      return s;
     }
   }
   if (!i.parent().empty()) {
-    auto id = ParseResourceName(i.parent(), "institutions", "institution.parent");
-    if (!id.ok()) return id.status();
-    if (!store_->Get(i.parent()).ok()) {
-      return InvalidField("institution.parent", absl::StrCat("no institution \"", i.parent(), "\""));
-    }
+    if (auto s = check_reference(i.parent(), "institution.parent"); !s.ok()) return s;
   }
   if (i.citations().empty()) {
     return InvalidField("institution.citations",
                         "at least one citation {source_id, locator} is required");
   }
-  if (i.citations_size() > 50) return InvalidField("institution.citations", "at most 50");
+  if (i.citations_size() > kMaxListed) {
+    return InvalidField("institution.citations", absl::StrCat("at most ", kMaxListed));
+  }
   for (int k = 0; k < i.citations_size(); ++k) {
     const auto& c = i.citations(k);
     const std::string f = absl::StrCat("institution.citations[", k, "]");
     if (c.source_id().empty()) return InvalidField(absl::StrCat(f, ".source_id"), "is required");
     if (c.locator().empty()) return InvalidField(absl::StrCat(f, ".locator"), "is required");
-    for (const auto* t : {&c.source_id(), &c.locator(), &c.note()}) {
-      if (auto s = ValidateText(*t, f, kMaxShortText * 5); !s.ok()) return s;
-    }
+    if (auto s = ValidateText(c.source_id(), absl::StrCat(f, ".source_id"), kMaxShortText); !s.ok()) return s;
+    if (auto s = ValidateText(c.locator(), absl::StrCat(f, ".locator"), kMaxShortText); !s.ok()) return s;
+    if (auto s = ValidateText(c.note(), absl::StrCat(f, ".note"), kMaxShortText * 5); !s.ok()) return s;
   }
   return absl::OkStatus();
 }

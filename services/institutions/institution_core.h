@@ -12,15 +12,18 @@
 
 namespace dyad::institutions {
 
-// The institutions domain without gRPC: validation, taxonomy and memberships
-// from plugins, plugin record loading, queries over an InstitutionStore.
+// The institutions domain without gRPC: request validation, the taxonomy and
+// memberships from plugins, plugin record loading, and queries over an
+// InstitutionStore.
 class InstitutionCore {
  public:
-  // `plugins` may be null.
+  // `plugins` may be null (no plugins: no kinds, no curated records).
   InstitutionCore(std::unique_ptr<InstitutionStore> store, const PluginSet* plugins);
 
-  // Loads plugins' institutions into the store (idempotent) and drops those
-  // of plugins no longer present. One log line per plugin.
+  // Loads every plugin's institutions into the store (idempotent: unchanged
+  // plugins are skipped), drops those of plugins no longer present, and
+  // fills each membership's organization display name. Returns one human
+  // line per plugin for the log.
   absl::StatusOr<std::vector<std::string>> LoadPluginRecords();
 
   absl::StatusOr<dyad::institutions::v1::Institution> GetInstitution(
@@ -30,8 +33,8 @@ class InstitutionCore {
   absl::StatusOr<dyad::institutions::v1::ListInstitutionKindsResponse> ListInstitutionKinds(
       const dyad::institutions::v1::ListInstitutionKindsRequest& req) const;
   absl::StatusOr<dyad::institutions::v1::ListMembershipsResponse> ListMemberships(
-      const dyad::institutions::v1::ListMembershipsRequest& req);
-  // Authorization is the transport's job.
+      const dyad::institutions::v1::ListMembershipsRequest& req) const;
+  // Authorization is the caller's job (the transport checks the token).
   absl::StatusOr<dyad::institutions::v1::Institution> CreateInstitution(
       const dyad::institutions::v1::CreateInstitutionRequest& req);
   dyad::institutions::v1::ListSourcesResponse ListSources() const;
@@ -42,9 +45,14 @@ class InstitutionCore {
   std::unique_ptr<InstitutionStore> store_;
   const PluginSet* plugins_;
   std::map<std::string, dyad::institutions::v1::InstitutionKind> kinds_;  // by id
-  // Memberships come only from plugins (there is no write method for them),
-  // so they live in memory, ordered by country then organization, with the
-  // organization's display name filled in by LoadPluginRecords().
+  // Memberships are served from memory rather than stored: only plugins
+  // contribute them (there is no write method), so they change only when
+  // the plugin set does, i.e. at start-up; they are few (a handful per
+  // plugin); and ValidatePlugins has already checked that each names a
+  // known organization. A table would be a second copy of the plugin set
+  // with its own sync step and nothing to gain. Ordered by country, then
+  // organization (then role); the organization's display name is filled in
+  // by LoadPluginRecords() from the stored institution.
   std::vector<dyad::institutions::v1::Membership> memberships_;
 };
 

@@ -16,43 +16,61 @@ namespace dyad::institutions {
 
 // What ListInstitutions asks of storage, validated and normalised.
 struct InstitutionQuery {
-  std::vector<std::string> kinds;      // id or dotted prefix
-  std::vector<std::string> countries;  // each among countries or the host
+  std::vector<std::string> kinds;      // id or dotted prefix; any may match
+  std::vector<std::string> countries;  // sorted, distinct; each among countries or the host
   std::string host_country;            // empty: any
-  std::string city_lower;              // empty: any
-  std::optional<DaySpan> founded;      // overlap; unset: any
+  std::string city_lower;              // ASCII lower case; empty: any
+  std::optional<DaySpan> founded;      // overlap; unset: any (then undated ones match too)
   std::string fts_query;               // safe FTS5 form; empty: none
   int limit = 50;
-  std::optional<PageCursor> after;
+  std::optional<PageCursor> after;     // keyset position (sort key of `founded`, name)
 };
 
 struct InstitutionPage {
   std::vector<dyad::institutions::v1::Institution> institutions;
   int64_t total_size = 0;
+  // Position of the last institution returned, when more may follow.
   std::optional<PageCursor> next;
 };
 
+// What happened to a plugin's records at start-up.
 enum class SyncOutcome { kUnchanged, kLoaded, kReplaced };
 
 // Institution storage. Implementations are thread-safe.
 class InstitutionStore {
  public:
   virtual ~InstitutionStore() = default;
+
   // NOT_FOUND names the institution.
   virtual absl::StatusOr<dyad::institutions::v1::Institution> Get(const std::string& name) = 0;
+  // A page ordered by founding date (undated last), then name, and the
+  // number of matches across all pages.
   virtual absl::StatusOr<InstitutionPage> List(const InstitutionQuery& query) = 0;
-  // ALREADY_EXISTS when the name is taken; durable on OK.
+  // Stores one institution as a record written through the API;
+  // ALREADY_EXISTS when the name is taken. Durable when it returns OK.
   virtual absl::Status Insert(const dyad::institutions::v1::Institution& institution) = 0;
-  // As EventStore::SyncPlugin: same version and fingerprint change nothing;
-  // otherwise the plugin's records are replaced; API records are never
-  // touched (a clash is FAILED_PRECONDITION).
+  // Makes the stored records of `plugin` equal to `institutions`, unless the
+  // stored version and content fingerprint already match. Records written
+  // through the API are never touched; a plugin record whose name is taken
+  // by one is FAILED_PRECONDITION (and nothing changes).
   virtual absl::StatusOr<SyncOutcome> SyncPlugin(
       const std::string& plugin, const std::string& version, const std::string& fingerprint,
       const std::vector<dyad::institutions::v1::Institution>& institutions) = 0;
+  // Deletes the records of plugins not in `keep` (a plugin was removed).
+  // Returns the names of the plugins removed.
   virtual absl::StatusOr<std::vector<std::string>> RemovePluginsExcept(
       const std::set<std::string>& keep) = 0;
+
+  // How the store would run List(query), one step per line (SQLite's
+  // EXPLAIN QUERY PLAN), so tests can check the filters use indexes.
+  // UNIMPLEMENTED where the store has no such notion.
+  virtual absl::StatusOr<std::string> ExplainList(const InstitutionQuery& query) {
+    (void)query;
+    return absl::UnimplementedError("this store cannot explain its queries");
+  }
 };
 
+// SQLite store at `path` (":memory:" allowed); creates or migrates the schema.
 absl::StatusOr<std::unique_ptr<InstitutionStore>> OpenSqliteInstitutionStore(const std::string& path);
 
 }  // namespace dyad::institutions

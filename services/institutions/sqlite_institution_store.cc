@@ -1,10 +1,25 @@
 // InstitutionStore on SQLite: one connection behind a mutex, WAL with
-// synchronous=FULL (see the sqlite layer), FTS5 over display name and
-// description, and a country table for the "every listed country" filter.
+// synchronous=FULL (see the sqlite layer), so an acknowledged write is
+// durable.
+//
+// Layout: `institutions` holds each institution's serialized proto plus the
+// columns the filters read; `institution_countries` has one row per country
+// an institution belongs to or is hosted in (the "every listed country"
+// filter); `institutions_fts` is an FTS5 external-content index over display
+// name and description, kept in step by triggers; `plugin_state` remembers
+// which version and content of each plugin is loaded.
+//
+// ListInstitutions filters are all optional. A single statement written as
+// "(? IS NULL OR col = ?)" would keep SQLite from using any index for them, so
+// the statement is composed from the fixed fragments of the filters present
+// (at most 2^6 shapes, each prepared once and cached); every value is still
+// bound with `?`, and lists travel as one JSON array read by json_each().
 #include <mutex>
+#include <variant>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/sqlite/database.h"
 #include "common/sqlite/migrations.h"
 #include "common/sqlite/statement.h"
@@ -60,6 +75,20 @@ CREATE TABLE plugin_state (
   fingerprint TEXT NOT NULL
 );
 )sql"},
+    // Indexes for the host and city filters, in page order so a filtered
+    // page is a range scan; and an update trigger so the external-content
+    // FTS index can never fall out of step should a row ever be updated.
+    {2, R"sql(
+CREATE INDEX institutions_by_host ON institutions (host_country, sort_key, name);
+CREATE INDEX institutions_by_city ON institutions (city_lower, sort_key, name);
+CREATE TRIGGER institutions_fts_update AFTER UPDATE OF display_name, description ON institutions
+BEGIN
+  INSERT INTO institutions_fts (institutions_fts, rowid, display_name, description)
+  VALUES ('delete', old.id, old.display_name, old.description);
+  INSERT INTO institutions_fts (rowid, display_name, description)
+  VALUES (new.id, new.display_name, new.description);
+END;
+)sql"},
 };
 constexpr int kCompatibleVersion = 1;
 
@@ -80,29 +109,41 @@ constexpr char kDeletePluginSql[] = "DELETE FROM institutions WHERE plugin = ?";
 constexpr char kDeletePluginStateSql[] = "DELETE FROM plugin_state WHERE plugin = ?";
 constexpr char kListPluginsSql[] = "SELECT plugin FROM plugin_state ORDER BY plugin";
 
-// Shared filters. ?3 kinds JSON or NULL; ?4 number of countries (0: none),
-// ?5 countries JSON; ?6 host or NULL; ?7 lower-case city or NULL; ?8/?9
-// founded first/last day (NULL ?8: no founded filter); ?10 FTS5 or NULL.
-#define DYAD_INSTITUTION_FILTERS                                                                  \
-  " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(?3) k WHERE i.kind = k.value"              \
-  "      OR substr(i.kind, 1, length(k.value) + 1) = k.value || '.'))"                            \
-  " AND (?4 = 0 OR (SELECT COUNT(DISTINCT c.country) FROM institution_countries c"                \
-  "      WHERE c.institution_id = i.id AND c.country IN (SELECT value FROM json_each(?5))) = ?4)" \
-  " AND (?6 IS NULL OR i.host_country = ?6)"                                                      \
-  " AND (?7 IS NULL OR i.city_lower = ?7)"                                                        \
-  " AND (?8 IS NULL OR (i.has_founded = 1 AND i.founded_first <= ?9 AND i.founded_last >= ?8))"  \
-  " AND (?10 IS NULL OR i.id IN (SELECT rowid FROM institutions_fts"                               \
-  "      WHERE institutions_fts MATCH ?10))"
+// The fragments ListInstitutions is composed of. The page statement is
+//   kListHead [AND filter]... kListTail
+// and the count statement kCountHead [AND filter]..., with the filters in
+// the order below.
+constexpr char kListHead[] =
+    "SELECT i.body, i.sort_key, i.name FROM institutions i WHERE (i.sort_key, i.name) > (?, ?)";
+constexpr char kListTail[] = " ORDER BY i.sort_key, i.name LIMIT ?";
+constexpr char kCountHead[] = "SELECT COUNT(*) FROM institutions i WHERE 1";
+// ? = kinds JSON array. Each kind is an id or a dotted prefix: the range
+// [k, k || '/') walks the kind index over k and every "k.<sub>" ('/' follows
+// '.'), and the exact test drops neighbours such as "k-other".
+constexpr char kKindsFilter[] =
+    " AND i.id IN (SELECT x.id FROM json_each(?) k JOIN institutions x"
+    " ON x.kind >= k.value AND x.kind < k.value || '/'"
+    " WHERE x.kind = k.value OR substr(x.kind, 1, length(k.value) + 1) = k.value || '.')";
+// ? = countries JSON array (distinct), ? = its length: every one is among
+// the institution's countries or its host (both are in institution_countries).
+constexpr char kCountriesFilter[] =
+    " AND i.id IN (SELECT c.institution_id FROM institution_countries c"
+    " WHERE c.country IN (SELECT value FROM json_each(?))"
+    " GROUP BY c.institution_id HAVING COUNT(*) = ?)";
+constexpr char kHostFilter[] = " AND i.host_country = ?";
+constexpr char kCityFilter[] = " AND i.city_lower = ?";
+// ?, ? = bounds on sort_key (an index range); ?, ? = the range's first and
+// last day for the exact overlap test. Undated institutions never match.
+constexpr char kFoundedFilter[] =
+    " AND i.sort_key >= ? AND i.sort_key <= ? AND i.has_founded = 1"
+    " AND i.founded_last >= ? AND i.founded_first <= ?";
+// ? = FTS5 query.
+constexpr char kQueryFilter[] =
+    " AND i.id IN (SELECT rowid FROM institutions_fts WHERE institutions_fts MATCH ?)";
 
-// (?1, ?2) cursor, ?11 limit.
-constexpr char kListSql[] =
-    "SELECT i.body, i.sort_key, i.name FROM institutions i"
-    " WHERE (i.sort_key, i.name) > (?1, ?2)" DYAD_INSTITUTION_FILTERS
-    " ORDER BY i.sort_key, i.name LIMIT ?11";
-constexpr char kCountSql[] =
-    "SELECT COUNT(*) FROM institutions i WHERE ?1 IS NOT NULL AND ?2 IS NOT NULL"
-    DYAD_INSTITUTION_FILTERS;
-#undef DYAD_INSTITUTION_FILTERS
+// A founding date's span is at most a year, so an institution founded in a
+// range starts at most this many days before the range does.
+constexpr int64_t kMaxFoundedSpanDays = 366;
 
 std::string JsonArray(const std::vector<std::string>& values) {
   std::string out = "[";
@@ -127,6 +168,66 @@ std::string JsonArray(const std::vector<std::string>& values) {
   return out + "]";
 }
 
+// The filter part of a composed statement and its values, in `?` order.
+struct Filters {
+  std::string sql;
+  std::vector<std::variant<int64_t, std::string>> values;
+  // Lowest sort key that can match. The page statement folds it into its
+  // keyset position, (sort_key, name) > (min_sort_key, ''), which every name
+  // passes, so the founding index is walked from there rather than from
+  // its start.
+  int64_t min_sort_key = INT64_MIN;
+};
+
+Filters ComposeFilters(const InstitutionQuery& q) {
+  Filters f;
+  if (!q.kinds.empty()) {
+    f.sql += kKindsFilter;
+    f.values.emplace_back(JsonArray(q.kinds));
+  }
+  if (!q.countries.empty()) {
+    f.sql += kCountriesFilter;
+    f.values.emplace_back(JsonArray(q.countries));
+    f.values.emplace_back(static_cast<int64_t>(q.countries.size()));
+  }
+  if (!q.host_country.empty()) {
+    f.sql += kHostFilter;
+    f.values.emplace_back(q.host_country);
+  }
+  if (!q.city_lower.empty()) {
+    f.sql += kCityFilter;
+    f.values.emplace_back(q.city_lower);
+  }
+  if (q.founded) {
+    // Sort keys are day * 4 + precision (see partial_date.h).
+    f.sql += kFoundedFilter;
+    f.min_sort_key = (q.founded->first - kMaxFoundedSpanDays) * 4;
+    f.values.emplace_back(f.min_sort_key);
+    f.values.emplace_back(q.founded->last * 4 + 3);
+    f.values.emplace_back(q.founded->first);
+    f.values.emplace_back(q.founded->last);
+  }
+  if (!q.fts_query.empty()) {
+    f.sql += kQueryFilter;
+    f.values.emplace_back(q.fts_query);
+  }
+  return f;
+}
+
+// Binds `values` from parameter `first` on; returns the next free index.
+int BindAll(sql::Statement& s, int first,
+            const std::vector<std::variant<int64_t, std::string>>& values) {
+  int index = first;
+  for (const auto& v : values) {
+    if (const auto* n = std::get_if<int64_t>(&v)) {
+      s.BindInt64(index++, *n);
+    } else {
+      s.BindText(index++, std::get<std::string>(v));
+    }
+  }
+  return index;
+}
+
 class SqliteInstitutionStore final : public InstitutionStore {
  public:
   explicit SqliteInstitutionStore(std::unique_ptr<sql::Database> db) : db_(std::move(db)) {}
@@ -135,51 +236,31 @@ class SqliteInstitutionStore final : public InstitutionStore {
 
   absl::StatusOr<Institution> Get(const std::string& name) override {
     std::lock_guard<std::mutex> lock(mu_);
-    auto st = db_->GetCachedStatement(kGetSql);
-    if (!st.ok()) return st.status();
-    sql::ScopedReset reset(*st);
-    (*st)->BindText(1, name);
-    auto row = (*st)->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return absl::NotFoundError(absl::StrCat("institution \"", name, "\" not found"));
-    Institution i;
-    if (!i.ParseFromString((*st)->ColumnBlob(0))) {
-      return absl::DataLossError(absl::StrCat("institution \"", name, "\" is stored corrupt"));
-    }
-    return i;
+    return GetLocked(name);
   }
 
   absl::StatusOr<InstitutionPage> List(const InstitutionQuery& q) override {
+    const Filters filters = ComposeFilters(q);
+    const std::string list_sql = absl::StrCat(kListHead, filters.sql, kListTail);
+    const std::string count_sql = absl::StrCat(kCountHead, filters.sql);
     std::lock_guard<std::mutex> lock(mu_);
     InstitutionPage page;
-    for (int pass = 0; pass < 2; ++pass) {
-      const bool count = pass == 1;
-      auto st = db_->GetCachedStatement(count ? kCountSql : kListSql);
+    {
+      // The cache keys statements by their text, so each shape is prepared once.
+      auto st = db_->GetCachedStatement(list_sql.c_str());
       if (!st.ok()) return st.status();
       sql::Statement& s = **st;
       sql::ScopedReset reset(&s);
-      s.BindInt64(1, q.after ? q.after->sort_key : INT64_MIN);
-      s.BindText(2, q.after ? q.after->name : "");
-      if (q.kinds.empty()) s.BindNull(3); else s.BindText(3, JsonArray(q.kinds));
-      s.BindInt64(4, static_cast<int64_t>(q.countries.size()));
-      s.BindText(5, JsonArray(q.countries));
-      if (q.host_country.empty()) s.BindNull(6); else s.BindText(6, q.host_country);
-      if (q.city_lower.empty()) s.BindNull(7); else s.BindText(7, q.city_lower);
-      if (q.founded) {
-        s.BindInt64(8, q.founded->first);
-        s.BindInt64(9, q.founded->last);
-      } else {
-        s.BindNull(8);
-        s.BindNull(9);
+      int64_t from_key = q.after ? q.after->sort_key : INT64_MIN;
+      std::string from_name = q.after ? q.after->name : "";
+      if (filters.min_sort_key > from_key) {
+        from_key = filters.min_sort_key;
+        from_name.clear();
       }
-      if (q.fts_query.empty()) s.BindNull(10); else s.BindText(10, q.fts_query);
-      if (count) {
-        auto row = s.Step();
-        if (!row.ok()) return row.status();
-        page.total_size = *row ? s.ColumnInt64(0) : 0;
-        continue;
-      }
-      s.BindInt64(11, q.limit + 1);
+      s.BindInt64(1, from_key);
+      s.BindText(2, from_name);
+      const int limit_index = BindAll(s, 3, filters.values);
+      s.BindInt64(limit_index, q.limit + 1);  // one extra row tells whether more follow
       for (;;) {
         auto row = s.Step();
         if (!row.ok()) return row.status();
@@ -187,7 +268,7 @@ class SqliteInstitutionStore final : public InstitutionStore {
         if (static_cast<int>(page.institutions.size()) == q.limit) {
           const Institution& last = page.institutions.back();
           page.next = PageCursor{0, SortKey(last.founded()), last.name()};
-          break;
+          break;  // ScopedReset ends the statement early
         }
         Institution i;
         if (!i.ParseFromString(s.ColumnBlob(0))) {
@@ -197,7 +278,35 @@ class SqliteInstitutionStore final : public InstitutionStore {
         page.institutions.push_back(std::move(i));
       }
     }
+    {
+      auto st = db_->GetCachedStatement(count_sql.c_str());
+      if (!st.ok()) return st.status();
+      sql::Statement& s = **st;
+      sql::ScopedReset reset(&s);
+      BindAll(s, 1, filters.values);
+      auto row = s.Step();
+      if (!row.ok()) return row.status();
+      page.total_size = *row ? s.ColumnInt64(0) : 0;
+    }
     return page;
+  }
+
+  absl::StatusOr<std::string> ExplainList(const InstitutionQuery& q) override {
+    const Filters filters = ComposeFilters(q);
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<std::string> steps;
+    for (const std::string& text : {absl::StrCat(kListHead, filters.sql, kListTail),
+                                    absl::StrCat(kCountHead, filters.sql)}) {
+      auto st = db_->Prepare(absl::StrCat("EXPLAIN QUERY PLAN ", text));
+      if (!st.ok()) return st.status();
+      for (;;) {
+        auto row = (*st)->Step();
+        if (!row.ok()) return row.status();
+        if (!*row) break;
+        steps.push_back((*st)->ColumnText(3));
+      }
+    }
+    return absl::StrJoin(steps, "\n");
   }
 
   absl::Status Insert(const Institution& i) override {
@@ -253,6 +362,8 @@ class SqliteInstitutionStore final : public InstitutionStore {
   absl::StatusOr<std::vector<std::string>> RemovePluginsExcept(
       const std::set<std::string>& keep) override {
     std::lock_guard<std::mutex> lock(mu_);
+    sql::Transaction tx(db_.get());
+    if (auto s = tx.Begin(); !s.ok()) return s;
     std::vector<std::string> stored;
     {
       auto st = db_->GetCachedStatement(kListPluginsSql);
@@ -266,8 +377,6 @@ class SqliteInstitutionStore final : public InstitutionStore {
       }
     }
     std::vector<std::string> removed;
-    sql::Transaction tx(db_.get());
-    if (auto s = tx.Begin(); !s.ok()) return s;
     for (const auto& p : stored) {
       if (keep.count(p)) continue;
       if (auto s = RunWithText(kDeletePluginSql, p); !s.ok()) return s;
@@ -279,6 +388,23 @@ class SqliteInstitutionStore final : public InstitutionStore {
   }
 
  private:
+  // Caller holds mu_.
+  absl::StatusOr<Institution> GetLocked(const std::string& name) {
+    auto st = db_->GetCachedStatement(kGetSql);
+    if (!st.ok()) return st.status();
+    sql::ScopedReset reset(*st);
+    (*st)->BindText(1, name);
+    auto row = (*st)->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return absl::NotFoundError(absl::StrCat("institution \"", name, "\" not found"));
+    Institution i;
+    if (!i.ParseFromString((*st)->ColumnBlob(0))) {
+      return absl::DataLossError(absl::StrCat("institution \"", name, "\" is stored corrupt"));
+    }
+    return i;
+  }
+
+  // Caller holds mu_.
   absl::Status RunWithText(const char* sql, const std::string& value) {
     auto st = db_->GetCachedStatement(sql);
     if (!st.ok()) return st.status();

@@ -1,13 +1,24 @@
-# The institutions service at three levels.
-add_subdirectory(${CMAKE_CURRENT_SOURCE_DIR}/fixtures/institutions ${CMAKE_BINARY_DIR}/fixtures_institutions)
-dyad_test(dyad_institution_core_test SOURCES unit/institution_core_test.cc
+# The institutions service at three levels (unit: core and store without
+# gRPC; grpc: the adapter on a real in-process server; e2e: the real binary,
+# with the curated plugins and with its own fixture plugin), plus buf curl
+# through reflection only.
+add_subdirectory(${CMAKE_CURRENT_SOURCE_DIR}/fixtures/institutions
+                 ${CMAKE_BINARY_DIR}/fixtures_institutions)
+
+dyad_test(dyad_institution_core_test
+  SOURCES unit/institution_core_test.cc unit/institution_store_test.cc
   LIBS dyad_institutions_core LABELS unit)
-add_dependencies(dyad_institution_core_test dyad_plugin_fixture_institutions)
+add_dependencies(dyad_institution_core_test dyad_fixture_institutions_plugins)
+
 dyad_test(dyad_institution_service_test SOURCES grpc/institution_service_test.cc
   LIBS dyad_institutions_service LABELS grpc)
-add_dependencies(dyad_institution_service_test dyad_plugin_fixture_institutions)
-dyad_test(dyad_institutions_e2e_test SOURCES e2e/institutions_e2e_test.cc LIBS dyad_common LABELS e2e)
-add_dependencies(dyad_institutions_e2e_test dyad-institutions)
+add_dependencies(dyad_institution_service_test dyad_fixture_institutions_plugins)
+
+dyad_test(dyad_institutions_e2e_test SOURCES e2e/institutions_e2e_test.cc LIBS dyad_common
+  LABELS e2e)
+add_dependencies(dyad_institutions_e2e_test dyad-institutions dyad_fixture_institutions_plugins)
+
 add_test(NAME buf_curl_institutions
-  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/buf_curl_institutions_test.sh ${CMAKE_BINARY_DIR} ${BUF})
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/buf_curl_institutions_test.sh
+          ${CMAKE_BINARY_DIR} ${BUF})
 set_tests_properties(buf_curl_institutions PROPERTIES LABELS e2e TIMEOUT 120)

@@ -1,0 +1,241 @@
+// The SQLite InstitutionStore on its own: plugin records load idempotently,
+// upgrades replace, removals delete, API records survive all of it and
+// restarts; the full-text index follows; pages are keyset-stable; the filters
+// use indexes; and a database of the first schema version migrates.
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "common/sqlite/database.h"
+#include "institution_store.h"
+#include "testing/process.h"
+#include "testing/status_matchers.h"
+
+namespace dyad::institutions {
+namespace {
+
+using dyad::institutions::v1::Institution;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+Institution Make(const std::string& id, int year = 0, const std::string& description = "") {
+  Institution i;
+  i.set_name("institutions/" + id);
+  i.set_display_name(id);
+  i.set_kind("k.sub");
+  i.set_host_country("AZE");
+  i.set_city("Baku");
+  i.add_countries("CHN");
+  i.set_description(description);
+  if (year > 0) i.mutable_founded()->set_year(year);
+  return i;
+}
+
+std::vector<std::string> Names(const InstitutionPage& page) {
+  std::vector<std::string> out;
+  for (const auto& i : page.institutions) out.push_back(i.name());
+  return out;
+}
+
+class InstitutionStoreTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    for (const char* suffix : {"", "-wal", "-shm"}) unlink((path_ + suffix).c_str());
+  }
+
+  int64_t Count(InstitutionStore& store, InstitutionQuery q = {}) {
+    q.limit = 1;
+    auto page = store.List(q);
+    return page.ok() ? page->total_size : -1;
+  }
+
+  std::string path_ = ::testing::TempDir() + "/institution_store_test_" + std::to_string(getpid()) +
+                      "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db";
+};
+
+TEST_F(InstitutionStoreTest, PluginSyncIsIdempotentAndChangesReplace) {
+  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteInstitutionStore(path_));
+  std::vector<Institution> v1 = {Make("a", 2000), Make("b", 2001)};
+  ASSERT_OK_AND_ASSIGN(auto o, store->SyncPlugin("p", "1", "fp1", v1));
+  EXPECT_EQ(o, SyncOutcome::kLoaded);
+  ASSERT_OK_AND_ASSIGN(o, store->SyncPlugin("p", "1", "fp1", v1));
+  EXPECT_EQ(o, SyncOutcome::kUnchanged);
+  ASSERT_OK(store->Insert(Make("api", 2002)));
+  // New content under the same version string is still reloaded.
+  ASSERT_OK_AND_ASSIGN(o, store->SyncPlugin("p", "1", "fp2", {Make("a", 2000)}));
+  EXPECT_EQ(o, SyncOutcome::kReplaced);
+  EXPECT_STATUS(store->Get("institutions/b"), absl::StatusCode::kNotFound, "institutions/b");
+  // A new version replaces the plugin's records and leaves the API's alone.
+  ASSERT_OK_AND_ASSIGN(o, store->SyncPlugin("p", "2", "fp3", {Make("c", 2003)}));
+  EXPECT_EQ(o, SyncOutcome::kReplaced);
+  EXPECT_STATUS(store->Get("institutions/a"), absl::StatusCode::kNotFound, "institutions/a");
+  EXPECT_OK(store->Get("institutions/c"));
+  EXPECT_OK(store->Get("institutions/api"));
+  EXPECT_EQ(Count(*store), 2);
+  // Another plugin's records are its own.
+  ASSERT_OK(store->SyncPlugin("q", "1", "fq", {Make("d")}));
+  ASSERT_OK_AND_ASSIGN(o, store->SyncPlugin("p", "3", "fp4", {}));
+  EXPECT_EQ(o, SyncOutcome::kReplaced);
+  EXPECT_OK(store->Get("institutions/d"));
+  EXPECT_EQ(Count(*store), 2);  // api, d
+}
+
+TEST_F(InstitutionStoreTest, ApiRecordsSurviveRestartAndPluginRemoval) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteInstitutionStore(path_));
+    ASSERT_OK(store->SyncPlugin("p", "1", "fp", {Make("a", 2000)}));
+    ASSERT_OK(store->SyncPlugin("q", "1", "fq", {Make("b", 2000)}));
+    ASSERT_OK(store->Insert(Make("api", 2002)));
+  }
+  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteInstitutionStore(path_));
+  ASSERT_OK_AND_ASSIGN(Institution api, store->Get("institutions/api"));
+  EXPECT_EQ(api.founded().year(), 2002);
+  EXPECT_OK(store->Get("institutions/a"));
+  ASSERT_OK_AND_ASSIGN(auto o, store->SyncPlugin("p", "1", "fp", {Make("a", 2000)}));
+  EXPECT_EQ(o, SyncOutcome::kUnchanged);  // remembered across the restart
+  ASSERT_OK_AND_ASSIGN(auto removed, store->RemovePluginsExcept({"q"}));
+  EXPECT_EQ(removed, std::vector<std::string>{"p"});
+  EXPECT_STATUS(store->Get("institutions/a"), absl::StatusCode::kNotFound, "institutions/a");
+  EXPECT_OK(store->Get("institutions/b"));
+  EXPECT_OK(store->Get("institutions/api"));
+  // The removed plugin's country rows went with it.
+  InstitutionQuery q;
+  q.countries = {"CHN"};
+  EXPECT_EQ(Count(*store, q), 2);
+  ASSERT_OK_AND_ASSIGN(removed, store->RemovePluginsExcept({"q"}));
+  EXPECT_TRUE(removed.empty());
+}
+
+TEST_F(InstitutionStoreTest, PluginRecordCollidingWithApiRecordFailsClearly) {
+  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteInstitutionStore(path_));
+  ASSERT_OK(store->Insert(Make("a", 2002)));
+  EXPECT_STATUS(store->SyncPlugin("p", "1", "fp", {Make("b"), Make("a", 2000)}),
+                absl::StatusCode::kFailedPrecondition, "institutions/a is already taken");
+  // The failed sync changed nothing, not even the plugin state.
+  EXPECT_EQ(Count(*store), 1);
+  ASSERT_OK_AND_ASSIGN(auto o, store->SyncPlugin("p", "1", "fp", {Make("b")}));
+  EXPECT_EQ(o, SyncOutcome::kLoaded);
+}
+
+TEST_F(InstitutionStoreTest, DuplicateInsertIsAlreadyExists) {
+  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteInstitutionStore(":memory:"));
+  ASSERT_OK(store->Insert(Make("a", 2002)));
+  EXPECT_STATUS(store->Insert(Make("a", 2003)), absl::StatusCode::kAlreadyExists,
+                "institutions/a");
+  EXPECT_STATUS(store->Get("institutions/zz"), absl::StatusCode::kNotFound, "institutions/zz");
+}
+
+TEST_F(InstitutionStoreTest, FullTextIndexFollowsReplacedAndRemovedRecords) {
+  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteInstitutionStore(":memory:"));
+  ASSERT_OK(store->SyncPlugin("p", "1", "fp1", {Make("a", 2000, "alpha words")}));
+  InstitutionQuery q;
+  q.fts_query = "\"alpha\"*";
+  EXPECT_EQ(Count(*store, q), 1);
+  ASSERT_OK(store->SyncPlugin("p", "2", "fp2", {Make("a", 2000, "beta words")}));
+  EXPECT_EQ(Count(*store, q), 0);
+  q.fts_query = "\"beta\"*";
+  EXPECT_EQ(Count(*store, q), 1);
+  ASSERT_OK(store->RemovePluginsExcept({}));
+  EXPECT_EQ(Count(*store, q), 0);
+}
+
+TEST_F(InstitutionStoreTest, PagesAreKeysetStableUnderInserts) {
+  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteInstitutionStore(":memory:"));
+  for (const char* id : {"b", "d", "f"}) ASSERT_OK(store->Insert(Make(id)));  // undated: by name
+  ASSERT_OK(store->Insert(Make("z", 1999)));
+  InstitutionQuery q;
+  q.limit = 2;
+  ASSERT_OK_AND_ASSIGN(auto page, store->List(q));
+  EXPECT_THAT(Names(page), ElementsAre("institutions/z", "institutions/b"));
+  EXPECT_EQ(page.total_size, 4);
+  ASSERT_TRUE(page.next.has_value());
+  // A record inserted before the cursor does not shift the next page.
+  ASSERT_OK(store->Insert(Make("a")));
+  q.after = page.next;
+  ASSERT_OK_AND_ASSIGN(page, store->List(q));
+  EXPECT_THAT(Names(page), ElementsAre("institutions/d", "institutions/f"));
+  EXPECT_EQ(page.total_size, 5);
+  q.after = page.next;
+  ASSERT_FALSE(q.after.has_value());  // the last page holds exactly the limit
+}
+
+TEST_F(InstitutionStoreTest, FiltersUseIndexes) {
+  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteInstitutionStore(":memory:"));
+  auto plan = [&](const InstitutionQuery& q) {
+    auto p = store->ExplainList(q);
+    return p.ok() ? *p : p.status().ToString();
+  };
+  InstitutionQuery all;
+  // Page order comes from the founding index: no sort step.
+  EXPECT_THAT(plan(all), HasSubstr("institutions_by_founding"));
+  EXPECT_THAT(plan(all), Not(HasSubstr("TEMP B-TREE")));
+  InstitutionQuery host;
+  host.host_country = "AZE";
+  EXPECT_THAT(plan(host), HasSubstr("USING INDEX institutions_by_host (host_country=?"));
+  EXPECT_THAT(plan(host), Not(HasSubstr("TEMP B-TREE")));
+  InstitutionQuery city;
+  city.city_lower = "baku";
+  EXPECT_THAT(plan(city), HasSubstr("USING INDEX institutions_by_city (city_lower=?"));
+  InstitutionQuery kinds;
+  kinds.kinds = {"education"};
+  EXPECT_THAT(plan(kinds), HasSubstr("INDEX institutions_by_kind (kind>? AND kind<?)"));
+  InstitutionQuery countries;
+  countries.countries = {"AZE", "CHN"};
+  EXPECT_THAT(plan(countries), HasSubstr("SEARCH c USING PRIMARY KEY (country=?)"));
+  InstitutionQuery founded;
+  founded.founded = DaySpan{DayNumber(2011, 1, 1), DayNumber(2013, 12, 31)};
+  // The page is one index range between the range's bounds (the lower bound
+  // doubles as the keyset cursor), and so is the count.
+  EXPECT_THAT(plan(founded),
+              HasSubstr("institutions_by_founding ((sort_key,name)>(?,?) AND sort_key<?)"));
+  EXPECT_THAT(plan(founded), HasSubstr("institutions_by_founding (sort_key>? AND sort_key<?)"));
+  InstitutionQuery text;
+  text.fts_query = "\"confucius\"*";
+  EXPECT_THAT(plan(text), HasSubstr("VIRTUAL TABLE INDEX"));
+  for (const auto* q : {&all, &host, &city, &kinds, &countries, &founded, &text}) {
+    EXPECT_THAT(plan(*q) + "\n", Not(HasSubstr("SCAN i\n"))) << plan(*q);
+  }
+}
+
+TEST_F(InstitutionStoreTest, MigratesAVersion1Database) {
+  std::ifstream in(dyad::testing::SourcePath("tests/fixtures/institutions/schema_v1.sql"));
+  ASSERT_TRUE(in) << "golden dump missing";
+  std::stringstream dump;
+  dump << in.rdbuf();
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, sql::Database::Open(path_));
+    ASSERT_OK(db->Execute(dump.str()));
+  }
+  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteInstitutionStore(path_));
+  // The record written through the API by version 1 is intact and found by
+  // every filter, through the new indexes too.
+  ASSERT_OK_AND_ASSIGN(Institution api, store->Get("institutions/api-written-v1"));
+  EXPECT_EQ(api.display_name(), "Written through the API by version 1");
+  EXPECT_EQ(api.founded().month(), 7);
+  InstitutionQuery q;
+  q.host_country = "AZE";
+  q.city_lower = "baku";
+  q.countries = {"CHN"};
+  q.fts_query = "\"upgrade\"*";
+  q.founded = DaySpan{DayNumber(2019, 7, 15), DayNumber(2019, 7, 15)};
+  ASSERT_OK_AND_ASSIGN(auto page, store->List(q));
+  EXPECT_THAT(Names(page), ElementsAre("institutions/api-written-v1"));
+  EXPECT_THAT(*store->ExplainList(q), HasSubstr("institutions_by_"));
+  // Plugin records and their state came along: same version and content is
+  // unchanged, and removing the plugin leaves the API record.
+  ASSERT_OK_AND_ASSIGN(page, store->List(InstitutionQuery{}));
+  EXPECT_THAT(Names(page), ElementsAre("institutions/aiib", "institutions/api-written-v1",
+                                       "institutions/socar"));
+  ASSERT_OK_AND_ASSIGN(auto removed, store->RemovePluginsExcept({}));
+  EXPECT_EQ(removed, std::vector<std::string>{"economy"});
+  EXPECT_EQ(Count(*store), 1);
+  // Reopening a migrated database is a no-op.
+  store.reset();
+  ASSERT_OK_AND_ASSIGN(store, OpenSqliteInstitutionStore(path_));
+  EXPECT_EQ(Count(*store), 1);
+}
+
+}  // namespace
+}  // namespace dyad::institutions
