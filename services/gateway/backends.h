@@ -1,7 +1,19 @@
+// The gateway's side of the three backends: one channel each (created once,
+// shared by every request), the service config that balances and retries,
+// the deadline of a backend call, and the asynchronous calls a composed
+// answer is gathered with (gRPC's callback client API: the parts of one
+// answer run concurrently and no thread blocks waiting for a backend).
 #pragma once
 
+#include <atomic>
+#include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <grpcpp/grpcpp.h>
 
@@ -14,23 +26,33 @@
 
 namespace dyad::gateway {
 
+// Where the backends are: gRPC targets such as "dns:///events:50051" or
+// "127.0.0.1:50051".
 struct BackendTargets {
   std::string events;
   std::string economics;
   std::string institutions;
 };
 
-// The service config every backend channel uses: round_robin over all the
-// addresses a target resolves to (so dns:/// names of headless Services
-// spread calls per request), and one retry of the read methods on
-// UNAVAILABLE.
+// Part names, as GatewayResponse.parts reports them.
+inline constexpr char kEventsPart[] = "events";
+inline constexpr char kEconomicsPart[] = "economics";
+inline constexpr char kInstitutionsPart[] = "institutions";
+
+// The service config of every backend channel: round_robin over all the
+// addresses a target resolves to (a dns:/// name of a headless Kubernetes
+// Service spreads calls per request, not per connection), and the read
+// methods retried once on UNAVAILABLE (maxAttempts 2). Writes are never
+// retried: the gateway makes none.
 std::string BackendServiceConfig();
 
-// One channel per backend, created once and shared by every request.
+// One channel and stub per backend, created once and shared by every request.
 class Backends {
  public:
+  // Fails (INVALID_ARGUMENT naming the flag) when a target is empty.
+  // Connecting is lazy: a backend that is down only shows in `parts`.
   static absl::StatusOr<std::unique_ptr<Backends>> Connect(
-      const BackendTargets& targets, std::shared_ptr<grpc::ChannelCredentials> creds);
+      const BackendTargets& targets, const std::shared_ptr<grpc::ChannelCredentials>& creds);
 
   dyad::events::v1::EventService::Stub& events() { return *events_; }
   dyad::economics::v1::EconomicsService::Stub& economics() { return *economics_; }
@@ -38,22 +60,141 @@ class Backends {
   const BackendTargets& targets() const { return targets_; }
 
  private:
+  Backends() = default;
   BackendTargets targets_;
   std::unique_ptr<dyad::events::v1::EventService::Stub> events_;
   std::unique_ptr<dyad::economics::v1::EconomicsService::Stub> economics_;
   std::unique_ptr<dyad::institutions::v1::InstitutionService::Stub> institutions_;
 };
 
-// The deadline of a backend call made for a client call: the client's
-// deadline less a margin to compose the answer, and never later than
-// `backend_timeout` from now.
-absl::Time BackendDeadline(absl::Time client_deadline, absl::Duration backend_timeout);
+// The time kept back from the client's deadline to compose and send the
+// answer: 10% of what is left, at most 50 ms.
+absl::Duration ComposeMargin(absl::Duration remaining);
 
-// The outcome of one backend for `parts`.
-struct PartOutcome {
-  std::string part;
-  grpc::Status status;
-  dyad::gateway::v1::Part ToProto() const;
+// The deadline of the backend calls made for one client call: the client's
+// deadline less ComposeMargin(), and never later than `backend_timeout`
+// after `now` (which alone applies when the client set no deadline:
+// absl::InfiniteFuture()).
+absl::Time BackendDeadline(absl::Time client_deadline, absl::Duration backend_timeout,
+                           absl::Time now = absl::Now());
+
+// The backend calls made for one client call. Each call gets the group's
+// deadline, and CancelAll() cancels every call in flight (the client went
+// away, or the server is shutting down), so nothing waits for an answer
+// nobody needs. Completions run on gRPC's callback threads: they must not
+// block.
+class CallGroup : public std::enable_shared_from_this<CallGroup> {
+ public:
+  static std::shared_ptr<CallGroup> Create(absl::Time deadline) {
+    return std::shared_ptr<CallGroup>(new CallGroup(deadline));
+  }
+  absl::Time deadline() const { return deadline_; }
+
+  // Cancels the calls in flight; calls started later fail CANCELLED at once.
+  void CancelAll();
+
+  // A stub's callback-API method, e.g. bound to
+  // stub.async()->ListEvents(ctx, req, resp, on_done).
+  template <typename Req, typename Resp>
+  using AsyncMethod = std::function<void(grpc::ClientContext*, const Req*, Resp*,
+                                         std::function<void(grpc::Status)>)>;
+
+  // Starts one unary call under the group's deadline; `done(status, resp)`
+  // runs exactly once when it completes.
+  template <typename Req, typename Resp>
+  void Unary(AsyncMethod<Req, Resp> method, Req req,
+             std::function<void(grpc::Status, Resp)> done) {
+    struct Op {
+      grpc::ClientContext ctx;
+      Req req;
+      Resp resp;
+    };
+    auto op = std::make_shared<Op>();
+    op->req = std::move(req);
+    op->ctx.set_deadline(absl::ToChronoTime(deadline_));
+    if (!Track(&op->ctx)) {
+      done(grpc::Status(grpc::StatusCode::CANCELLED, "the client call was cancelled"), Resp());
+      return;
+    }
+    auto self = shared_from_this();
+    method(&op->ctx, &op->req, &op->resp,
+           [self, op, done = std::move(done)](grpc::Status status) {
+             self->Untrack(&op->ctx);
+             done(std::move(status), std::move(op->resp));
+           });
+  }
+
+ private:
+  explicit CallGroup(absl::Time deadline) : deadline_(deadline) {}
+  bool Track(grpc::ClientContext* ctx);
+  void Untrack(grpc::ClientContext* ctx);
+
+  const absl::Time deadline_;
+  std::mutex mu_;
+  bool cancelled_ = false;
+  std::set<grpc::ClientContext*> live_;
 };
+
+// Calls `then` once `n` calls of the returned function have been made (from
+// any threads); with n == 0, calls `then` at once. The returned function is
+// copyable and each copy shares the count.
+std::function<void()> JoinAfter(int n, std::function<void()> then);
+
+// The first failure among `statuses`, or OK.
+grpc::Status FirstError(std::initializer_list<const grpc::Status*> statuses);
+
+// ---- The backend reads the gateway makes, asynchronously ----
+// Each runs its callback exactly once. The List* helpers follow
+// next_page_token until the last page (500 rows per call) and give the rows
+// read so far with the first failure.
+
+using EventsDone = std::function<void(grpc::Status, std::vector<dyad::events::v1::Event>)>;
+using InstitutionsDone =
+    std::function<void(grpc::Status, std::vector<dyad::institutions::v1::Institution>)>;
+using ObservationsDone =
+    std::function<void(grpc::Status, std::vector<dyad::economics::v1::Observation>)>;
+using IndicatorsDone =
+    std::function<void(grpc::Status, std::map<std::string, dyad::economics::v1::Indicator>)>;
+using SeriesDone = std::function<void(grpc::Status, dyad::economics::v1::Series)>;
+using KindDomainsDone = std::function<void(grpc::Status, std::map<std::string, std::string>)>;
+
+void ListAllEvents(const std::shared_ptr<CallGroup>& group, Backends* b,
+                   dyad::events::v1::ListEventsRequest req, EventsDone done);
+void ListAllInstitutions(const std::shared_ptr<CallGroup>& group, Backends* b,
+                         dyad::institutions::v1::ListInstitutionsRequest req,
+                         InstitutionsDone done);
+void ListAllObservations(const std::shared_ptr<CallGroup>& group, Backends* b,
+                         dyad::economics::v1::ListObservationsRequest req, ObservationsDone done);
+// One page only.
+void ListEventsPage(const std::shared_ptr<CallGroup>& group, Backends* b,
+                    dyad::events::v1::ListEventsRequest req,
+                    std::function<void(grpc::Status, dyad::events::v1::ListEventsResponse)> done);
+void ListInstitutionsPage(
+    const std::shared_ptr<CallGroup>& group, Backends* b,
+    dyad::institutions::v1::ListInstitutionsRequest req,
+    std::function<void(grpc::Status, dyad::institutions::v1::ListInstitutionsResponse)> done);
+// Indicators by id.
+void ListIndicators(const std::shared_ptr<CallGroup>& group, Backends* b, IndicatorsDone done);
+// Institution kind id → domain.
+void ListInstitutionKindDomains(const std::shared_ptr<CallGroup>& group, Backends* b,
+                                KindDomainsDone done);
+void GetSeries(const std::shared_ptr<CallGroup>& group, Backends* b,
+               dyad::economics::v1::GetSeriesRequest req, SeriesDone done);
+// Several series at once; `done` gets them in the order of `reqs` (a
+// failed one is left empty) and the first failure.
+void GetSeriesAll(const std::shared_ptr<CallGroup>& group, Backends* b,
+                  std::vector<dyad::economics::v1::GetSeriesRequest> reqs,
+                  std::function<void(grpc::Status, std::vector<dyad::economics::v1::Series>)> done);
+
+// The source catalog of one backend.
+using SourcesDone = std::function<void(grpc::Status, std::vector<dyad::type::v1::Source>)>;
+void ListEventSources(const std::shared_ptr<CallGroup>& group, Backends* b, SourcesDone done);
+void ListEconomicsSources(const std::shared_ptr<CallGroup>& group, Backends* b, SourcesDone done);
+void ListInstitutionSources(const std::shared_ptr<CallGroup>& group, Backends* b,
+                            SourcesDone done);
+
+// The `parts` entry of one backend: canonical code name ("OK",
+// "UNAVAILABLE", "DEADLINE_EXCEEDED", ...) and the message when failed.
+dyad::gateway::v1::Part PartOf(const std::string& part, const grpc::Status& status);
 
 }  // namespace dyad::gateway

@@ -1,10 +1,24 @@
-// The gateway's composition logic, as plain functions over protos: ranking of
-// candidate factors, discrepancy detection and consistency checks, timeline
-// merging and its page token. No network here; the handlers gather the
-// inputs from the backends and call these.
+// The gateway's composition logic as plain functions over protos: what the
+// backends gave in, one composed answer out. No network and no gRPC here
+// (the handlers in gateway_service.cc gather the inputs and add `parts`), so
+// every rule is unit-tested on its own. The ranking of candidate factors is
+// its own module: ranking.h.
+//
+//   overview.cc        milestones, headline figures, counts
+//   timeline.cc        entries, the per-backend page token, page assembly
+//   year_in_review.cc  a year's records and figures with their change
+//   explain.cc         an indicator's change (factors come from ranking.h)
+//   search.cc          scoring and merging hits of the three backends
+//   discrepancies.cc   disagreeing records, disputed figures, consistency checks
+//   sources.cc         the merged source catalog
+//   format.cc          amounts and figure titles in words
 #pragma once
 
+#include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -12,65 +26,222 @@
 #include "dyad/events/v1/event.pb.h"
 #include "dyad/gateway/v1/gateway.pb.h"
 #include "dyad/institutions/v1/institutions.pb.h"
+#include "dyad/type/v1/citation.pb.h"
 
 namespace dyad::gateway {
 
-// ---- ExplainChange ranking ----
-// Scores events and institutions founded in the window (the year before and
-// the year of the change) as candidate factors of an indicator's change.
-// Candidates, not causes: the score only says how much a record has in common
-// with the change (timing, kind, domain, money involved); the reason says
-// which of these it has. Best first; ties by date then name.
-std::vector<dyad::gateway::v1::CandidateFactor> RankFactors(
-    const std::string& indicator, int year,
-    const std::vector<dyad::events::v1::Event>& events,
-    const std::vector<dyad::institutions::v1::Institution>& institutions);
+// ---- format.cc ----
+// "821 million USD", "2.184 billion USD", "2500 containers".
+std::string FormatAmount(double value, const std::string& unit);
+// A yearly figure in one line: "Trade turnover AZE–CHN 2019: $2.184 billion".
+std::string FigureTitle(const dyad::economics::v1::Observation& o, const std::string& display_name);
+// The domain of an indicator: the plugin that contributes it ("economy").
+std::string IndicatorDomain(const dyad::economics::v1::Indicator& indicator);
+// The domain of an institution kind from the kinds' taxonomy; the kind's
+// first segment when the taxonomy does not know it.
+std::string InstitutionDomain(const std::string& kind,
+                              const std::map<std::string, std::string>& kind_domains);
 
-// ---- Discrepancies ----
-// Records sharing a `fact` key whose dates, amounts or other details differ.
+// ---- Series (year_in_review.cc) ----
+// One series of the economics service.
+struct SeriesKey {
+  std::string indicator;
+  std::string reporter;
+  std::string partner;
+  bool operator<(const SeriesKey& o) const {
+    return std::tie(indicator, reporter, partner) < std::tie(o.indicator, o.reporter, o.partner);
+  }
+};
+// The distinct series behind `observations` (an undirected indicator once
+// per pair, in sorted order), plus, when `with_derived`, each derived
+// indicator whose inputs are all among them for the same pair.
+std::vector<SeriesKey> SeriesKeys(
+    const std::vector<dyad::economics::v1::Observation>& observations,
+    const std::map<std::string, dyad::economics::v1::Indicator>& indicators, bool with_derived);
+// The points of a series in the years from..to (0: unbounded).
+dyad::economics::v1::GetSeriesRequest SeriesRequest(const SeriesKey& key, int from_year = 0,
+                                                    int to_year = 0);
+// The point of `year` and the one of the year before, from a series.
+struct YearPoints {
+  const dyad::economics::v1::SeriesPoint* current = nullptr;
+  const dyad::economics::v1::SeriesPoint* previous = nullptr;
+};
+YearPoints PointsForYear(const dyad::economics::v1::Series& series, int year);
+
+// ---- Overview (overview.cc) ----
+// Indicators whose latest figure heads an overview, in display order.
+const std::vector<std::string>& KeyIndicators();
+// Recognition, diplomatic relations, each raise of partnership level.
+bool IsMilestoneKind(const std::string& kind);
+// The latest point of a series (a dated point before a stock "to date" of
+// the same time); nullopt for an empty series.
+std::optional<dyad::gateway::v1::HeadlineFigure> Headline(
+    const dyad::economics::v1::Indicator& indicator, const dyad::economics::v1::Series& series);
+// Milestones (oldest first), counts by domain and kind, and the figures.
+void ComposeOverview(const std::vector<dyad::events::v1::Event>& events,
+                     const std::vector<dyad::institutions::v1::Institution>& institutions,
+                     std::vector<dyad::gateway::v1::HeadlineFigure> figures,
+                     dyad::gateway::v1::GetOverviewResponse* out);
+
+// ---- Year in review (year_in_review.cc) ----
+// An indicator's value in `year` with its change against the year before
+// (change_percent only when the previous year has a figure); nullopt when
+// the series has no point for `year`.
+std::optional<dyad::gateway::v1::IndicatorValue> ValueForYear(
+    const dyad::economics::v1::Indicator& indicator, const dyad::economics::v1::Series& series,
+    int year);
+void ComposeYearInReview(int year, std::vector<dyad::events::v1::Event> events,
+                         std::vector<dyad::institutions::v1::Institution> institutions,
+                         std::vector<dyad::gateway::v1::IndicatorValue> values,
+                         dyad::gateway::v1::GetYearInReviewResponse* out);
+
+// ---- Explain a change (explain.cc) ----
+// The years whose records are candidate factors of `year`'s change: the
+// year before and the year itself.
+dyad::type::v1::DateRange ExplainWindow(int year);
+// The change of `series` in `year` against the year before, and the
+// factors (already ranked by ranking.h).
+void ComposeExplainChange(const dyad::economics::v1::Indicator& indicator,
+                          const dyad::economics::v1::Series& series, int year,
+                          std::vector<dyad::gateway::v1::CandidateFactor> factors,
+                          dyad::gateway::v1::ExplainChangeResponse* out);
+
+// ---- Search (search.cc) ----
+// The query's words, lowercased.
+std::vector<std::string> SearchWords(const std::string& query);
+// True when every word starts a word of `text` (the backends' rule).
+bool MatchesAllWords(const std::vector<std::string>& words, const std::string& text);
+// A hit before ranking: `text` is what was searched besides the title
+// (summary, description), `rank` its place in its backend's answer.
+struct SearchCandidate {
+  dyad::gateway::v1::SearchHit hit;
+  std::string text;
+  int rank = 0;
+};
+// Scores every candidate the same way whatever its backend (words in the
+// title count twice those in the text, all words in the title earn a bonus,
+// the backend's own order breaks near-ties), best first, at most `limit`.
+std::vector<dyad::gateway::v1::SearchHit> RankSearchHits(const std::vector<std::string>& words,
+                                                         std::vector<SearchCandidate> candidates,
+                                                         size_t limit);
+
+// ---- Discrepancies (discrepancies.cc) ----
+// Records sharing a `fact` key that disagree: one discrepancy per aspect
+// (KIND_DATE when their dates do not meet, KIND_FIGURE when their amounts'
+// intervals do not meet, KIND_ATTRIBUTION when they name different actors
+// or call the event different things).
 std::vector<dyad::gateway::v1::Discrepancy> EventDiscrepancies(
     const std::vector<dyad::events::v1::Event>& events);
+// The same for institutions: founding dates (KIND_DATE) and host, parent
+// or partners (KIND_ATTRIBUTION).
 std::vector<dyad::gateway::v1::Discrepancy> InstitutionDiscrepancies(
     const std::vector<dyad::institutions::v1::Institution>& institutions);
-// Disputed points of reconciled series: each figure its own claim.
+// Disputed points of reconciled series (KIND_FIGURE), each figure a claim.
 std::vector<dyad::gateway::v1::Discrepancy> FigureDiscrepancies(
     const std::vector<dyad::economics::v1::Series>& series);
 // Checks across records: exports + imports against turnover for the same
-// year and dyad, and a stated growth rate against the rate the turnover
-// series gives. Every check run is reported; failed ones also become
-// discrepancies (KIND_CONSISTENCY) in `failed`.
+// year and dyad, and a stated growth rate (trade.turnover_growth) against
+// the rate the turnover series gives, with the interval rule of
+// quantity.proto. Every check that could run is returned; failed ones are
+// also appended to `failed` as KIND_CONSISTENCY discrepancies.
 std::vector<dyad::gateway::v1::ConsistencyCheck> ConsistencyChecks(
     const std::vector<dyad::economics::v1::Series>& series,
     std::vector<dyad::gateway::v1::Discrepancy>* failed);
+// All of the above, figures first, then dates, attributions, consistency.
+void ComposeDiscrepancies(const std::vector<dyad::events::v1::Event>& events,
+                          const std::vector<dyad::institutions::v1::Institution>& institutions,
+                          const std::vector<dyad::economics::v1::Series>& series,
+                          dyad::gateway::v1::ListDiscrepanciesResponse* out);
 
-// ---- Timeline ----
-// The position of a timeline page in each backend's stream: the backend's
-// own page token and how many rows of that page were already served.
+// ---- Sources (sources.cc) ----
+// The catalogs of the backends merged by id (the first seen wins), by id.
+std::vector<dyad::type::v1::Source> MergeSources(
+    const std::vector<std::vector<dyad::type::v1::Source>>& catalogs);
+
+// ---- Timeline (timeline.cc) ----
+// The stream a timeline entry comes from; also the tie-break between
+// entries of the same date.
+enum TimelineStream { kEventsStream = 0, kInstitutionsStream = 1, kFiguresStream = 2 };
+
+// The position of a paged backend stream (events, institutions): the
+// backend's page token and how many rows of that page were already served.
 struct StreamPosition {
   std::string token;
   int skip = 0;
-  bool done = false;  // the stream is exhausted
+  bool done = false;  // every row served
 };
+// The position of the figures stream: the last figure served (figures are
+// read by year range, so the position is a place in time, not a token).
+struct FigurePosition {
+  int64_t after_key = INT64_MIN;  // SortKey of the last served figure's period
+  int after_year = 0;             // its year; 0 before the first
+  std::string after_name;         // its resource name
+  bool done = false;
+};
+// Everything a timeline page token carries.
 struct TimelineCursor {
   uint64_t filter_fingerprint = 0;
-  StreamPosition events, institutions, figures;
+  StreamPosition events;
+  StreamPosition institutions;
+  FigurePosition figures;
 };
-std::string EncodeTimelineToken(const TimelineCursor& c);
+std::string EncodeTimelineToken(const TimelineCursor& cursor);
+// INVALID_ARGUMENT naming page_token when malformed or issued for other
+// filters (fingerprint).
 absl::StatusOr<TimelineCursor> DecodeTimelineToken(const std::string& token, uint64_t fingerprint);
 
-// A timeline entry with the stream it came from.
-struct SourcedEntry {
-  int stream;  // 0 events, 1 institutions, 2 figures
-  dyad::gateway::v1::TimelineEntry entry;
-};
-// Merges the streams' entries chronologically (less precise dates first, then
-// by title) and keeps the first `limit`. `taken[s]` says how many entries of
-// stream s were kept.
-std::vector<SourcedEntry> MergeTimeline(std::vector<SourcedEntry> entries, size_t limit,
-                                        int taken[3]);
+dyad::gateway::v1::TimelineEntry EventEntry(const dyad::events::v1::Event& e);
+dyad::gateway::v1::TimelineEntry InstitutionEntry(const dyad::institutions::v1::Institution& i,
+                                                  const std::string& domain);
+dyad::gateway::v1::TimelineEntry FigureEntry(const dyad::economics::v1::Observation& o,
+                                             const dyad::economics::v1::Indicator& indicator);
 
-// Title of a yearly figure for timelines and search: "Trade turnover
-// AZE–CHN 2019: 2.184 billion USD".
-std::string FigureTitle(const dyad::economics::v1::Observation& o, const std::string& display_name);
+// One backend page read for a timeline page.
+struct FetchedPage {
+  bool ok = true;  // false: the backend failed; its stream is skipped this page
+  // The rows after the position's `skip`, in the backend's order (by
+  // date, then name).
+  std::vector<dyad::gateway::v1::TimelineEntry> entries;
+  std::string next_token;  // the backend's next_page_token
+};
+// The figures read for a timeline page: every figure in FigureWindow().
+struct FetchedFigures {
+  bool ok = true;
+  std::vector<dyad::gateway::v1::TimelineEntry> entries;  // any order
+  bool complete = false;  // the window had no upper bound: nothing later exists
+};
+
+// The date up to which figures must be read for a page of `limit` entries:
+// the earliest of the last rows of the event and institution pages that
+// have more rows after them, and of the limit-th earliest event or
+// institution read (no entry after it can be on this page). nullopt: no
+// bound.
+std::optional<dyad::type::v1::PartialDate> FigureHorizon(const TimelineCursor& cursor,
+                                                         const FetchedPage& events,
+                                                         const FetchedPage& institutions,
+                                                         size_t limit);
+// The years of figures to read: from the last figure served (or the
+// filter's start) to the horizon (or the filter's end). nullopt when empty.
+std::optional<dyad::type::v1::DateRange> FigureWindow(
+    const dyad::type::v1::DateRange& filter, const FigurePosition& position,
+    const std::optional<dyad::type::v1::PartialDate>& horizon);
+
+// A composed timeline page and the positions after it.
+struct TimelinePage {
+  std::vector<dyad::gateway::v1::TimelineEntry> entries;
+  TimelineCursor next;
+  bool more = false;  // false: the stream is over (no next_page_token)
+};
+// Merges the streams chronologically (a less precise date before the more
+// precise dates it contains; ties: events, institutions, figures, then
+// name) and serves at most `limit` entries, only as far as every stream
+// that has unread rows allows: an entry is served only when no unread row
+// of another stream can come before it. The positions in `next` then say
+// exactly what was served, so no page repeats or skips a row. A failed
+// stream keeps its position (it is retried on the next page); when nothing
+// could be served because the remaining streams failed, the stream ends.
+TimelinePage AssembleTimelinePage(const TimelineCursor& cursor, const FetchedPage& events,
+                                  const FetchedPage& institutions, const FetchedFigures& figures,
+                                  size_t limit);
 
 }  // namespace dyad::gateway

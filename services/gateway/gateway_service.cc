@@ -1,21 +1,20 @@
 #include "gateway_service.h"
 
-#include <atomic>
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <set>
+#include <utility>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "common/grpc_util.h"
+#include "common/logging.h"
 #include "common/page_token.h"
 #include "common/partial_date.h"
 #include "common/status.h"
 #include "common/validation.h"
 #include "compose.h"
+#include "ranking.h"
 
 namespace dyad::gateway {
 namespace {
@@ -25,35 +24,24 @@ namespace ec = dyad::economics::v1;
 namespace in = dyad::institutions::v1;
 namespace gw = dyad::gateway::v1;
 
-constexpr int kBatch = 500;  // rows per backend page when a part reads everything
+using Countries = std::vector<std::string>;
 
-// Runs `parts` in parallel on the pool; the last one to finish runs `then`.
-void RunParts(ThreadPool* pool, std::vector<std::function<void()>> parts,
-              std::function<void()> then) {
-  auto remaining = std::make_shared<std::atomic<int>>(static_cast<int>(parts.size()));
-  auto finish = std::make_shared<std::function<void()>>(std::move(then));
-  for (auto& part : parts) {
-    pool->Run([part = std::move(part), remaining, finish] {
-      part();
-      if (--*remaining == 0) (*finish)();
-    });
-  }
-}
+// Search reads at most this many indicators' figures.
+constexpr int kSearchIndicators = 5;
 
-// One blocking backend call under `deadline`.
-template <typename Fn, typename Req, typename Resp>
-grpc::Status Call(Fn fn, const Req& req, Resp* resp, absl::Time deadline) {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(absl::ToChronoTime(deadline));
-  return fn(&ctx, req, resp);
-}
+// The reactor of a composed call: when the client cancels (or the server
+// shuts down and cancels what is in flight), every backend call of the
+// group is cancelled too, so the parts finish at once and the call
+// completes instead of waiting for backend deadlines.
+class GatewayReactor final : public grpc::ServerUnaryReactor {
+ public:
+  explicit GatewayReactor(std::shared_ptr<CallGroup> group) : group_(std::move(group)) {}
+  void OnCancel() override { group_->CancelAll(); }
+  void OnDone() override { delete this; }
 
-dyad::type::v1::DateRange Years(int from, int to) {
-  dyad::type::v1::DateRange r;
-  r.mutable_start()->set_year(from);
-  r.mutable_end()->set_year(to);
-  return r;
-}
+ private:
+  std::shared_ptr<CallGroup> group_;
+};
 
 absl::Status ValidateDyad(const google::protobuf::RepeatedPtrField<std::string>& countries,
                           int min) {
@@ -64,102 +52,81 @@ absl::Status ValidateDyad(const google::protobuf::RepeatedPtrField<std::string>&
   return ValidateCountries(countries, "countries");
 }
 
-absl::Status ValidateYear(int year) {
-  if (year < 1 || year > 9999) return InvalidField("year", absl::StrCat("must be 1..9999, got ", year));
+absl::Status ValidateYear(int year, const char* field = "year") {
+  if (year < 1 || year > 9999) {
+    return InvalidField(field, absl::StrCat("must be 1..9999, got ", year));
+  }
   return absl::OkStatus();
 }
 
-// All events matching `req` (pages followed), or the failing status.
-grpc::Status AllEvents(Backends* b, ev::ListEventsRequest req, absl::Time deadline,
-                       std::vector<ev::Event>* out) {
-  req.set_page_size(kBatch);
-  for (;;) {
-    ev::ListEventsResponse resp;
-    grpc::Status s = Call([&](grpc::ClientContext* c, const ev::ListEventsRequest& r,
-                              ev::ListEventsResponse* o) { return b->events().ListEvents(c, r, o); },
-                          req, &resp, deadline);
-    if (!s.ok()) return s;
-    for (auto& e : *resp.mutable_events()) out->push_back(std::move(e));
-    if (resp.next_page_token().empty()) return s;
-    req.set_page_token(resp.next_page_token());
+dyad::type::v1::DateRange Years(int from, int to) {
+  dyad::type::v1::DateRange r;
+  r.mutable_start()->set_year(from);
+  r.mutable_end()->set_year(to);
+  return r;
+}
+
+template <typename Req>
+void SetCountries(const Countries& countries, Req* req) {
+  for (const auto& c : countries) req->add_countries(c);
+}
+
+// Adds the three parts (always in the same order) and logs failed ones.
+void AddParts(const char* method, const grpc::Status& events, const grpc::Status& economics,
+              const grpc::Status& institutions,
+              google::protobuf::RepeatedPtrField<gw::Part>* parts) {
+  for (const auto& [name, status] : {std::pair{kEventsPart, &events},
+                                     std::pair{kEconomicsPart, &economics},
+                                     std::pair{kInstitutionsPart, &institutions}}) {
+    *parts->Add() = PartOf(name, *status);
+    if (!status->ok() && status->error_code() != grpc::StatusCode::CANCELLED) {
+      Log().warn("partial answer method={} part={} code={} message={}", method, name,
+                 std::string(GrpcCodeName(status->error_code())), LogValue(status->error_message()));
+    }
   }
 }
 
-grpc::Status AllInstitutions(Backends* b, in::ListInstitutionsRequest req, absl::Time deadline,
-                             std::vector<in::Institution>* out) {
-  req.set_page_size(kBatch);
-  for (;;) {
-    in::ListInstitutionsResponse resp;
-    grpc::Status s = Call([&](grpc::ClientContext* c, const in::ListInstitutionsRequest& r,
-                              in::ListInstitutionsResponse* o) {
-      return b->institutions().ListInstitutions(c, r, o);
-    }, req, &resp, deadline);
-    if (!s.ok()) return s;
-    for (auto& i : *resp.mutable_institutions()) out->push_back(std::move(i));
-    if (resp.next_page_token().empty()) return s;
-    req.set_page_token(resp.next_page_token());
+// Whether a country takes part in a record, as the backends' `countries`
+// filters read it (for an institution, its host counts).
+bool TakesPart(const ev::Event& e, const std::string& country) {
+  return std::find(e.countries().begin(), e.countries().end(), country) != e.countries().end();
+}
+bool TakesPart(const in::Institution& i, const std::string& country) {
+  return i.host_country() == country ||
+         std::find(i.countries().begin(), i.countries().end(), country) != i.countries().end();
+}
+
+// Records of several countries' reads, each once, keeping those of the
+// whole dyad and those of a fact that a record of the whole dyad has
+// (records of one fact may name different countries: who lent, a bank or a
+// state).
+template <typename Record>
+std::vector<Record> OfTheDyadsFacts(const std::vector<std::vector<Record>>& reads,
+                                    const Countries& countries) {
+  std::map<std::string, const Record*> by_name;
+  for (const auto& read : reads) {
+    for (const auto& r : read) by_name.emplace(r.name(), &r);
   }
-}
-
-grpc::Status AllObservations(Backends* b, ec::ListObservationsRequest req, absl::Time deadline,
-                             std::vector<ec::Observation>* out) {
-  req.set_page_size(kBatch);
-  for (;;) {
-    ec::ListObservationsResponse resp;
-    grpc::Status s = Call([&](grpc::ClientContext* c, const ec::ListObservationsRequest& r,
-                              ec::ListObservationsResponse* o) {
-      return b->economics().ListObservations(c, r, o);
-    }, req, &resp, deadline);
-    if (!s.ok()) return s;
-    for (auto& o : *resp.mutable_observations()) out->push_back(std::move(o));
-    if (resp.next_page_token().empty()) return s;
-    req.set_page_token(resp.next_page_token());
+  auto of_dyad = [&](const Record& r) {
+    for (const auto& c : countries) {
+      if (!TakesPart(r, c)) return false;
+    }
+    return true;
+  };
+  std::set<std::string> facts;
+  for (const auto& [name, r] : by_name) {
+    if (!r->fact().empty() && of_dyad(*r)) facts.insert(r->fact());
   }
-}
-
-grpc::Status Indicators(Backends* b, absl::Time deadline, std::map<std::string, ec::Indicator>* out) {
-  ec::ListIndicatorsResponse resp;
-  grpc::Status s = Call([&](grpc::ClientContext* c, const ec::ListIndicatorsRequest& r,
-                            ec::ListIndicatorsResponse* o) { return b->economics().ListIndicators(c, r, o); },
-                        ec::ListIndicatorsRequest(), &resp, deadline);
-  for (auto& i : *resp.mutable_indicators()) (*out)[i.id()] = i;
-  return s;
-}
-
-grpc::Status Series(Backends* b, const std::string& indicator, const std::string& reporter,
-                    const std::string& partner, const dyad::type::v1::DateRange* period,
-                    absl::Time deadline, ec::Series* out) {
-  ec::GetSeriesRequest req;
-  req.set_indicator(indicator);
-  req.set_reporter(reporter);
-  req.set_partner(partner);
-  if (period != nullptr) *req.mutable_period() = *period;
-  return Call([&](grpc::ClientContext* c, const ec::GetSeriesRequest& r, ec::Series* o) {
-    return b->economics().GetSeries(c, r, o);
-  }, req, out, deadline);
-}
-
-// The distinct series (indicator, reporter, partner) behind observations;
-// undirected indicators once per pair.
-std::vector<std::tuple<std::string, std::string, std::string>> SeriesKeys(
-    const std::vector<ec::Observation>& obs, const std::map<std::string, ec::Indicator>& indicators) {
-  std::set<std::tuple<std::string, std::string, std::string>> keys;
-  for (const auto& o : obs) {
-    auto it = indicators.find(o.indicator());
-    std::string r = o.reporter(), p = o.partner();
-    if (it != indicators.end() && !it->second.directed() && !p.empty() && p < r) std::swap(r, p);
-    keys.insert({o.indicator(), r, p});
+  std::vector<Record> out;
+  for (const auto& [name, r] : by_name) {
+    if (of_dyad(*r) || facts.count(r->fact())) out.push_back(*r);
   }
-  return {keys.begin(), keys.end()};
-}
-
-void AddPart(const char* name, const grpc::Status& s, google::protobuf::RepeatedPtrField<gw::Part>* parts) {
-  *parts->Add() = PartOutcome{name, s}.ToProto();
+  return out;
 }
 
 }  // namespace
 
-absl::Time RelationsGatewayImpl::Deadline(grpc::CallbackServerContext* ctx) const {
+absl::Time RelationsGatewayImpl::Deadline(const grpc::CallbackServerContext* ctx) const {
   const auto d = ctx->deadline();
   const absl::Time client = d == std::chrono::system_clock::time_point::max()
                                 ? absl::InfiniteFuture()
@@ -167,155 +134,160 @@ absl::Time RelationsGatewayImpl::Deadline(grpc::CallbackServerContext* ctx) cons
   return BackendDeadline(client, timeout_);
 }
 
+// ---- GetYearInReview ----
+
 grpc::ServerUnaryReactor* RelationsGatewayImpl::GetYearInReview(
     grpc::CallbackServerContext* ctx, const gw::GetYearInReviewRequest* req,
     gw::GetYearInReviewResponse* resp) {
   if (auto s = ValidateDyad(req->countries(), 1); !s.ok()) return FinishWith(ctx, s);
   if (auto s = ValidateYear(req->year()); !s.ok()) return FinishWith(ctx, s);
-  auto* reactor = ctx->DefaultReactor();
-  const absl::Time deadline = Deadline(ctx);
+  auto group = CallGroup::Create(Deadline(ctx));
+  auto* reactor = new GatewayReactor(group);
   struct State {
-    grpc::Status ev, in, ec;
+    grpc::Status ev, in, indicators_status, observations_status, series_status;
     std::vector<ev::Event> events;
     std::vector<in::Institution> institutions;
+    std::map<std::string, ec::Indicator> indicators;
+    std::vector<ec::Observation> observations;
     std::vector<gw::IndicatorValue> values;
   };
   auto st = std::make_shared<State>();
   const int year = req->year();
-  std::vector<std::string> countries(req->countries().begin(), req->countries().end());
+  const Countries countries(req->countries().begin(), req->countries().end());
   Backends* b = b_;
-  RunParts(pool_, {
-      [=] {
-        ev::ListEventsRequest r;
-        for (const auto& c : countries) r.add_countries(c);
-        *r.mutable_period() = Years(year, year);
-        st->ev = AllEvents(b, r, deadline, &st->events);
-      },
-      [=] {
-        in::ListInstitutionsRequest r;
-        for (const auto& c : countries) r.add_countries(c);
-        *r.mutable_founded() = Years(year, year);
-        st->in = AllInstitutions(b, r, deadline, &st->institutions);
-      },
-      [=] {
-        std::map<std::string, ec::Indicator> indicators;
-        st->ec = Indicators(b, deadline, &indicators);
-        if (!st->ec.ok()) return;
-        ec::ListObservationsRequest r;
-        for (const auto& c : countries) r.add_countries(c);
-        *r.mutable_period() = Years(year, year);
-        std::vector<ec::Observation> obs;
-        st->ec = AllObservations(b, r, deadline, &obs);
-        if (!st->ec.ok()) return;
-        const auto period = Years(year - 1, year);
-        for (const auto& [ind, rep, par] : SeriesKeys(obs, indicators)) {
-          ec::Series s;
-          st->ec = Series(b, ind, rep, par, &period, deadline, &s);
-          if (!st->ec.ok()) return;
-          gw::IndicatorValue v;
-          *v.mutable_indicator() = indicators[ind];
-          for (const auto& p : s.points()) {
-            if (p.period().year() == year) *v.mutable_point() = p;
-            if (p.period().year() == year - 1) *v.mutable_previous() = p;
-          }
-          if (!v.has_point()) continue;
-          // The change is against the year before, or not given.
-          if (!v.has_previous()) v.mutable_point()->clear_change_percent();
-          st->values.push_back(std::move(v));
-        }
-      }},
-      [=] {
-        resp->set_year(year);
-        for (auto& e : st->events) *resp->add_events() = std::move(e);
-        for (auto& i : st->institutions) *resp->add_institutions_founded() = std::move(i);
-        for (auto& v : st->values) *resp->add_indicators() = std::move(v);
-        AddPart("events", st->ev, resp->mutable_parts());
-        AddPart("economics", st->ec, resp->mutable_parts());
-        AddPart("institutions", st->in, resp->mutable_parts());
-        reactor->Finish(grpc::Status::OK);
-      });
+
+  auto done = JoinAfter(3, [st, reactor, resp, year] {
+    ComposeYearInReview(year, std::move(st->events), std::move(st->institutions),
+                        std::move(st->values), resp);
+    AddParts("GetYearInReview", st->ev,
+             FirstError({&st->indicators_status, &st->observations_status, &st->series_status}),
+             st->in, resp->mutable_parts());
+    reactor->Finish(grpc::Status::OK);
+  });
+
+  ev::ListEventsRequest er;
+  SetCountries(countries, &er);
+  *er.mutable_period() = Years(year, year);
+  ListAllEvents(group, b, er, [st, done](grpc::Status s, std::vector<ev::Event> v) {
+    st->ev = std::move(s);
+    st->events = std::move(v);
+    done();
+  });
+
+  in::ListInstitutionsRequest ir;
+  SetCountries(countries, &ir);
+  *ir.mutable_founded() = Years(year, year);
+  ListAllInstitutions(group, b, ir, [st, done](grpc::Status s, std::vector<in::Institution> v) {
+    st->in = std::move(s);
+    st->institutions = std::move(v);
+    done();
+  });
+
+  // Economics: the indicators and the year's figures, then each series they
+  // belong to over the year and the one before.
+  auto figures_read = JoinAfter(2, [st, done, group, b, year] {
+    if (!st->indicators_status.ok() || !st->observations_status.ok()) return done();
+    std::vector<SeriesKey> keys = SeriesKeys(st->observations, st->indicators, true);
+    std::vector<ec::GetSeriesRequest> reqs;
+    for (const auto& k : keys) reqs.push_back(SeriesRequest(k, year - 1, year));
+    GetSeriesAll(group, b, std::move(reqs),
+                 [st, done, keys, year](grpc::Status s, std::vector<ec::Series> series) {
+                   st->series_status = std::move(s);
+                   for (size_t i = 0; i < keys.size(); ++i) {
+                     auto v = ValueForYear(st->indicators[keys[i].indicator], series[i], year);
+                     if (v) st->values.push_back(std::move(*v));
+                   }
+                   done();
+                 });
+  });
+  ListIndicators(group, b,
+                 [st, figures_read](grpc::Status s, std::map<std::string, ec::Indicator> m) {
+                   st->indicators_status = std::move(s);
+                   st->indicators = std::move(m);
+                   figures_read();
+                 });
+  ec::ListObservationsRequest orq;
+  SetCountries(countries, &orq);
+  *orq.mutable_period() = Years(year, year);
+  ListAllObservations(group, b, orq,
+                      [st, figures_read](grpc::Status s, std::vector<ec::Observation> v) {
+                        st->observations_status = std::move(s);
+                        st->observations = std::move(v);
+                        figures_read();
+                      });
   return reactor;
 }
+
+// ---- GetOverview ----
 
 grpc::ServerUnaryReactor* RelationsGatewayImpl::GetOverview(grpc::CallbackServerContext* ctx,
                                                             const gw::GetOverviewRequest* req,
                                                             gw::GetOverviewResponse* resp) {
   if (auto s = ValidateDyad(req->countries(), 2); !s.ok()) return FinishWith(ctx, s);
-  auto* reactor = ctx->DefaultReactor();
-  const absl::Time deadline = Deadline(ctx);
+  auto group = CallGroup::Create(Deadline(ctx));
+  auto* reactor = new GatewayReactor(group);
   struct State {
-    grpc::Status ev, in, ec;
+    grpc::Status ev, in, indicators_status, series_status;
     std::vector<ev::Event> events;
     std::vector<in::Institution> institutions;
     std::vector<gw::HeadlineFigure> figures;
   };
   auto st = std::make_shared<State>();
-  std::vector<std::string> countries(req->countries().begin(), req->countries().end());
+  const Countries countries(req->countries().begin(), req->countries().end());
   Backends* b = b_;
-  RunParts(pool_, {
-      [=] {
-        ev::ListEventsRequest r;
-        for (const auto& c : countries) r.add_countries(c);
-        st->ev = AllEvents(b, r, deadline, &st->events);
-      },
-      [=] {
-        in::ListInstitutionsRequest r;
-        for (const auto& c : countries) r.add_countries(c);
-        st->in = AllInstitutions(b, r, deadline, &st->institutions);
-      },
-      [=] {
-        std::map<std::string, ec::Indicator> indicators;
-        st->ec = Indicators(b, deadline, &indicators);
-        if (!st->ec.ok()) return;
-        static constexpr const char* kKey[] = {"trade.turnover", "trade.exports", "trade.imports",
-                                               "investment.stock", "investment.companies"};
-        for (const char* id : kKey) {
-          auto it = indicators.find(id);
-          if (it == indicators.end()) continue;
-          std::vector<std::pair<std::string, std::string>> dirs = {{countries[0], countries[1]}};
-          if (it->second.directed()) dirs.push_back({countries[1], countries[0]});
-          for (const auto& [r, p] : dirs) {
-            ec::Series s;
-            st->ec = Series(b, id, r, p, nullptr, deadline, &s);
-            if (!st->ec.ok()) return;
-            if (s.points().empty()) continue;
-            gw::HeadlineFigure f;
-            *f.mutable_indicator() = it->second;
-            // The latest dated point, else the "to date" stock.
-            *f.mutable_point() = s.points(s.points_size() - 1);
-            st->figures.push_back(std::move(f));
-          }
-        }
-      }},
-      [=] {
-        *resp->mutable_countries() = {countries.begin(), countries.end()};
-        static const std::set<std::string> kMilestones = {
-            "diplomacy.recognition", "diplomacy.relations.established", "diplomacy.partnership.raised"};
-        std::map<std::string, int> by_domain, by_kind, inst_by_kind;
-        for (const auto& e : st->events) {
-          if (kMilestones.count(e.kind())) *resp->add_milestones() = e;
-          ++by_domain[e.domain()];
-          ++by_kind[e.kind()];
-        }
-        for (const auto& i : st->institutions) ++inst_by_kind[i.kind()];
-        auto fill = [](const std::map<std::string, int>& m, google::protobuf::RepeatedPtrField<gw::Count>* out) {
-          for (const auto& [k, n] : m) {
-            auto* c = out->Add();
-            c->set_key(k);
-            c->set_count(n);
-          }
-        };
-        fill(by_domain, resp->mutable_events_by_domain());
-        fill(by_kind, resp->mutable_events_by_kind());
-        fill(inst_by_kind, resp->mutable_institutions_by_kind());
-        for (auto& f : st->figures) *resp->add_headline_figures() = std::move(f);
-        AddPart("events", st->ev, resp->mutable_parts());
-        AddPart("economics", st->ec, resp->mutable_parts());
-        AddPart("institutions", st->in, resp->mutable_parts());
-        reactor->Finish(grpc::Status::OK);
-      });
+
+  auto done = JoinAfter(3, [st, reactor, resp, countries] {
+    *resp->mutable_countries() = {countries.begin(), countries.end()};
+    ComposeOverview(st->events, st->institutions, std::move(st->figures), resp);
+    AddParts("GetOverview", st->ev, FirstError({&st->indicators_status, &st->series_status}),
+             st->in, resp->mutable_parts());
+    reactor->Finish(grpc::Status::OK);
+  });
+
+  ev::ListEventsRequest er;
+  SetCountries(countries, &er);
+  ListAllEvents(group, b, er, [st, done](grpc::Status s, std::vector<ev::Event> v) {
+    st->ev = std::move(s);
+    st->events = std::move(v);
+    done();
+  });
+  in::ListInstitutionsRequest ir;
+  SetCountries(countries, &ir);
+  ListAllInstitutions(group, b, ir, [st, done](grpc::Status s, std::vector<in::Institution> v) {
+    st->in = std::move(s);
+    st->institutions = std::move(v);
+    done();
+  });
+  // The key indicators' series (both directions of a directed one), then
+  // the latest point of each.
+  ListIndicators(group, b, [st, done, group, b, countries](
+                               grpc::Status s, std::map<std::string, ec::Indicator> indicators) {
+    st->indicators_status = std::move(s);
+    if (!st->indicators_status.ok()) return done();
+    std::vector<SeriesKey> keys;
+    for (const auto& id : KeyIndicators()) {
+      auto it = indicators.find(id);
+      if (it == indicators.end()) continue;
+      keys.push_back({id, countries[0], countries[1]});
+      if (it->second.directed()) keys.push_back({id, countries[1], countries[0]});
+    }
+    std::vector<ec::GetSeriesRequest> reqs;
+    for (const auto& k : keys) reqs.push_back(SeriesRequest(k));
+    GetSeriesAll(group, b, std::move(reqs),
+                 [st, done, keys, indicators = std::move(indicators)](
+                     grpc::Status s, std::vector<ec::Series> series) {
+                   st->series_status = std::move(s);
+                   for (size_t i = 0; i < keys.size(); ++i) {
+                     auto f = Headline(indicators.at(keys[i].indicator), series[i]);
+                     if (f) st->figures.push_back(std::move(*f));
+                   }
+                   done();
+                 });
+  });
   return reactor;
 }
+
+// ---- GetTimeline ----
 
 grpc::ServerUnaryReactor* RelationsGatewayImpl::GetTimeline(grpc::CallbackServerContext* ctx,
                                                             const gw::GetTimelineRequest* req,
@@ -327,145 +299,148 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::GetTimeline(grpc::CallbackServer
   gw::GetTimelineRequest canonical = *req;
   canonical.clear_page_size();
   canonical.clear_page_token();
-  const uint64_t fp = Fingerprint(canonical.SerializeAsString());
   TimelineCursor cursor;
-  cursor.filter_fingerprint = fp;
+  cursor.filter_fingerprint = Fingerprint(canonical.SerializeAsString());
   if (!req->page_token().empty()) {
-    auto c = DecodeTimelineToken(req->page_token(), fp);
+    auto c = DecodeTimelineToken(req->page_token(), cursor.filter_fingerprint);
     if (!c.ok()) return FinishWith(ctx, c.status());
     cursor = *c;
   }
-  auto* reactor = ctx->DefaultReactor();
-  const absl::Time deadline = Deadline(ctx);
-  const int limit = *size;
+  auto group = CallGroup::Create(Deadline(ctx));
+  auto* reactor = new GatewayReactor(group);
   struct State {
-    grpc::Status ev, in, ec;
-    std::vector<SourcedEntry> entries[3];
-    std::string next[3];  // each backend's token after its fetched page
+    grpc::Status ev, kinds_status, in, indicators_status, observations_status;
+    FetchedPage events, institutions;
+    FetchedFigures figures;
+    std::map<std::string, ec::Indicator> indicators;
   };
   auto st = std::make_shared<State>();
-  const gw::GetTimelineRequest r = *req;
-  Backends* b = b_;
-  std::set<std::string> domains(req->domains().begin(), req->domains().end());
+  const size_t limit = static_cast<size_t>(*size);
+  const gw::GetTimelineRequest r = canonical;
+  const std::set<std::string> domains(req->domains().begin(), req->domains().end());
   auto wanted = [domains](const std::string& d) { return domains.empty() || domains.count(d) > 0; };
-  RunParts(pool_, {
-      [=] {
-        if (cursor.events.done) return;
-        ev::ListEventsRequest q;
-        *q.mutable_countries() = r.countries();
-        *q.mutable_period() = r.period();
-        *q.mutable_domains() = r.domains();
-        q.set_page_size(limit + cursor.events.skip);
-        q.set_page_token(cursor.events.token);
-        ev::ListEventsResponse out;
-        st->ev = Call([&](grpc::ClientContext* c, const ev::ListEventsRequest& x, ev::ListEventsResponse* o) {
-          return b->events().ListEvents(c, x, o);
-        }, q, &out, deadline);
-        st->next[0] = out.next_page_token();
-        for (int i = cursor.events.skip; i < out.events_size(); ++i) {
-          SourcedEntry e{0, {}};
-          *e.entry.mutable_date() = out.events(i).date();
-          e.entry.set_title(out.events(i).title());
-          e.entry.set_domain(out.events(i).domain());
-          *e.entry.mutable_event() = out.events(i);
-          st->entries[0].push_back(std::move(e));
+  Backends* b = b_;
+  // Rows to ask a backend for: the page, plus those of its page already served.
+  auto rows = [limit](const StreamPosition& p) {
+    return static_cast<int>(std::min<size_t>(limit + static_cast<size_t>(p.skip), kMaxPageSize));
+  };
+
+  // Phase 2, once the event and institution pages are in: the figures up to
+  // the date those pages reach, then the page.
+  auto pages_read = JoinAfter(3, [st, reactor, resp, group, b, cursor, r, limit, wanted] {
+    auto finish = [st, reactor, resp, cursor, limit] {
+      st->figures.ok = st->indicators_status.ok() && st->observations_status.ok();
+      TimelinePage page =
+          AssembleTimelinePage(cursor, st->events, st->institutions, st->figures, limit);
+      for (auto& e : page.entries) *resp->add_entries() = std::move(e);
+      if (page.more) resp->set_next_page_token(EncodeTimelineToken(page.next));
+      AddParts("GetTimeline", st->ev, FirstError({&st->indicators_status, &st->observations_status}),
+               FirstError({&st->kinds_status, &st->in}), resp->mutable_parts());
+      reactor->Finish(grpc::Status::OK);
+    };
+    const auto horizon = FigureHorizon(cursor, st->events, st->institutions, limit);
+    st->figures.complete = !horizon.has_value();
+    const auto window = FigureWindow(r.period(), cursor.figures, horizon);
+    if (cursor.figures.done || !st->indicators_status.ok() || !window) return finish();
+    ec::ListObservationsRequest q;
+    *q.mutable_countries() = r.countries();
+    *q.mutable_period() = *window;
+    ListAllObservations(group, b, q,
+                        [st, finish, wanted](grpc::Status s, std::vector<ec::Observation> obs) {
+                          st->observations_status = std::move(s);
+                          for (const auto& o : obs) {
+                            // Stocks "to date" have no place in time.
+                            if (o.period().year() == 0) continue;
+                            const ec::Indicator& ind = st->indicators[o.indicator()];
+                            if (!wanted(IndicatorDomain(ind))) continue;
+                            st->figures.entries.push_back(FigureEntry(o, ind));
+                          }
+                          finish();
+                        });
+  });
+
+  // Events: one page after the position.
+  if (cursor.events.done) {
+    pages_read();
+  } else {
+    ev::ListEventsRequest q;
+    *q.mutable_countries() = r.countries();
+    *q.mutable_period() = r.period();
+    *q.mutable_domains() = r.domains();
+    q.set_page_size(rows(cursor.events));
+    q.set_page_token(cursor.events.token);
+    const int skip = cursor.events.skip;
+    ListEventsPage(group, b, q, [st, pages_read, skip](grpc::Status s, ev::ListEventsResponse out) {
+      st->events.ok = s.ok();
+      st->ev = std::move(s);
+      for (int i = skip; i < out.events_size(); ++i) {
+        st->events.entries.push_back(EventEntry(out.events(i)));
+      }
+      st->events.next_token = out.next_page_token();
+      pages_read();
+    });
+  }
+
+  // Institutions with a founding date in the period: the kinds' domains
+  // first (to filter by domain and label entries), then one page.
+  if (cursor.institutions.done) {
+    pages_read();
+  } else {
+    const StreamPosition pos = cursor.institutions;
+    const int page_rows = rows(pos);
+    ListInstitutionKindDomains(group, b, [st, pages_read, group, b, r, pos, page_rows, domains](
+                                             grpc::Status s,
+                                             std::map<std::string, std::string> kind_domains) {
+      st->kinds_status = std::move(s);
+      if (!st->kinds_status.ok()) {
+        st->institutions.ok = false;
+        return pages_read();
+      }
+      in::ListInstitutionsRequest q;
+      *q.mutable_countries() = r.countries();
+      *q.mutable_founded() = r.period();
+      // Only institutions with a known founding date have a place in time.
+      if (q.founded().start().year() == 0) q.mutable_founded()->mutable_start()->set_year(1);
+      if (!domains.empty()) {
+        for (const auto& [kind, domain] : kind_domains) {
+          if (domains.count(domain)) q.add_kinds(kind);
         }
-      },
-      [=] {
-        if (cursor.institutions.done) return;
-        in::ListInstitutionsRequest q;
-        *q.mutable_countries() = r.countries();
-        // Only institutions with a founding date belong on a timeline.
-        *q.mutable_founded() = r.period();
-        if (q.founded().start().year() == 0) q.mutable_founded()->mutable_start()->set_year(1);
-        q.set_page_size(limit + cursor.institutions.skip);
-        q.set_page_token(cursor.institutions.token);
-        in::ListInstitutionsResponse out;
-        st->in = Call([&](grpc::ClientContext* c, const in::ListInstitutionsRequest& x,
-                          in::ListInstitutionsResponse* o) {
-          return b->institutions().ListInstitutions(c, x, o);
-        }, q, &out, deadline);
-        st->next[1] = out.next_page_token();
-        for (int i = cursor.institutions.skip; i < out.institutions_size(); ++i) {
-          const auto& inst = out.institutions(i);
-          const std::string domain = inst.kind().substr(0, inst.kind().find('.'));
-          SourcedEntry e{1, {}};
-          *e.entry.mutable_date() = inst.founded();
-          e.entry.set_title(absl::StrCat(inst.display_name(), " founded"));
-          e.entry.set_domain(domain);
-          *e.entry.mutable_institution() = inst;
-          // Keep the stream aligned with the backend's rows (the domain
-          // filter is applied when merging, below).
-          st->entries[1].push_back(std::move(e));
-        }
-      },
-      [=] {
-        if (cursor.figures.done) return;
-        // Figures are few per dyad: read them whole, order by period, and
-        // keep the count served as the position.
-        std::map<std::string, ec::Indicator> indicators;
-        st->ec = Indicators(b, deadline, &indicators);
-        if (!st->ec.ok()) return;
-        ec::ListObservationsRequest q;
-        *q.mutable_countries() = r.countries();
-        *q.mutable_period() = r.period();
-        std::vector<ec::Observation> obs;
-        st->ec = AllObservations(b, q, deadline, &obs);
-        std::vector<SourcedEntry> all;
-        for (auto& o : obs) {
-          if (o.period().year() == 0) continue;  // stocks "to date" have no date on a timeline
-          SourcedEntry e{2, {}};
-          *e.entry.mutable_date() = o.period();
-          e.entry.set_title(FigureTitle(o, indicators[o.indicator()].display_name()));
-          e.entry.set_domain("economy");
-          *e.entry.mutable_observation() = o;
-          all.push_back(std::move(e));
-        }
-        std::stable_sort(all.begin(), all.end(), [](const SourcedEntry& a, const SourcedEntry& b) {
-          return SortKey(a.entry.date()) < SortKey(b.entry.date());
-        });
-        for (size_t i = cursor.figures.skip; i < all.size(); ++i) st->entries[2].push_back(all[i]);
-      }},
-      [=] {
-        // Drop entries outside the domains asked for, but count them as
-        // consumed so positions stay exact.
-        std::vector<SourcedEntry> merged_in;
-        for (int s = 0; s < 3; ++s) {
-          for (auto& e : st->entries[s]) merged_in.push_back(e);
-        }
-        int taken[3];
-        auto page = MergeTimeline(std::move(merged_in), static_cast<size_t>(limit), taken);
-        for (auto& e : page) {
-          if (wanted(e.entry.domain())) *resp->add_entries() = std::move(e.entry);
-        }
-        TimelineCursor next = cursor;
-        StreamPosition* pos[3] = {&next.events, &next.institutions, &next.figures};
-        const grpc::Status* status[3] = {&st->ev, &st->in, &st->ec};
-        bool more = false;
-        for (int s = 0; s < 3; ++s) {
-          if (pos[s]->done || !status[s]->ok()) continue;  // a failed part is skipped this page
-          const int fetched = static_cast<int>(st->entries[s].size());
-          if (s == 2) {
-            pos[s]->skip += taken[s];
-            pos[s]->done = taken[s] == fetched;
-          } else if (taken[s] == fetched) {
-            // The whole fetched page was served: continue from the backend's token.
-            pos[s]->token = st->next[s];
-            pos[s]->skip = 0;
-            pos[s]->done = st->next[s].empty();
-          } else {
-            pos[s]->skip += taken[s];
-          }
-          more = more || !pos[s]->done;
-        }
-        if (more) resp->set_next_page_token(EncodeTimelineToken(next));
-        AddPart("events", st->ev, resp->mutable_parts());
-        AddPart("economics", st->ec, resp->mutable_parts());
-        AddPart("institutions", st->in, resp->mutable_parts());
-        reactor->Finish(grpc::Status::OK);
-      });
+        if (q.kinds().empty()) return pages_read();  // no institution kind in those domains
+      }
+      q.set_page_size(page_rows);
+      q.set_page_token(pos.token);
+      ListInstitutionsPage(
+          group, b, q,
+          [st, pages_read, skip = pos.skip, kind_domains = std::move(kind_domains)](
+              grpc::Status s, in::ListInstitutionsResponse out) {
+            st->institutions.ok = s.ok();
+            st->in = std::move(s);
+            for (int i = skip; i < out.institutions_size(); ++i) {
+              const auto& inst = out.institutions(i);
+              st->institutions.entries.push_back(
+                  InstitutionEntry(inst, InstitutionDomain(inst.kind(), kind_domains)));
+            }
+            st->institutions.next_token = out.next_page_token();
+            pages_read();
+          });
+    });
+  }
+
+  // Figures need the indicators (titles, domains) before they are read.
+  if (cursor.figures.done) {
+    pages_read();
+  } else {
+    ListIndicators(group, b,
+                   [st, pages_read](grpc::Status s, std::map<std::string, ec::Indicator> m) {
+                     st->indicators_status = std::move(s);
+                     st->indicators = std::move(m);
+                     pages_read();
+                   });
+  }
   return reactor;
 }
+
+// ---- ExplainChange ----
 
 grpc::ServerUnaryReactor* RelationsGatewayImpl::ExplainChange(grpc::CallbackServerContext* ctx,
                                                               const gw::ExplainChangeRequest* req,
@@ -474,305 +449,341 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::ExplainChange(grpc::CallbackServ
   if (auto s = ValidateText(req->indicator(), "indicator", 200); !s.ok()) return FinishWith(ctx, s);
   if (auto s = ValidateDyad(req->countries(), 2); !s.ok()) return FinishWith(ctx, s);
   if (auto s = ValidateYear(req->year()); !s.ok()) return FinishWith(ctx, s);
-  auto* reactor = ctx->DefaultReactor();
-  const absl::Time deadline = Deadline(ctx);
+  if (req->year() < 2) return FinishWith(ctx, InvalidField("year", "must have a year before it"));
+  auto group = CallGroup::Create(Deadline(ctx));
+  auto* reactor = new GatewayReactor(group);
   struct State {
-    grpc::Status ev, in, ec;
+    grpc::Status ev, kinds_status, in, indicators_status, series_status;
     std::vector<ev::Event> events;
     std::vector<in::Institution> institutions;
-    ec::Indicator indicator;
+    std::map<std::string, std::string> kind_domains;
+    std::map<std::string, ec::Indicator> indicators;
     ec::Series series;
   };
   auto st = std::make_shared<State>();
   const int year = req->year();
   const std::string indicator = req->indicator();
-  std::vector<std::string> countries(req->countries().begin(), req->countries().end());
+  const Countries countries(req->countries().begin(), req->countries().end());
+  const dyad::type::v1::DateRange window = ExplainWindow(year);
   Backends* b = b_;
-  RunParts(pool_, {
-      [=] {
-        ev::ListEventsRequest r;
-        for (const auto& c : countries) r.add_countries(c);
-        *r.mutable_period() = Years(year - 1, year);
-        st->ev = AllEvents(b, r, deadline, &st->events);
-      },
-      [=] {
-        in::ListInstitutionsRequest r;
-        for (const auto& c : countries) r.add_countries(c);
-        *r.mutable_founded() = Years(year - 1, year);
-        st->in = AllInstitutions(b, r, deadline, &st->institutions);
-      },
-      [=] {
-        std::map<std::string, ec::Indicator> indicators;
-        st->ec = Indicators(b, deadline, &indicators);
-        if (!st->ec.ok()) return;
-        st->indicator = indicators[indicator];
-        const auto period = Years(year - 1, year);
-        st->ec = Series(b, indicator, countries[0], countries[1], &period, deadline, &st->series);
-      }},
-      [=] {
-        // An unknown indicator or bad input is the caller's error, not a
-        // backend failure.
-        if (st->ec.error_code() == grpc::StatusCode::NOT_FOUND ||
-            st->ec.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
-          reactor->Finish(st->ec);
-          return;
-        }
-        *resp->mutable_indicator() = st->indicator;
-        for (const auto& p : st->series.points()) {
-          if (p.period().year() == year) *resp->mutable_current() = p;
-          if (p.period().year() == year - 1) *resp->mutable_previous() = p;
-        }
-        if (resp->has_current() && resp->has_previous() && resp->previous().value().value() != 0) {
-          resp->set_change_percent((resp->current().value().value() / resp->previous().value().value() - 1) * 100);
-        }
-        for (auto& f : RankFactors(indicator, year, st->events, st->institutions)) {
-          *resp->add_factors() = std::move(f);
-        }
-        AddPart("events", st->ev, resp->mutable_parts());
-        AddPart("economics", st->ec, resp->mutable_parts());
-        AddPart("institutions", st->in, resp->mutable_parts());
-        reactor->Finish(grpc::Status::OK);
-      });
+
+  auto done = JoinAfter(5, [st, reactor, resp, year, indicator] {
+    // An unknown indicator or a bad argument is the caller's error, not a
+    // backend failure.
+    const auto code = st->series_status.error_code();
+    if (code == grpc::StatusCode::NOT_FOUND || code == grpc::StatusCode::INVALID_ARGUMENT) {
+      reactor->Finish(st->series_status);
+      return;
+    }
+    ec::Indicator ind;
+    if (auto it = st->indicators.find(indicator); it != st->indicators.end()) {
+      ind = it->second;
+    } else {
+      ind.set_id(indicator);
+    }
+    RankingTarget target;
+    target.indicator = indicator;
+    // Without the economics backend the domain is the id's: trade and
+    // investment figures are the economy's.
+    target.domain = !ind.plugin().empty() ? IndicatorDomain(ind) : "economy";
+    target.year = year;
+    ComposeExplainChange(
+        ind, st->series, year,
+        RankCandidateFactors(target, st->events, st->institutions, st->kind_domains), resp);
+    AddParts("ExplainChange", st->ev, FirstError({&st->indicators_status, &st->series_status}),
+             FirstError({&st->kinds_status, &st->in}), resp->mutable_parts());
+    reactor->Finish(grpc::Status::OK);
+  });
+
+  ev::ListEventsRequest er;
+  SetCountries(countries, &er);
+  *er.mutable_period() = window;
+  ListAllEvents(group, b, er, [st, done](grpc::Status s, std::vector<ev::Event> v) {
+    st->ev = std::move(s);
+    st->events = std::move(v);
+    done();
+  });
+  in::ListInstitutionsRequest ir;
+  SetCountries(countries, &ir);
+  *ir.mutable_founded() = window;
+  ListAllInstitutions(group, b, ir, [st, done](grpc::Status s, std::vector<in::Institution> v) {
+    st->in = std::move(s);
+    st->institutions = std::move(v);
+    done();
+  });
+  ListInstitutionKindDomains(group, b,
+                             [st, done](grpc::Status s, std::map<std::string, std::string> m) {
+                               st->kinds_status = std::move(s);
+                               st->kind_domains = std::move(m);
+                               done();
+                             });
+  ListIndicators(group, b, [st, done](grpc::Status s, std::map<std::string, ec::Indicator> m) {
+    st->indicators_status = std::move(s);
+    st->indicators = std::move(m);
+    done();
+  });
+  ec::GetSeriesRequest sr = SeriesRequest({indicator, countries[0], countries[1]}, year - 1, year);
+  GetSeries(group, b, sr, [st, done](grpc::Status s, ec::Series series) {
+    st->series_status = std::move(s);
+    st->series = std::move(series);
+    done();
+  });
   return reactor;
 }
+
+// ---- Search ----
 
 grpc::ServerUnaryReactor* RelationsGatewayImpl::Search(grpc::CallbackServerContext* ctx,
                                                        const gw::SearchRequest* req,
                                                        gw::SearchResponse* resp) {
-  if (auto s = ValidateText(req->query(), "query", kMaxQueryLength); !s.ok()) return FinishWith(ctx, s);
-  if (ToFtsQuery(req->query()).empty()) {
+  if (req->query().empty()) return FinishWith(ctx, InvalidField("query", "is required"));
+  if (auto s = ValidateText(req->query(), "query", kMaxQueryLength); !s.ok()) {
+    return FinishWith(ctx, s);
+  }
+  const std::vector<std::string> words = SearchWords(req->query());
+  if (words.empty() || ToFtsQuery(req->query()).empty()) {
     return FinishWith(ctx, InvalidField("query", "needs at least one word"));
   }
   auto size = EffectivePageSize(req->page_size(), "page_size", 20, 100);
   if (!size.ok()) return FinishWith(ctx, size.status());
-  auto* reactor = ctx->DefaultReactor();
-  const absl::Time deadline = Deadline(ctx);
+  auto group = CallGroup::Create(Deadline(ctx));
+  auto* reactor = new GatewayReactor(group);
   struct State {
-    grpc::Status ev, in, ec;
-    std::vector<gw::SearchHit> hits;
-    std::mutex mu;
+    grpc::Status ev, in, indicators_status;
+    std::vector<SearchCandidate> events, institutions;
+    // One slot per indicator read, each written by its own call.
+    std::vector<std::vector<SearchCandidate>> figures;
+    std::vector<grpc::Status> figure_status;
   };
   auto st = std::make_shared<State>();
   const std::string query = req->query();
   const int limit = *size;
-  std::vector<std::string> words;
-  for (absl::string_view w : absl::StrSplit(absl::AsciiStrToLower(query), absl::ByAnyChar(" \t,.;"), absl::SkipEmpty())) {
-    words.emplace_back(w);
-  }
-  // Rank within a backend (its order), plus a bonus when every word is in
-  // the title: hits of different backends interleave by that score.
-  auto score = [words](int rank, const std::string& title) {
-    const std::string t = absl::AsciiStrToLower(title);
-    bool all = true;
-    for (const auto& w : words) all = all && absl::StrContains(t, w);
-    return 1.0 / (1 + rank) + (all ? 1.0 : 0.0);
-  };
   Backends* b = b_;
-  RunParts(pool_, {
-      [=] {
-        ev::ListEventsRequest r;
-        r.set_query(query);
-        r.set_page_size(limit);
-        ev::ListEventsResponse out;
-        st->ev = Call([&](grpc::ClientContext* c, const ev::ListEventsRequest& x, ev::ListEventsResponse* o) {
-          return b->events().ListEvents(c, x, o);
-        }, r, &out, deadline);
-        std::lock_guard<std::mutex> lock(st->mu);
-        for (int i = 0; i < out.events_size(); ++i) {
-          const auto& e = out.events(i);
-          gw::SearchHit h;
-          h.set_name(e.name());
-          h.set_part("events");
-          h.set_title(e.title());
-          h.set_score(score(i, e.title()));
-          *h.mutable_date() = e.date();
-          *h.mutable_citations() = e.citations();
-          st->hits.push_back(std::move(h));
-        }
-      },
-      [=] {
-        in::ListInstitutionsRequest r;
-        r.set_query(query);
-        r.set_page_size(limit);
-        in::ListInstitutionsResponse out;
-        st->in = Call([&](grpc::ClientContext* c, const in::ListInstitutionsRequest& x,
-                          in::ListInstitutionsResponse* o) {
-          return b->institutions().ListInstitutions(c, x, o);
-        }, r, &out, deadline);
-        std::lock_guard<std::mutex> lock(st->mu);
-        for (int i = 0; i < out.institutions_size(); ++i) {
-          const auto& inst = out.institutions(i);
-          gw::SearchHit h;
-          h.set_name(inst.name());
-          h.set_part("institutions");
-          h.set_title(inst.display_name());
-          h.set_score(score(i, inst.display_name()));
-          *h.mutable_date() = inst.founded();
-          *h.mutable_citations() = inst.citations();
-          st->hits.push_back(std::move(h));
-        }
-      },
-      [=] {
-        std::map<std::string, ec::Indicator> indicators;
-        st->ec = Indicators(b, deadline, &indicators);
-        std::lock_guard<std::mutex> lock(st->mu);
-        int rank = 0;
-        for (const auto& [id, ind] : indicators) {
-          const std::string text = absl::AsciiStrToLower(
-              absl::StrCat(id, " ", ind.display_name(), " ", ind.description()));
-          bool all = true;
-          for (const auto& w : words) all = all && absl::StrContains(text, w);
-          if (!all) continue;
-          gw::SearchHit h;
-          h.set_name(absl::StrCat("indicators/", id));
-          h.set_part("economics");
-          h.set_title(ind.display_name());
-          h.set_score(score(rank++, ind.display_name()));
-          st->hits.push_back(std::move(h));
-        }
-      }},
-      [=] {
-        std::stable_sort(st->hits.begin(), st->hits.end(), [](const gw::SearchHit& a, const gw::SearchHit& b) {
-          if (a.score() != b.score()) return a.score() > b.score();
-          return a.name() < b.name();
-        });
-        for (size_t i = 0; i < st->hits.size() && static_cast<int>(i) < limit; ++i) {
-          *resp->add_hits() = st->hits[i];
-        }
-        AddPart("events", st->ev, resp->mutable_parts());
-        AddPart("economics", st->ec, resp->mutable_parts());
-        AddPart("institutions", st->in, resp->mutable_parts());
-        reactor->Finish(grpc::Status::OK);
-      });
+
+  auto done = JoinAfter(3, [st, reactor, resp, words, limit] {
+    std::vector<SearchCandidate> all = std::move(st->events);
+    for (auto& c : st->institutions) all.push_back(std::move(c));
+    for (auto& list : st->figures) {
+      for (auto& c : list) all.push_back(std::move(c));
+    }
+    for (auto& h : RankSearchHits(words, std::move(all), static_cast<size_t>(limit))) {
+      *resp->add_hits() = std::move(h);
+    }
+    grpc::Status economics = st->indicators_status;
+    for (const auto& s : st->figure_status) {
+      if (economics.ok() && !s.ok()) economics = s;
+    }
+    AddParts("Search", st->ev, economics, st->in, resp->mutable_parts());
+    reactor->Finish(grpc::Status::OK);
+  });
+
+  ev::ListEventsRequest er;
+  er.set_query(query);
+  er.set_page_size(limit);
+  ListEventsPage(group, b, er, [st, done](grpc::Status s, ev::ListEventsResponse out) {
+    st->ev = std::move(s);
+    for (int i = 0; i < out.events_size(); ++i) {
+      const auto& e = out.events(i);
+      SearchCandidate c;
+      c.hit.set_name(e.name());
+      c.hit.set_part(kEventsPart);
+      c.hit.set_title(e.title());
+      *c.hit.mutable_date() = e.date();
+      *c.hit.mutable_citations() = e.citations();
+      c.text = e.summary();
+      c.rank = i;
+      st->events.push_back(std::move(c));
+    }
+    done();
+  });
+
+  in::ListInstitutionsRequest ir;
+  ir.set_query(query);
+  ir.set_page_size(limit);
+  ListInstitutionsPage(group, b, ir, [st, done](grpc::Status s, in::ListInstitutionsResponse out) {
+    st->in = std::move(s);
+    for (int i = 0; i < out.institutions_size(); ++i) {
+      const auto& inst = out.institutions(i);
+      SearchCandidate c;
+      c.hit.set_name(inst.name());
+      c.hit.set_part(kInstitutionsPart);
+      c.hit.set_title(inst.display_name());
+      *c.hit.mutable_date() = inst.founded();
+      *c.hit.mutable_citations() = inst.citations();
+      c.text = inst.description();
+      c.rank = i;
+      st->institutions.push_back(std::move(c));
+    }
+    done();
+  });
+
+  // Economics has no text search: the indicators whose name or description
+  // holds every word, then their figures, newest first.
+  ListIndicators(group, b, [st, done, group, b, words, limit](
+                               grpc::Status s, std::map<std::string, ec::Indicator> indicators) {
+    st->indicators_status = std::move(s);
+    std::vector<ec::Indicator> matching;
+    for (const auto& [id, ind] : indicators) {
+      if (static_cast<int>(matching.size()) >= kSearchIndicators) break;
+      if (MatchesAllWords(words, absl::StrCat(id, " ", ind.display_name(), " ", ind.description()))) {
+        matching.push_back(ind);
+      }
+    }
+    st->figures.resize(matching.size());
+    st->figure_status.resize(matching.size());
+    auto all_read = JoinAfter(static_cast<int>(matching.size()), done);
+    for (size_t k = 0; k < matching.size(); ++k) {
+      ec::ListObservationsRequest q;
+      q.set_indicator(matching[k].id());
+      q.set_page_size(kMaxPageSize);
+      ListAllObservations(
+          group, b, q,
+          [st, all_read, k, ind = matching[k], limit](grpc::Status s,
+                                                      std::vector<ec::Observation> obs) {
+            st->figure_status[k] = std::move(s);
+            std::stable_sort(obs.begin(), obs.end(), [](const auto& a, const auto& x) {
+              auto when = [](const ec::Observation& o) {
+                return o.period().year() > 0 ? SortKey(o.period()) : SortKey(o.as_of());
+              };
+              return when(a) > when(x);
+            });
+            for (size_t i = 0; i < obs.size() && static_cast<int>(i) < limit; ++i) {
+              SearchCandidate c;
+              c.hit.set_name(obs[i].name());
+              c.hit.set_part(kEconomicsPart);
+              c.hit.set_title(FigureTitle(obs[i], ind.display_name()));
+              *c.hit.mutable_date() = obs[i].period().year() > 0 ? obs[i].period() : obs[i].as_of();
+              *c.hit.mutable_citations() = obs[i].citations();
+              c.text = absl::StrCat(ind.display_name(), " ", ind.description());
+              c.rank = static_cast<int>(i);
+              st->figures[k].push_back(std::move(c));
+            }
+            all_read();
+          });
+    }
+  });
   return reactor;
 }
+
+// ---- ListDiscrepancies ----
 
 grpc::ServerUnaryReactor* RelationsGatewayImpl::ListDiscrepancies(
     grpc::CallbackServerContext* ctx, const gw::ListDiscrepanciesRequest* req,
     gw::ListDiscrepanciesResponse* resp) {
   if (auto s = ValidateCountries(req->countries(), "countries"); !s.ok()) return FinishWith(ctx, s);
-  auto* reactor = ctx->DefaultReactor();
-  const absl::Time deadline = Deadline(ctx);
+  auto group = CallGroup::Create(Deadline(ctx));
+  auto* reactor = new GatewayReactor(group);
+  const Countries countries(req->countries().begin(), req->countries().end());
+  // One read per country (or one of everything): records of one fact may
+  // name different countries.
+  const size_t reads = std::max<size_t>(1, countries.size());
   struct State {
-    grpc::Status ev, in, ec;
-    std::vector<ev::Event> events;
-    std::vector<in::Institution> institutions;
+    std::vector<grpc::Status> ev, in;
+    std::vector<std::vector<ev::Event>> events;
+    std::vector<std::vector<in::Institution>> institutions;
+    grpc::Status indicators_status, observations_status, series_status;
+    std::map<std::string, ec::Indicator> indicators;
+    std::vector<ec::Observation> observations;
     std::vector<ec::Series> series;
   };
   auto st = std::make_shared<State>();
-  std::vector<std::string> countries(req->countries().begin(), req->countries().end());
+  st->ev.resize(reads);
+  st->in.resize(reads);
+  st->events.resize(reads);
+  st->institutions.resize(reads);
   Backends* b = b_;
-  RunParts(pool_, {
-      [=] {
-        // Records of one fact may name different countries (who lent: a
-        // bank or a state), so read each country's records, not only those
-        // naming all of them.
-        std::set<std::string> seen;
-        for (size_t k = 0; k < std::max<size_t>(1, countries.size()); ++k) {
-          ev::ListEventsRequest r;
-          if (!countries.empty()) r.add_countries(countries[k]);
-          std::vector<ev::Event> part;
-          st->ev = AllEvents(b, r, deadline, &part);
-          if (!st->ev.ok()) return;
-          for (auto& e : part) {
-            if (seen.insert(e.name()).second) st->events.push_back(std::move(e));
-          }
-        }
-      },
-      [=] {
-        std::set<std::string> seen;
-        for (size_t k = 0; k < std::max<size_t>(1, countries.size()); ++k) {
-          in::ListInstitutionsRequest r;
-          if (!countries.empty()) r.add_countries(countries[k]);
-          std::vector<in::Institution> part;
-          st->in = AllInstitutions(b, r, deadline, &part);
-          if (!st->in.ok()) return;
-          for (auto& i : part) {
-            if (seen.insert(i.name()).second) st->institutions.push_back(std::move(i));
-          }
-        }
-      },
-      [=] {
-        std::map<std::string, ec::Indicator> indicators;
-        st->ec = Indicators(b, deadline, &indicators);
-        if (!st->ec.ok()) return;
-        ec::ListObservationsRequest r;
-        for (const auto& c : countries) r.add_countries(c);
-        std::vector<ec::Observation> obs;
-        st->ec = AllObservations(b, r, deadline, &obs);
-        if (!st->ec.ok()) return;
-        for (const auto& [ind, rep, par] : SeriesKeys(obs, indicators)) {
-          if (indicators[ind].derived()) continue;
-          ec::Series s;
-          st->ec = Series(b, ind, rep, par, nullptr, deadline, &s);
-          if (!st->ec.ok()) return;
-          st->series.push_back(std::move(s));
-        }
-      }},
-      [=] {
-        std::vector<gw::Discrepancy> all = FigureDiscrepancies(st->series);
-        for (auto& d : EventDiscrepancies(st->events)) all.push_back(std::move(d));
-        for (auto& d : InstitutionDiscrepancies(st->institutions)) all.push_back(std::move(d));
-        std::vector<gw::Discrepancy> failed;
-        for (auto& c : ConsistencyChecks(st->series, &failed)) *resp->add_checks() = std::move(c);
-        for (auto& d : failed) all.push_back(std::move(d));
-        std::stable_sort(all.begin(), all.end(), [](const gw::Discrepancy& a, const gw::Discrepancy& b) {
-          return a.kind() < b.kind();
-        });
-        for (auto& d : all) *resp->add_discrepancies() = std::move(d);
-        AddPart("events", st->ev, resp->mutable_parts());
-        AddPart("economics", st->ec, resp->mutable_parts());
-        AddPart("institutions", st->in, resp->mutable_parts());
-        reactor->Finish(grpc::Status::OK);
-      });
+
+  auto done = JoinAfter(static_cast<int>(2 * reads) + 1, [st, reactor, resp, countries] {
+    auto first = [](const std::vector<grpc::Status>& v) {
+      for (const auto& s : v) {
+        if (!s.ok()) return s;
+      }
+      return grpc::Status::OK;
+    };
+    ComposeDiscrepancies(OfTheDyadsFacts(st->events, countries),
+                         OfTheDyadsFacts(st->institutions, countries), st->series, resp);
+    AddParts("ListDiscrepancies", first(st->ev),
+             FirstError({&st->indicators_status, &st->observations_status, &st->series_status}),
+             first(st->in), resp->mutable_parts());
+    reactor->Finish(grpc::Status::OK);
+  });
+
+  for (size_t k = 0; k < reads; ++k) {
+    ev::ListEventsRequest er;
+    if (!countries.empty()) er.add_countries(countries[k]);
+    ListAllEvents(group, b, er, [st, done, k](grpc::Status s, std::vector<ev::Event> v) {
+      st->ev[k] = std::move(s);
+      st->events[k] = std::move(v);
+      done();
+    });
+    in::ListInstitutionsRequest ir;
+    if (!countries.empty()) ir.add_countries(countries[k]);
+    ListAllInstitutions(group, b, ir, [st, done, k](grpc::Status s, std::vector<in::Institution> v) {
+      st->in[k] = std::move(s);
+      st->institutions[k] = std::move(v);
+      done();
+    });
+  }
+
+  // Every sourced series of the dyad, whole (derived ones have no sources
+  // of their own to disagree).
+  auto figures_read = JoinAfter(2, [st, done, group, b] {
+    if (!st->indicators_status.ok() || !st->observations_status.ok()) return done();
+    std::vector<ec::GetSeriesRequest> reqs;
+    for (const auto& k : SeriesKeys(st->observations, st->indicators, false)) {
+      if (st->indicators[k.indicator].derived()) continue;
+      reqs.push_back(SeriesRequest(k));
+    }
+    GetSeriesAll(group, b, std::move(reqs), [st, done](grpc::Status s, std::vector<ec::Series> v) {
+      st->series_status = std::move(s);
+      st->series = std::move(v);
+      done();
+    });
+  });
+  ListIndicators(group, b,
+                 [st, figures_read](grpc::Status s, std::map<std::string, ec::Indicator> m) {
+                   st->indicators_status = std::move(s);
+                   st->indicators = std::move(m);
+                   figures_read();
+                 });
+  ec::ListObservationsRequest orq;
+  SetCountries(countries, &orq);
+  ListAllObservations(group, b, orq,
+                      [st, figures_read](grpc::Status s, std::vector<ec::Observation> v) {
+                        st->observations_status = std::move(s);
+                        st->observations = std::move(v);
+                        figures_read();
+                      });
   return reactor;
 }
 
+// ---- ListSources ----
+
 grpc::ServerUnaryReactor* RelationsGatewayImpl::ListSources(grpc::CallbackServerContext* ctx,
-                                                            const gw::ListSourcesRequest* req,
+                                                            const gw::ListSourcesRequest* /*req*/,
                                                             gw::ListSourcesResponse* resp) {
-  auto* reactor = ctx->DefaultReactor();
-  const absl::Time deadline = Deadline(ctx);
+  auto group = CallGroup::Create(Deadline(ctx));
+  auto* reactor = new GatewayReactor(group);
   struct State {
-    grpc::Status st[3];
-    std::vector<dyad::type::v1::Source> sources[3];
+    grpc::Status status[3];
+    std::vector<std::vector<dyad::type::v1::Source>> catalogs{3};
   };
   auto st = std::make_shared<State>();
-  Backends* b = b_;
-  RunParts(pool_, {
-      [=] {
-        ev::ListSourcesResponse out;
-        st->st[0] = Call([&](grpc::ClientContext* c, const ev::ListSourcesRequest& x, ev::ListSourcesResponse* o) {
-          return b->events().ListSources(c, x, o);
-        }, ev::ListSourcesRequest(), &out, deadline);
-        st->sources[0].assign(out.sources().begin(), out.sources().end());
-      },
-      [=] {
-        ec::ListSourcesResponse out;
-        st->st[1] = Call([&](grpc::ClientContext* c, const ec::ListSourcesRequest& x, ec::ListSourcesResponse* o) {
-          return b->economics().ListSources(c, x, o);
-        }, ec::ListSourcesRequest(), &out, deadline);
-        st->sources[1].assign(out.sources().begin(), out.sources().end());
-      },
-      [=] {
-        in::ListSourcesResponse out;
-        st->st[2] = Call([&](grpc::ClientContext* c, const in::ListSourcesRequest& x, in::ListSourcesResponse* o) {
-          return b->institutions().ListSources(c, x, o);
-        }, in::ListSourcesRequest(), &out, deadline);
-        st->sources[2].assign(out.sources().begin(), out.sources().end());
-      }},
-      [=] {
-        // Every backend serves the same catalog; any one up is enough.
-        std::map<std::string, dyad::type::v1::Source> merged;
-        for (const auto& list : st->sources) {
-          for (const auto& s : list) merged.emplace(s.id(), s);
-        }
-        for (auto& [id, s] : merged) *resp->add_sources() = std::move(s);
-        AddPart("events", st->st[0], resp->mutable_parts());
-        AddPart("economics", st->st[1], resp->mutable_parts());
-        AddPart("institutions", st->st[2], resp->mutable_parts());
-        reactor->Finish(grpc::Status::OK);
-      });
+  auto done = JoinAfter(3, [st, reactor, resp] {
+    for (auto& s : MergeSources(st->catalogs)) *resp->add_sources() = std::move(s);
+    AddParts("ListSources", st->status[0], st->status[1], st->status[2], resp->mutable_parts());
+    reactor->Finish(grpc::Status::OK);
+  });
+  auto slot = [st, done](int i) {
+    return [st, done, i](grpc::Status s, std::vector<dyad::type::v1::Source> v) {
+      st->status[i] = std::move(s);
+      st->catalogs[static_cast<size_t>(i)] = std::move(v);
+      done();
+    };
+  };
+  ListEventSources(group, b_, slot(0));
+  ListEconomicsSources(group, b_, slot(1));
+  ListInstitutionSources(group, b_, slot(2));
   return reactor;
 }
 

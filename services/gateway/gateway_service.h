@@ -1,20 +1,24 @@
+// dyad.gateway.v1.RelationsGateway over the callback API. Each method
+// validates its request, starts its backend reads in parallel (backends.h:
+// callback client calls under one deadline derived from the client's), and
+// once every part is in, composes the answer with compose.h / ranking.h and
+// adds one `parts` entry per backend. A failed backend never fails the
+// call; invalid input is INVALID_ARGUMENT naming the field. When the client
+// cancels (or the server shuts down), the backend calls are cancelled too.
 #pragma once
 
 #include "absl/time/time.h"
 #include "backends.h"
 #include "dyad/gateway/v1/gateway.grpc.pb.h"
-#include "thread_pool.h"
 
 namespace dyad::gateway {
 
-// RelationsGateway: each method validates, then runs one "part" per backend
-// in parallel on the pool (blocking stub calls with a deadline derived from
-// the client's), and composes the answer with compose.h once all parts are
-// done. A failed backend never fails the call: its part says why.
 class RelationsGatewayImpl final : public dyad::gateway::v1::RelationsGateway::CallbackService {
  public:
-  RelationsGatewayImpl(Backends* backends, ThreadPool* pool, absl::Duration backend_timeout)
-      : b_(backends), pool_(pool), timeout_(backend_timeout) {}
+  // `backends` must outlive the server. `backend_timeout` is the deadline of
+  // backend calls when the client sets a later one or none.
+  RelationsGatewayImpl(Backends* backends, absl::Duration backend_timeout)
+      : b_(backends), timeout_(backend_timeout) {}
 
   grpc::ServerUnaryReactor* GetOverview(grpc::CallbackServerContext* ctx,
                                         const dyad::gateway::v1::GetOverviewRequest* req,
@@ -39,10 +43,10 @@ class RelationsGatewayImpl final : public dyad::gateway::v1::RelationsGateway::C
                                         dyad::gateway::v1::ListSourcesResponse* resp) override;
 
  private:
-  absl::Time Deadline(grpc::CallbackServerContext* ctx) const;
+  // The deadline of this call's backend calls (BackendDeadline).
+  absl::Time Deadline(const grpc::CallbackServerContext* ctx) const;
 
   Backends* b_;
-  ThreadPool* pool_;
   absl::Duration timeout_;
 };
 

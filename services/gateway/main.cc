@@ -1,4 +1,7 @@
-// dyad-gateway: composes cross-cutting answers from the three backends.
+// dyad-gateway: composes cross-cutting answers from the three backends. It
+// stores nothing, so unlike the backends it has no --db or --plugins (and
+// does not use common/backend.h).
+#include <cstdio>
 #include <cstdlib>
 
 #include "absl/flags/flag.h"
@@ -7,60 +10,72 @@
 #include "common/flags.h"
 #include "common/logging.h"
 #include "common/server.h"
+#include "common/status.h"
 #include "common/tls.h"
 #include "gateway_service.h"
-#include "thread_pool.h"
 
 ABSL_FLAG(std::string, events, "127.0.0.1:50051",
-          "Events service target, e.g. dns:///dyad-events:50051 or 127.0.0.1:50051");
-ABSL_FLAG(std::string, economics, "127.0.0.1:50052", "Economics service target");
-ABSL_FLAG(std::string, institutions, "127.0.0.1:50053", "Institutions service target");
+          "EventService target, e.g. dns:///dyad-events:50051 or 127.0.0.1:50051 "
+          "(env DYAD_EVENTS)");
+ABSL_FLAG(std::string, economics, "127.0.0.1:50052",
+          "EconomicsService target, e.g. dns:///dyad-economics:50052 (env DYAD_ECONOMICS)");
+ABSL_FLAG(std::string, institutions, "127.0.0.1:50053",
+          "InstitutionService target, e.g. dns:///dyad-institutions:50053 "
+          "(env DYAD_INSTITUTIONS)");
 ABSL_FLAG(absl::Duration, backend_timeout, absl::Seconds(5),
-          "Deadline of each backend call when the client sets a later one or none");
-ABSL_FLAG(int, worker_threads, 32, "Threads running backend calls (each part of an answer)");
-ABSL_FLAG(std::string, backend_ca_file, "", "PEM CA to verify the backends (TLS to backends)");
-ABSL_FLAG(std::string, backend_cert_file, "", "PEM client certificate for mTLS to the backends");
+          "Deadline of the backend calls of one request when the client sets a later one or "
+          "none (the client's deadline, less a margin to compose, applies when earlier)");
+ABSL_FLAG(std::string, backend_ca_file, "", "PEM CA to verify the backends (TLS to the backends)");
+ABSL_FLAG(std::string, backend_cert_file, "", "PEM client certificate for mutual TLS to the backends");
 ABSL_FLAG(std::string, backend_key_file, "", "PEM key of --backend_cert_file");
 
 int main(int argc, char** argv) {
   dyad::ServerRunner::BlockShutdownSignals();
   dyad::ParseFlags(argc, argv,
                    "dyad-gateway: cross-cutting answers (overview, timeline, year in review, "
-                   "explain a change, search, discrepancies, sources) from the three services.\n"
-                   "usage: dyad-gateway --events=HOST:PORT --economics=HOST:PORT "
-                   "--institutions=HOST:PORT [--port=50050]");
-  const std::string binary = "dyad-gateway";
-  auto fail = [&](const absl::Status& s) {
+                   "explain a change, search, discrepancies, sources) composed from the three "
+                   "services; a backend that fails shows in the answer's parts.\n"
+                   "usage: dyad-gateway --events=TARGET --economics=TARGET "
+                   "--institutions=TARGET [--port=50050] [--backend_timeout=5s]");
+  auto fail = [](const absl::Status& s) {
     dyad::Log().error("startup failed: {}", std::string(s.message()));
     return 1;
   };
-  if (auto s = dyad::InitLogging(binary, absl::GetFlag(FLAGS_log_level)); !s.ok()) return fail(s);
-  if (absl::GetFlag(FLAGS_backend_timeout) <= absl::ZeroDuration()) {
-    return fail(absl::InvalidArgumentError("backend_timeout: must be positive"));
+  if (auto s = dyad::InitLogging("dyad-gateway", absl::GetFlag(FLAGS_log_level)); !s.ok()) {
+    return fail(s);
+  }
+  const absl::Duration backend_timeout = absl::GetFlag(FLAGS_backend_timeout);
+  if (backend_timeout <= absl::ZeroDuration()) {
+    return fail(dyad::InvalidField("backend_timeout",
+                                   absl::StrCat("must be positive, got ",
+                                                absl::FormatDuration(backend_timeout))));
   }
   auto creds = dyad::MakeChannelCredentials({absl::GetFlag(FLAGS_backend_ca_file),
                                              absl::GetFlag(FLAGS_backend_cert_file),
                                              absl::GetFlag(FLAGS_backend_key_file)});
   if (!creds.ok()) return fail(creds.status());
-  dyad::gateway::BackendTargets targets{absl::GetFlag(FLAGS_events), absl::GetFlag(FLAGS_economics),
-                                        absl::GetFlag(FLAGS_institutions)};
+  const dyad::gateway::BackendTargets targets{absl::GetFlag(FLAGS_events),
+                                              absl::GetFlag(FLAGS_economics),
+                                              absl::GetFlag(FLAGS_institutions)};
   auto backends = dyad::gateway::Backends::Connect(targets, *creds);
   if (!backends.ok()) return fail(backends.status());
-  dyad::gateway::ThreadPool pool(std::max(2, absl::GetFlag(FLAGS_worker_threads)));
-  dyad::gateway::RelationsGatewayImpl service(backends->get(), &pool,
-                                              absl::GetFlag(FLAGS_backend_timeout));
+  dyad::gateway::RelationsGatewayImpl service(backends->get(), backend_timeout);
   dyad::ServerRunner runner;
   if (auto s = runner.Start(dyad::ServerConfigFromFlags(50050), {&service},
                             {"dyad.gateway.v1.RelationsGateway"});
       !s.ok()) {
     return fail(s);
   }
-  dyad::Log().info("serving service=dyad.gateway.v1.RelationsGateway address={} port={} events={} "
-                   "economics={} institutions={}",
-                   runner.address(), runner.port(), targets.events, targets.economics,
-                   targets.institutions);
+  dyad::Log().info(
+      "serving service=dyad.gateway.v1.RelationsGateway address={} port={} events={} "
+      "economics={} institutions={} backend_timeout={}",
+      runner.address(), runner.port(), dyad::LogValue(targets.events),
+      dyad::LogValue(targets.economics), dyad::LogValue(targets.institutions),
+      absl::FormatDuration(backend_timeout));
   runner.WaitForShutdownSignal();
   if (runner.abandoned()) {
+    // gRPC's own shutdown is still waiting for idle clients: leave the
+    // server object to the process exit (see ServerRunner::Shutdown).
     std::fflush(nullptr);
     std::_Exit(0);
   }

@@ -1,0 +1,107 @@
+// GetYearInReview: a year's events, institutions founded, and figures with
+// their change against the year before; and the series helpers it shares
+// with the other answers.
+#include <algorithm>
+#include <set>
+
+#include "common/partial_date.h"
+#include "compose.h"
+
+namespace dyad::gateway {
+
+namespace ec = dyad::economics::v1;
+namespace gw = dyad::gateway::v1;
+
+std::vector<SeriesKey> SeriesKeys(const std::vector<ec::Observation>& observations,
+                                  const std::map<std::string, ec::Indicator>& indicators,
+                                  bool with_derived) {
+  std::set<SeriesKey> keys;
+  for (const auto& o : observations) {
+    SeriesKey k{o.indicator(), o.reporter(), o.partner()};
+    auto it = indicators.find(o.indicator());
+    // An undirected figure is the same series whichever country reports it.
+    if (it != indicators.end() && !it->second.directed() && !k.partner.empty() &&
+        k.partner < k.reporter) {
+      std::swap(k.reporter, k.partner);
+    }
+    keys.insert(std::move(k));
+  }
+  if (with_derived) {
+    std::set<std::pair<std::string, std::string>> pairs;
+    for (const auto& k : keys) pairs.insert({k.reporter, k.partner});
+    for (const auto& [id, ind] : indicators) {
+      if (!ind.derived() || ind.inputs().empty()) continue;
+      for (const auto& [reporter, partner] : pairs) {
+        bool all = true;
+        for (const auto& input : ind.inputs()) {
+          all = all && (keys.count({input, reporter, partner}) > 0 ||
+                        keys.count({input, partner, reporter}) > 0);
+        }
+        if (!all) continue;
+        SeriesKey k{id, reporter, partner};
+        if (!ind.directed() && !k.partner.empty() && k.partner < k.reporter) {
+          std::swap(k.reporter, k.partner);
+        }
+        keys.insert(std::move(k));
+      }
+    }
+  }
+  return {keys.begin(), keys.end()};
+}
+
+ec::GetSeriesRequest SeriesRequest(const SeriesKey& key, int from_year, int to_year) {
+  ec::GetSeriesRequest r;
+  r.set_indicator(key.indicator);
+  r.set_reporter(key.reporter);
+  r.set_partner(key.partner);
+  if (from_year > 0) r.mutable_period()->mutable_start()->set_year(from_year);
+  if (to_year > 0) r.mutable_period()->mutable_end()->set_year(to_year);
+  return r;
+}
+
+YearPoints PointsForYear(const ec::Series& series, int year) {
+  YearPoints y;
+  for (const auto& p : series.points()) {
+    if (p.period().year() == year && PrecisionOf(p.period()) == DatePrecision::kYear) {
+      y.current = &p;
+    }
+    if (p.period().year() == year - 1 && PrecisionOf(p.period()) == DatePrecision::kYear) {
+      y.previous = &p;
+    }
+  }
+  return y;
+}
+
+std::optional<gw::IndicatorValue> ValueForYear(const ec::Indicator& indicator,
+                                               const ec::Series& series, int year) {
+  const YearPoints y = PointsForYear(series, year);
+  if (y.current == nullptr) return std::nullopt;
+  gw::IndicatorValue v;
+  *v.mutable_indicator() = indicator;
+  *v.mutable_point() = *y.current;
+  if (y.previous != nullptr) *v.mutable_previous() = *y.previous;
+  // A change against an older point is not a change against the year
+  // before, and a rate's change is in points, not percent.
+  if (y.previous == nullptr || indicator.unit() == "percent" || series.unit() == "percent") {
+    v.mutable_point()->clear_change_percent();
+  }
+  return v;
+}
+
+void ComposeYearInReview(int year, std::vector<dyad::events::v1::Event> events,
+                         std::vector<dyad::institutions::v1::Institution> institutions,
+                         std::vector<gw::IndicatorValue> values, gw::GetYearInReviewResponse* out) {
+  out->set_year(year);
+  std::stable_sort(events.begin(), events.end(), [](const auto& a, const auto& b) {
+    if (SortKey(a.date()) != SortKey(b.date())) return SortKey(a.date()) < SortKey(b.date());
+    return a.name() < b.name();
+  });
+  std::stable_sort(values.begin(), values.end(), [](const auto& a, const auto& b) {
+    return a.indicator().id() < b.indicator().id();
+  });
+  for (auto& e : events) *out->add_events() = std::move(e);
+  for (auto& i : institutions) *out->add_institutions_founded() = std::move(i);
+  for (auto& v : values) *out->add_indicators() = std::move(v);
+}
+
+}  // namespace dyad::gateway

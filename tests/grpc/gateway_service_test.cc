@@ -1,0 +1,539 @@
+// The real RelationsGateway over FAKE backends (tests/testing/fake_backends.h)
+// on free loopback ports: every method, and each failure mode — a stopped
+// backend (part UNAVAILABLE, call OK), a hanging backend (the call returns by
+// its deadline with that part DEADLINE_EXCEEDED), the gateway's own backend
+// timeout, a client that cancels, and retries of UNAVAILABLE.
+#include "gateway_service.h"
+
+#include <future>
+#include <set>
+#include <thread>
+
+#include <grpcpp/grpcpp.h>
+
+#include "common/server.h"
+#include "testing/fake_backends.h"
+#include "testing/status_matchers.h"
+
+namespace dyad::gateway {
+namespace {
+
+using dyad::testing::FakeBackends;
+using dyad::testing::FakeControl;
+using namespace dyad::gateway::v1;  // NOLINT
+
+// A gateway server over given backend targets.
+class TestGateway {
+ public:
+  TestGateway(const BackendTargets& targets, absl::Duration backend_timeout) {
+    auto b = Backends::Connect(targets, grpc::InsecureChannelCredentials());
+    EXPECT_OK(b);
+    backends_ = std::move(*b);
+    service_ = std::make_unique<RelationsGatewayImpl>(backends_.get(), backend_timeout);
+    ServerConfig config;
+    config.host = "127.0.0.1";
+    config.port = 0;
+    config.shutdown_grace = absl::Seconds(1);
+    EXPECT_OK(runner_.Start(config, {service_.get()}, {"dyad.gateway.v1.RelationsGateway"}));
+    stub_ = RelationsGateway::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", runner_.port()), grpc::InsecureChannelCredentials()));
+  }
+  ~TestGateway() { runner_.Shutdown(); }
+  RelationsGateway::Stub& stub() { return *stub_; }
+
+ private:
+  std::unique_ptr<Backends> backends_;
+  std::unique_ptr<RelationsGatewayImpl> service_;
+  ServerRunner runner_;
+  std::unique_ptr<RelationsGateway::Stub> stub_;
+};
+
+std::unique_ptr<grpc::ClientContext> Ctx(absl::Duration d = absl::Seconds(10)) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(absl::ToChronoTime(absl::Now() + d));
+  return ctx;
+}
+
+std::map<std::string, std::string> Codes(const google::protobuf::RepeatedPtrField<Part>& parts) {
+  std::map<std::string, std::string> m;
+  for (const auto& p : parts) m[p.part()] = p.code();
+  return m;
+}
+
+const std::map<std::string, std::string> kAllOk = {
+    {"events", "OK"}, {"economics", "OK"}, {"institutions", "OK"}};
+
+GetYearInReviewRequest Year2019() {
+  GetYearInReviewRequest req;
+  req.add_countries("AZE");
+  req.add_countries("CHN");
+  req.set_year(2019);
+  return req;
+}
+
+class GatewayServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override { gateway_ = std::make_unique<TestGateway>(Targets(), absl::Seconds(5)); }
+  void TearDown() override { gateway_.reset(); }
+
+  BackendTargets Targets() {
+    return {fakes_.events_server->target(), fakes_.economics_server->target(),
+            fakes_.institutions_server->target()};
+  }
+  RelationsGateway::Stub& stub() { return gateway_->stub(); }
+
+  // Waits until no fake call hangs (each hung call ended by cancellation).
+  static bool NoneHanging(const FakeControl& c, absl::Duration within = absl::Seconds(5)) {
+    const absl::Time until = absl::Now() + within;
+    while (c.hanging() > 0 && absl::Now() < until) absl::SleepFor(absl::Milliseconds(10));
+    return c.hanging() == 0;
+  }
+
+  FakeBackends fakes_;
+  std::unique_ptr<TestGateway> gateway_;
+};
+
+TEST_F(GatewayServiceTest, YearInReviewComposesAllThreeBackends) {
+  GetYearInReviewResponse resp;
+  grpc::Status s = stub().GetYearInReview(Ctx().get(), Year2019(), &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(Codes(resp.parts()), kAllOk);
+  EXPECT_EQ(resp.year(), 2019);
+  std::set<std::string> events;
+  for (const auto& e : resp.events()) events.insert(e.name());
+  EXPECT_EQ(events, (std::set<std::string>{"events/commission-2019", "events/forum-deals-2019",
+                                           "events/forum-2019", "events/phone-2019"}));
+  ASSERT_EQ(resp.institutions_founded_size(), 1);
+  EXPECT_EQ(resp.institutions_founded(0).name(), "institutions/trade-house-2019");
+  std::map<std::string, const IndicatorValue*> values;
+  for (const auto& v : resp.indicators()) values[v.indicator().id()] = &v;
+  ASSERT_TRUE(values.count("trade.turnover"));
+  const IndicatorValue& t = *values["trade.turnover"];
+  EXPECT_EQ(t.point().period().year(), 2019);
+  EXPECT_EQ(t.previous().period().year(), 2018);
+  ASSERT_TRUE(t.point().has_change_percent());
+  EXPECT_NEAR(t.point().change_percent(), 66.7, 0.1);
+  EXPECT_EQ(t.point().observations_size(), 2);  // both sources' figures, with citations
+  ASSERT_TRUE(values.count("trade.exports"));
+  EXPECT_FALSE(values["trade.exports"]->point().has_change_percent());  // no 2018 figure
+  EXPECT_FALSE(values.count("investment.stock"));  // a stock "to date" is not a 2019 figure
+}
+
+TEST_F(GatewayServiceTest, OverviewMilestonesFiguresAndCounts) {
+  GetOverviewRequest req;
+  req.add_countries("AZE");
+  req.add_countries("CHN");
+  GetOverviewResponse resp;
+  ASSERT_TRUE(stub().GetOverview(Ctx().get(), req, &resp).ok());
+  EXPECT_EQ(Codes(resp.parts()), kAllOk);
+  ASSERT_EQ(resp.milestones_size(), 3);
+  EXPECT_EQ(resp.milestones(0).kind(), "diplomacy.recognition");
+  EXPECT_EQ(resp.milestones(1).kind(), "diplomacy.relations.established");
+  EXPECT_EQ(resp.milestones(2).kind(), "diplomacy.partnership.raised");
+  bool turnover = false, stock = false;
+  for (const auto& f : resp.headline_figures()) {
+    if (f.indicator().id() == "trade.turnover") {
+      turnover = true;
+      EXPECT_EQ(f.point().period().year(), 2019);
+      EXPECT_GE(f.point().observations(0).citations_size(), 1);
+    }
+    if (f.indicator().id() == "investment.stock") {
+      stock = true;
+      EXPECT_EQ(f.reporter(), "CHN");  // investment of China in Azerbaijan
+      EXPECT_EQ(f.partner(), "AZE");
+    }
+  }
+  EXPECT_TRUE(turnover);
+  EXPECT_TRUE(stock);
+  std::map<std::string, int> domains;
+  for (const auto& c : resp.events_by_domain()) domains[c.key()] = c.count();
+  EXPECT_EQ(domains["economy"], 4);  // events naming both countries only
+  EXPECT_EQ(resp.institutions_by_kind_size(), 4);
+}
+
+TEST_F(GatewayServiceTest, TimelinePagesAcrossBackendsWithoutGapsOrRepeats) {
+  GetTimelineRequest one;
+  one.add_countries("AZE");
+  one.add_countries("CHN");
+  one.set_page_size(500);
+  GetTimelineResponse whole;
+  ASSERT_TRUE(stub().GetTimeline(Ctx().get(), one, &whole).ok());
+  EXPECT_EQ(Codes(whole.parts()), kAllOk);
+  EXPECT_TRUE(whole.next_page_token().empty());
+  std::set<int> kinds;
+  for (const auto& e : whole.entries()) kinds.insert(e.record_case());
+  EXPECT_EQ(kinds.size(), 3u);
+  // Undated institutions and stocks "to date" have no place in time.
+  for (const auto& e : whole.entries()) EXPECT_GT(e.date().year(), 0) << e.title();
+
+  for (int size : {1, 2, 3, 5}) {
+    GetTimelineRequest req = one;
+    req.set_page_size(size);
+    std::vector<std::string> titles;
+    const int events_calls = fakes_.events.control.calls("ListEvents");
+    int pages = 0;
+    for (; pages < 200; ++pages) {
+      GetTimelineResponse resp;
+      ASSERT_TRUE(stub().GetTimeline(Ctx().get(), req, &resp).ok());
+      EXPECT_LE(resp.entries_size(), size);
+      for (const auto& e : resp.entries()) titles.push_back(e.title());
+      if (resp.next_page_token().empty()) break;
+      req.set_page_token(resp.next_page_token());
+    }
+    ASSERT_EQ(static_cast<int>(titles.size()), whole.entries_size()) << size;
+    for (size_t i = 0; i < titles.size(); ++i) {
+      EXPECT_EQ(titles[i], whole.entries(static_cast<int>(i)).title()) << size << " " << i;
+    }
+    // One events page per timeline page at most: positions, not rereads.
+    EXPECT_LE(fakes_.events.control.calls("ListEvents") - events_calls, pages + 1);
+  }
+}
+
+TEST_F(GatewayServiceTest, TimelineReadsFiguresOnlyUpToWhatThePageReaches) {
+  GetTimelineRequest req;
+  req.add_countries("AZE");
+  req.add_countries("CHN");
+  req.set_page_size(2);
+  GetTimelineResponse resp;
+  ASSERT_TRUE(stub().GetTimeline(Ctx().get(), req, &resp).ok());
+  dyad::economics::v1::ListObservationsRequest figures;
+  ASSERT_TRUE(figures.ParseFromString(fakes_.economics.control.last_request("ListObservations")));
+  // The first two events are of 1991 and 1992: no figure after 1992 can be
+  // on this page, so none is read.
+  EXPECT_EQ(figures.period().end().year(), 1992);
+  EXPECT_FALSE(resp.next_page_token().empty());
+}
+
+TEST_F(GatewayServiceTest, TimelineFiltersAndRejectsBadInput) {
+  GetTimelineRequest req;
+  req.add_countries("AZE");
+  req.add_countries("CHN");
+  req.add_domains("economy");
+  req.mutable_period()->mutable_start()->set_year(2018);
+  req.mutable_period()->mutable_end()->set_year(2019);
+  GetTimelineResponse resp;
+  ASSERT_TRUE(stub().GetTimeline(Ctx().get(), req, &resp).ok());
+  std::vector<std::string> names;
+  for (const auto& e : resp.entries()) {
+    EXPECT_EQ(e.domain(), "economy") << e.title();
+    names.push_back(e.has_event() ? e.event().name()
+                                  : e.has_institution() ? e.institution().name()
+                                                        : e.observation().name());
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{
+                       "events/jv-2018", "observations/turnover-2018",
+                       "observations/exports-2019", "observations/growth-2019",
+                       "observations/imports-2019", "observations/turnover-2019",
+                       "observations/turnover-2019-rounded", "events/forum-deals-2019",
+                       "institutions/trade-house-2019"}));
+
+  GetTimelineRequest bad = req;
+  bad.set_page_size(-1);
+  grpc::Status s = stub().GetTimeline(Ctx().get(), bad, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("page_size"));
+  bad = req;
+  bad.set_page_token("not a token");
+  s = stub().GetTimeline(Ctx().get(), bad, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("page_token"));
+  // A token only works with the filters it came from.
+  GetTimelineRequest first = req;
+  first.set_page_size(1);
+  ASSERT_TRUE(stub().GetTimeline(Ctx().get(), first, &resp).ok());
+  ASSERT_FALSE(resp.next_page_token().empty());
+  bad = first;
+  bad.clear_domains();
+  bad.set_page_token(resp.next_page_token());
+  s = stub().GetTimeline(Ctx().get(), bad, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("other filters"));
+}
+
+TEST_F(GatewayServiceTest, ExplainChangeRanksTheForumAndItsDeals) {
+  ExplainChangeRequest req;
+  req.set_indicator("trade.turnover");
+  req.add_countries("AZE");
+  req.add_countries("CHN");
+  req.set_year(2019);
+  ExplainChangeResponse resp;
+  grpc::Status s = stub().ExplainChange(Ctx().get(), req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(Codes(resp.parts()), kAllOk);
+  ASSERT_TRUE(resp.has_change_percent());
+  EXPECT_NEAR(resp.change_percent(), 66.7, 0.1);
+  EXPECT_EQ(resp.current().period().year(), 2019);
+  EXPECT_EQ(resp.previous().period().year(), 2018);
+  EXPECT_EQ(resp.window().start().year(), 2018);
+  EXPECT_EQ(resp.window().end().year(), 2019);
+  ASSERT_GE(resp.factors_size(), 3);
+  EXPECT_EQ(resp.factors(0).event().name(), "events/forum-deals-2019");
+  EXPECT_EQ(resp.factors(1).event().name(), "events/forum-2019");
+  for (const auto& f : resp.factors()) {
+    EXPECT_FALSE(f.reason().empty());
+    EXPECT_GE(f.citations_size(), 1);
+    const int year = f.has_event() ? f.event().date().year() : f.institution().founded().year();
+    EXPECT_TRUE(year == 2018 || year == 2019) << f.reason();
+  }
+  req.set_indicator("no.such.indicator");
+  s = stub().ExplainChange(Ctx().get(), req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  req.set_indicator("trade.turnover");
+  req.set_year(10000);
+  s = stub().ExplainChange(Ctx().get(), req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("year"));
+}
+
+TEST_F(GatewayServiceTest, SearchMergesTheThreeBackendsBestFirst) {
+  SearchRequest req;
+  req.set_query("turnover");
+  SearchResponse resp;
+  ASSERT_TRUE(stub().Search(Ctx().get(), req, &resp).ok());
+  EXPECT_EQ(Codes(resp.parts()), kAllOk);
+  std::set<std::string> parts;
+  for (const auto& h : resp.hits()) parts.insert(h.part());
+  EXPECT_TRUE(parts.count("economics"));  // the turnover figures
+  for (int i = 1; i < resp.hits_size(); ++i) {
+    EXPECT_GE(resp.hits(i - 1).score(), resp.hits(i).score());
+  }
+  req.set_query("belt road forum");
+  ASSERT_TRUE(stub().Search(Ctx().get(), req, &resp).ok());
+  ASSERT_GE(resp.hits_size(), 2);
+  EXPECT_EQ(resp.hits(0).part(), "events");
+  EXPECT_GE(resp.hits(0).citations_size(), 1);
+  req.set_query("confucius");
+  req.set_page_size(1);
+  ASSERT_TRUE(stub().Search(Ctx().get(), req, &resp).ok());
+  ASSERT_EQ(resp.hits_size(), 1);
+  EXPECT_EQ(resp.hits(0).name(), "institutions/confucius-bsu");
+
+  for (const char* bad : {"", "  ?! "}) {
+    req.set_query(bad);
+    grpc::Status s = stub().Search(Ctx().get(), req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad;
+    EXPECT_THAT(s.error_message(), ::testing::HasSubstr("query"));
+  }
+  req.set_query("forum");
+  req.set_page_size(-1);
+  EXPECT_EQ(stub().Search(Ctx().get(), req, &resp).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(GatewayServiceTest, DiscrepanciesAndConsistencyChecks) {
+  ListDiscrepanciesRequest req;
+  req.add_countries("AZE");
+  req.add_countries("CHN");
+  ListDiscrepanciesResponse resp;
+  ASSERT_TRUE(stub().ListDiscrepancies(Ctx().get(), req, &resp).ok());
+  EXPECT_EQ(Codes(resp.parts()), kAllOk);
+  std::map<std::string, std::set<int>> kinds;
+  for (const auto& d : resp.discrepancies()) {
+    kinds[d.subject()].insert(d.kind());
+    for (const auto& c : d.claims()) EXPECT_GE(c.citations_size(), 1) << d.subject();
+  }
+  EXPECT_EQ(kinds["visit-2015"], std::set<int>{Discrepancy::KIND_DATE});
+  // The bank's record names only AZE: it still belongs to the dyad's fact.
+  EXPECT_EQ(kinds["loan-600m"], std::set<int>{Discrepancy::KIND_ATTRIBUTION});
+  EXPECT_EQ(kinds["centre"], std::set<int>{Discrepancy::KIND_DATE});
+  EXPECT_EQ(kinds["investment.stock CHN→AZE to 2022"], std::set<int>{Discrepancy::KIND_FIGURE});
+  EXPECT_EQ(kinds.size(), 4u);
+  ASSERT_EQ(resp.checks_size(), 2);
+  for (const auto& c : resp.checks()) EXPECT_TRUE(c.consistent()) << c.description();
+  // Figures first.
+  EXPECT_EQ(resp.discrepancies(0).kind(), Discrepancy::KIND_FIGURE);
+}
+
+TEST_F(GatewayServiceTest, SourcesMergeAndOneBackendIsEnough) {
+  ListSourcesResponse resp;
+  ASSERT_TRUE(stub().ListSources(Ctx().get(), ListSourcesRequest(), &resp).ok());
+  std::vector<std::string> ids;
+  for (const auto& s : resp.sources()) ids.push_back(s.id());
+  EXPECT_EQ(ids, (std::vector<std::string>{"s-econ", "s-events", "s-inst", "s-other"}));
+  fakes_.events_server->Stop();
+  fakes_.institutions_server->Stop();
+  ASSERT_TRUE(stub().ListSources(Ctx().get(), ListSourcesRequest(), &resp).ok());
+  EXPECT_EQ(Codes(resp.parts()), (std::map<std::string, std::string>{
+                                     {"events", "UNAVAILABLE"},
+                                     {"economics", "OK"},
+                                     {"institutions", "UNAVAILABLE"}}));
+  EXPECT_EQ(resp.sources_size(), 2);
+}
+
+TEST_F(GatewayServiceTest, InvalidInputNamesTheField) {
+  GetYearInReviewResponse resp;
+  GetYearInReviewRequest req = Year2019();
+  req.set_countries(1, "China");
+  grpc::Status s = stub().GetYearInReview(Ctx().get(), req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("countries[1]"));
+  for (int year : {0, -5, 10000}) {
+    req = Year2019();
+    req.set_year(year);
+    s = stub().GetYearInReview(Ctx().get(), req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(s.error_message(), ::testing::HasSubstr("year"));
+  }
+  GetOverviewRequest o;
+  o.add_countries("AZE");
+  GetOverviewResponse ov;
+  s = stub().GetOverview(Ctx().get(), o, &ov);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("countries"));
+  ListDiscrepanciesRequest d;
+  d.add_countries("aze");
+  ListDiscrepanciesResponse dr;
+  s = stub().ListDiscrepancies(Ctx().get(), d, &dr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("countries[0]"));
+  // Nothing reached a backend.
+  EXPECT_EQ(fakes_.events.control.total_calls(), 0);
+}
+
+TEST_F(GatewayServiceTest, StoppedBackendGivesAPartialAnswer) {
+  fakes_.economics_server->Stop();
+  const absl::Time start = absl::Now();
+  GetYearInReviewResponse resp;
+  grpc::Status s = stub().GetYearInReview(Ctx(absl::Seconds(5)).get(), Year2019(), &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  EXPECT_EQ(Codes(resp.parts()), (std::map<std::string, std::string>{
+                                     {"events", "OK"},
+                                     {"economics", "UNAVAILABLE"},
+                                     {"institutions", "OK"}}));
+  EXPECT_EQ(resp.events_size(), 4);
+  EXPECT_EQ(resp.institutions_founded_size(), 1);
+  EXPECT_EQ(resp.indicators_size(), 0);
+  for (const auto& p : resp.parts()) {
+    if (p.part() == "economics") {
+      EXPECT_FALSE(p.message().empty());
+    }
+  }
+  // Every method answers with what the others gave.
+  ExplainChangeRequest x;
+  x.set_indicator("trade.turnover");
+  x.add_countries("AZE");
+  x.add_countries("CHN");
+  x.set_year(2019);
+  ExplainChangeResponse xr;
+  ASSERT_TRUE(stub().ExplainChange(Ctx().get(), x, &xr).ok());
+  EXPECT_EQ(Codes(xr.parts())["economics"], "UNAVAILABLE");
+  EXPECT_FALSE(xr.has_change_percent());
+  ASSERT_GE(xr.factors_size(), 1);
+  EXPECT_EQ(xr.factors(0).event().name(), "events/forum-deals-2019");
+  GetTimelineRequest t;
+  t.add_countries("AZE");
+  t.add_countries("CHN");
+  t.set_page_size(500);
+  GetTimelineResponse tr;
+  ASSERT_TRUE(stub().GetTimeline(Ctx().get(), t, &tr).ok());
+  EXPECT_EQ(Codes(tr.parts())["economics"], "UNAVAILABLE");
+  for (const auto& e : tr.entries()) EXPECT_FALSE(e.has_observation());
+  EXPECT_GT(tr.entries_size(), 0);
+}
+
+TEST_F(GatewayServiceTest, AllBackendsDownIsStillAnAnswer) {
+  fakes_.events_server->Stop();
+  fakes_.economics_server->Stop();
+  fakes_.institutions_server->Stop();
+  GetOverviewRequest req;
+  req.add_countries("AZE");
+  req.add_countries("CHN");
+  GetOverviewResponse resp;
+  ASSERT_TRUE(stub().GetOverview(Ctx().get(), req, &resp).ok());
+  for (const auto& [part, code] : Codes(resp.parts())) EXPECT_EQ(code, "UNAVAILABLE") << part;
+  EXPECT_EQ(resp.milestones_size(), 0);
+}
+
+TEST_F(GatewayServiceTest, HangingBackendReturnsByTheDeadline) {
+  fakes_.economics.control.set_mode(FakeControl::Mode::kHang);
+  const absl::Time start = absl::Now();
+  GetYearInReviewResponse resp;
+  grpc::Status s = stub().GetYearInReview(Ctx(absl::Milliseconds(1500)).get(), Year2019(), &resp);
+  const absl::Duration took = absl::Now() - start;
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_LT(took, absl::Milliseconds(1500));
+  EXPECT_GT(took, absl::Milliseconds(1000));
+  EXPECT_EQ(Codes(resp.parts()), (std::map<std::string, std::string>{
+                                     {"events", "OK"},
+                                     {"economics", "DEADLINE_EXCEEDED"},
+                                     {"institutions", "OK"}}));
+  EXPECT_EQ(resp.events_size(), 4);
+  // The fake's hung calls ended when the gateway's calls passed their
+  // deadline: nothing is left hanging.
+  EXPECT_TRUE(NoneHanging(fakes_.economics.control));
+  EXPECT_GE(fakes_.economics.control.cancelled(), 1);
+}
+
+TEST_F(GatewayServiceTest, BackendTimeoutAppliesWhenTheClientSetsNoDeadline) {
+  TestGateway quick(Targets(), absl::Milliseconds(300));
+  fakes_.institutions.control.set_mode(FakeControl::Mode::kHang);
+  grpc::ClientContext ctx;  // no deadline
+  const GetYearInReviewRequest req = Year2019();
+  GetYearInReviewResponse resp;
+  std::promise<grpc::Status> done;
+  const absl::Time start = absl::Now();
+  quick.stub().async()->GetYearInReview(&ctx, &req, &resp,
+                                        [&](grpc::Status s) { done.set_value(std::move(s)); });
+  auto f = done.get_future();
+  if (f.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    ctx.TryCancel();
+    f.wait();
+    FAIL() << "no answer within 5s";
+  }
+  grpc::Status s = f.get();
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  EXPECT_EQ(Codes(resp.parts())["institutions"], "DEADLINE_EXCEEDED");
+  EXPECT_TRUE(NoneHanging(fakes_.institutions.control));
+}
+
+TEST_F(GatewayServiceTest, ClientCancellationCancelsTheBackendCalls) {
+  fakes_.events.control.set_mode(FakeControl::Mode::kHang);
+  auto ctx = Ctx(absl::Seconds(30));
+  GetYearInReviewRequest req = Year2019();
+  GetYearInReviewResponse resp;
+  std::promise<grpc::Status> done;
+  stub().async()->GetYearInReview(ctx.get(), &req, &resp,
+                                  [&](grpc::Status s) { done.set_value(std::move(s)); });
+  const absl::Time until = absl::Now() + absl::Seconds(5);
+  while (fakes_.events.control.hanging() == 0 && absl::Now() < until) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_EQ(fakes_.events.control.hanging(), 1);
+  const absl::Time cancelled_at = absl::Now();
+  ctx->TryCancel();
+  EXPECT_EQ(done.get_future().get().error_code(), grpc::StatusCode::CANCELLED);
+  // The gateway passed the cancellation on, long before its 5s backend
+  // timeout.
+  EXPECT_TRUE(NoneHanging(fakes_.events.control, absl::Seconds(2)));
+  EXPECT_LT(absl::Now() - cancelled_at, absl::Seconds(2));
+}
+
+TEST_F(GatewayServiceTest, UnavailableIsRetriedOnce) {
+  fakes_.economics.control.FailNext(1);
+  ListSourcesResponse resp;
+  ASSERT_TRUE(stub().ListSources(Ctx().get(), ListSourcesRequest(), &resp).ok());
+  EXPECT_EQ(Codes(resp.parts()), kAllOk);
+  EXPECT_EQ(fakes_.economics.control.calls("ListSources"), 2);  // failed, then retried
+  EXPECT_EQ(fakes_.events.control.calls("ListSources"), 1);
+
+  // Twice in a row is a failed part: at most two attempts (maxAttempts 2).
+  fakes_.economics.control.set_mode(FakeControl::Mode::kUnavailable);
+  ASSERT_TRUE(stub().ListSources(Ctx().get(), ListSourcesRequest(), &resp).ok());
+  EXPECT_EQ(Codes(resp.parts())["economics"], "UNAVAILABLE");
+  EXPECT_EQ(fakes_.economics.control.calls("ListSources"), 4);
+}
+
+TEST(BackendServiceConfigTest, RoundRobinAndOneRetryOfReadsOnUnavailable) {
+  const std::string c = BackendServiceConfig();
+  EXPECT_THAT(c, ::testing::HasSubstr(R"("round_robin")"));
+  EXPECT_THAT(c, ::testing::HasSubstr(R"("maxAttempts": 2)"));
+  EXPECT_THAT(c, ::testing::HasSubstr(R"("retryableStatusCodes": ["UNAVAILABLE"])"));
+  EXPECT_THAT(c, ::testing::Not(::testing::HasSubstr("Create")));  // writes are never retried
+  // An empty target is refused, naming the flag.
+  auto b = Backends::Connect({"", "127.0.0.1:1", "127.0.0.1:2"}, grpc::InsecureChannelCredentials());
+  EXPECT_STATUS(b, absl::StatusCode::kInvalidArgument, "events");
+}
+
+}  // namespace
+}  // namespace dyad::gateway

@@ -1,0 +1,492 @@
+#include "testing/fake_backends.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/partial_date.h"
+#include "google/protobuf/text_format.h"
+#include "reconcile.h"
+
+namespace dyad::testing {
+namespace {
+
+namespace ev = dyad::events::v1;
+namespace ec = dyad::economics::v1;
+namespace in = dyad::institutions::v1;
+using dyad::type::v1::DateRange;
+using dyad::type::v1::PartialDate;
+
+// Never answers; finishes CANCELLED once the caller cancels (its deadline
+// passes, it goes away, or the server shuts down), so shutdown is clean.
+class HangingReactor final : public grpc::ServerUnaryReactor {
+ public:
+  HangingReactor(std::atomic<int>* hanging, std::atomic<int>* cancelled)
+      : hanging_(hanging), cancelled_(cancelled) {
+    hanging_->fetch_add(1);
+  }
+  void OnCancel() override { Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled")); }
+  void OnDone() override {
+    cancelled_->fetch_add(1);
+    hanging_->fetch_sub(1);
+    delete this;
+  }
+
+ private:
+  std::atomic<int>* hanging_;
+  std::atomic<int>* cancelled_;
+};
+
+grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* ctx, const grpc::Status& status) {
+  auto* r = ctx->DefaultReactor();
+  r->Finish(status);
+  return r;
+}
+
+bool HasRange(const DateRange& r) { return r.start().year() > 0 || r.end().year() > 0; }
+
+bool Overlaps(const PartialDate& first, const PartialDate& last, const DateRange& range) {
+  if (!HasRange(range)) return true;
+  if (first.year() == 0) return false;
+  const DaySpan s = RangeDays(range);
+  return FirstDay(first) <= s.last && LastDay(last.year() > 0 ? last : first) >= s.first;
+}
+
+bool Contains(const google::protobuf::RepeatedPtrField<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+bool MatchesQuery(const std::string& query, const std::string& text) {
+  const std::string t = absl::AsciiStrToLower(text);
+  for (absl::string_view w : absl::StrSplit(query, ' ', absl::SkipEmpty())) {
+    if (!absl::StrContains(t, absl::AsciiStrToLower(w))) return false;
+  }
+  return true;
+}
+
+// Offset paging: "o<N>".
+template <typename T>
+bool Page(const std::vector<T>& all, int32_t page_size, const std::string& token,
+          std::vector<T>* out, std::string* next) {
+  size_t offset = 0;
+  if (!token.empty()) {
+    if (token[0] != 'o' || !absl::SimpleAtoi(token.substr(1), &offset)) return false;
+  }
+  const size_t size = page_size <= 0 ? 50 : std::min<size_t>(static_cast<size_t>(page_size), 500);
+  for (size_t i = offset; i < all.size() && i < offset + size; ++i) out->push_back(all[i]);
+  if (offset + size < all.size()) *next = absl::StrCat("o", offset + size);
+  return true;
+}
+
+template <typename T>
+T Parse(const std::string& text) {
+  T m;
+  if (!google::protobuf::TextFormat::ParseFromString(text, &m)) {
+    std::abort();  // a typo in the fixture below
+  }
+  return m;
+}
+
+const PartialDate& When(const ec::Observation& o) {
+  return o.period().year() > 0 ? o.period() : o.as_of();
+}
+
+}  // namespace
+
+int FakeControl::calls(const std::string& method) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = calls_.find(method);
+  return it == calls_.end() ? 0 : it->second;
+}
+
+int FakeControl::total_calls() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  int n = 0;
+  for (const auto& [m, c] : calls_) n += c;
+  return n;
+}
+
+std::string FakeControl::last_request(const std::string& method) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = last_request_.find(method);
+  return it == last_request_.end() ? "" : it->second;
+}
+
+grpc::ServerUnaryReactor* FakeControl::Begin(grpc::CallbackServerContext* ctx,
+                                             const std::string& method,
+                                             const google::protobuf::Message& request) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++calls_[method];
+    last_request_[method] = request.SerializeAsString();
+  }
+  int n = fail_next_.load();
+  while (n > 0 && !fail_next_.compare_exchange_weak(n, n - 1)) {
+  }
+  if (n > 0 || mode() == Mode::kUnavailable) {
+    return Finish(ctx, grpc::Status(grpc::StatusCode::UNAVAILABLE, "fake backend unavailable"));
+  }
+  if (mode() == Mode::kHang) return new HangingReactor(&hanging_, &cancelled_);
+  return nullptr;
+}
+
+// ---- Events ----
+
+grpc::ServerUnaryReactor* FakeEventService::ListEvents(grpc::CallbackServerContext* ctx,
+                                                       const ev::ListEventsRequest* req,
+                                                       ev::ListEventsResponse* resp) {
+  if (auto* r = control.Begin(ctx, "ListEvents", *req)) return r;
+  std::vector<ev::Event> match;
+  for (const auto& e : events) {
+    bool ok = Overlaps(e.date(), e.end_date(), req->period());
+    for (const auto& c : req->countries()) ok = ok && Contains(e.countries(), c);
+    if (!req->kinds().empty()) {
+      bool any = false;
+      for (const auto& k : req->kinds()) any = any || e.kind() == k || absl::StartsWith(e.kind(), k + ".");
+      ok = ok && any;
+    }
+    if (!req->domains().empty()) ok = ok && Contains(req->domains(), e.domain());
+    if (!req->query().empty()) ok = ok && MatchesQuery(req->query(), e.title() + " " + e.summary());
+    if (ok) match.push_back(e);
+  }
+  std::stable_sort(match.begin(), match.end(), [](const ev::Event& a, const ev::Event& b) {
+    if (SortKey(a.date()) != SortKey(b.date())) return SortKey(a.date()) < SortKey(b.date());
+    return a.name() < b.name();
+  });
+  std::vector<ev::Event> page;
+  std::string next;
+  if (!Page(match, req->page_size(), req->page_token(), &page, &next)) {
+    return Finish(ctx, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "page_token: malformed"));
+  }
+  for (auto& e : page) *resp->add_events() = std::move(e);
+  resp->set_next_page_token(next);
+  resp->set_total_size(static_cast<int32_t>(match.size()));
+  return Finish(ctx, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* FakeEventService::ListSources(grpc::CallbackServerContext* ctx,
+                                                        const ev::ListSourcesRequest* req,
+                                                        ev::ListSourcesResponse* resp) {
+  if (auto* r = control.Begin(ctx, "ListSources", *req)) return r;
+  for (const auto& s : sources) *resp->add_sources() = s;
+  return Finish(ctx, grpc::Status::OK);
+}
+
+// ---- Economics ----
+
+grpc::ServerUnaryReactor* FakeEconomicsService::ListIndicators(
+    grpc::CallbackServerContext* ctx, const ec::ListIndicatorsRequest* req,
+    ec::ListIndicatorsResponse* resp) {
+  if (auto* r = control.Begin(ctx, "ListIndicators", *req)) return r;
+  for (const auto& i : indicators) *resp->add_indicators() = i;
+  return Finish(ctx, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* FakeEconomicsService::GetSeries(grpc::CallbackServerContext* ctx,
+                                                          const ec::GetSeriesRequest* req,
+                                                          ec::Series* resp) {
+  if (auto* r = control.Begin(ctx, "GetSeries", *req)) return r;
+  const ec::Indicator* ind = nullptr;
+  for (const auto& i : indicators) {
+    if (i.id() == req->indicator()) ind = &i;
+  }
+  if (ind == nullptr) {
+    return Finish(ctx, grpc::Status(grpc::StatusCode::NOT_FOUND,
+                                    absl::StrCat("indicator: unknown indicator ", req->indicator())));
+  }
+  std::map<int64_t, std::vector<ec::Observation>> by_period;
+  for (const auto& o : observations) {
+    if (o.indicator() != req->indicator()) continue;
+    const bool same = o.reporter() == req->reporter() && o.partner() == req->partner();
+    const bool swapped = !ind->directed() && o.reporter() == req->partner() &&
+                         o.partner() == req->reporter();
+    if (!same && !swapped) continue;
+    if (!Overlaps(When(o), When(o), req->period())) continue;
+    by_period[SortKey(When(o))].push_back(o);
+  }
+  resp->set_indicator(req->indicator());
+  resp->set_reporter(req->reporter());
+  resp->set_partner(req->partner());
+  resp->set_unit(ind->unit());
+  const ec::SeriesPoint* previous = nullptr;
+  for (auto& [key, obs] : by_period) {
+    std::sort(obs.begin(), obs.end(), [](const auto& a, const auto& b) { return a.name() < b.name(); });
+    const economics::Reconciliation rec = economics::Reconcile(obs);
+    ec::SeriesPoint* p = resp->add_points();
+    if (obs[0].period().year() > 0) {
+      *p->mutable_period() = obs[0].period();
+    } else {
+      *p->mutable_as_of() = obs[0].as_of();
+    }
+    *p->mutable_value() = obs[rec.chosen].value();
+    p->set_disputed(rec.disputed);
+    p->set_rule(rec.rule);
+    for (const auto& o : obs) *p->add_observations() = o;
+    if (previous != nullptr && previous->value().value() != 0) {
+      p->set_change_percent((p->value().value() / previous->value().value() - 1) * 100);
+    }
+    previous = p;
+  }
+  return Finish(ctx, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* FakeEconomicsService::ListObservations(
+    grpc::CallbackServerContext* ctx, const ec::ListObservationsRequest* req,
+    ec::ListObservationsResponse* resp) {
+  if (auto* r = control.Begin(ctx, "ListObservations", *req)) return r;
+  std::vector<ec::Observation> match;
+  for (const auto& o : observations) {
+    bool ok = req->indicator().empty() || o.indicator() == req->indicator();
+    for (const auto& c : req->countries()) ok = ok && (o.reporter() == c || o.partner() == c);
+    ok = ok && Overlaps(When(o), When(o), req->period());
+    if (ok) match.push_back(o);
+  }
+  std::stable_sort(match.begin(), match.end(), [](const auto& a, const auto& b) {
+    if (a.indicator() != b.indicator()) return a.indicator() < b.indicator();
+    if (SortKey(When(a)) != SortKey(When(b))) return SortKey(When(a)) < SortKey(When(b));
+    return a.name() < b.name();
+  });
+  std::vector<ec::Observation> page;
+  std::string next;
+  if (!Page(match, req->page_size(), req->page_token(), &page, &next)) {
+    return Finish(ctx, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "page_token: malformed"));
+  }
+  for (auto& o : page) *resp->add_observations() = std::move(o);
+  resp->set_next_page_token(next);
+  resp->set_total_size(static_cast<int32_t>(match.size()));
+  return Finish(ctx, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* FakeEconomicsService::ListSources(grpc::CallbackServerContext* ctx,
+                                                            const ec::ListSourcesRequest* req,
+                                                            ec::ListSourcesResponse* resp) {
+  if (auto* r = control.Begin(ctx, "ListSources", *req)) return r;
+  for (const auto& s : sources) *resp->add_sources() = s;
+  return Finish(ctx, grpc::Status::OK);
+}
+
+// ---- Institutions ----
+
+grpc::ServerUnaryReactor* FakeInstitutionService::ListInstitutions(
+    grpc::CallbackServerContext* ctx, const in::ListInstitutionsRequest* req,
+    in::ListInstitutionsResponse* resp) {
+  if (auto* r = control.Begin(ctx, "ListInstitutions", *req)) return r;
+  std::vector<in::Institution> match;
+  for (const auto& i : institutions) {
+    bool ok = Overlaps(i.founded(), i.founded(), req->founded());
+    for (const auto& c : req->countries()) {
+      ok = ok && (Contains(i.countries(), c) || i.host_country() == c);
+    }
+    if (!req->kinds().empty()) {
+      bool any = false;
+      for (const auto& k : req->kinds()) any = any || i.kind() == k || absl::StartsWith(i.kind(), k + ".");
+      ok = ok && any;
+    }
+    if (!req->query().empty()) {
+      ok = ok && MatchesQuery(req->query(), i.display_name() + " " + i.description());
+    }
+    if (ok) match.push_back(i);
+  }
+  std::stable_sort(match.begin(), match.end(), [](const auto& a, const auto& b) {
+    if (SortKey(a.founded()) != SortKey(b.founded())) return SortKey(a.founded()) < SortKey(b.founded());
+    return a.name() < b.name();
+  });
+  std::vector<in::Institution> page;
+  std::string next;
+  if (!Page(match, req->page_size(), req->page_token(), &page, &next)) {
+    return Finish(ctx, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "page_token: malformed"));
+  }
+  for (auto& i : page) *resp->add_institutions() = std::move(i);
+  resp->set_next_page_token(next);
+  resp->set_total_size(static_cast<int32_t>(match.size()));
+  return Finish(ctx, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* FakeInstitutionService::ListInstitutionKinds(
+    grpc::CallbackServerContext* ctx, const in::ListInstitutionKindsRequest* req,
+    in::ListInstitutionKindsResponse* resp) {
+  if (auto* r = control.Begin(ctx, "ListInstitutionKinds", *req)) return r;
+  for (const auto& k : kinds) *resp->add_kinds() = k;
+  return Finish(ctx, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* FakeInstitutionService::ListSources(grpc::CallbackServerContext* ctx,
+                                                              const in::ListSourcesRequest* req,
+                                                              in::ListSourcesResponse* resp) {
+  if (auto* r = control.Begin(ctx, "ListSources", *req)) return r;
+  for (const auto& s : sources) *resp->add_sources() = s;
+  return Finish(ctx, grpc::Status::OK);
+}
+
+// ---- Servers ----
+
+FakeServer::FakeServer(grpc::Service* service) {
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+  builder.RegisterService(service);
+  server_ = builder.BuildAndStart();
+}
+
+std::string FakeServer::target() const { return absl::StrCat("127.0.0.1:", port_); }
+
+void FakeServer::Stop() {
+  if (server_ == nullptr) return;
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  server_->Wait();
+  server_.reset();
+}
+
+// A few AZE–CHN records, shaped like the curated ones: the April 2019
+// forum with its deals, milestones, disagreements kept as records sharing a
+// fact key, and trade figures whose sums and growth rate can be checked.
+FakeBackends::FakeBackends() {
+  const char* kEvents[] = {
+      R"pb(name: "events/recognition-1991" kind: "diplomacy.recognition" domain: "diplomacy"
+           title: "China recognizes Azerbaijan" date { year: 1991 month: 12 day: 27 }
+           countries: "AZE" countries: "CHN" citations { source_id: "s-events" locator: "p1" })pb",
+      R"pb(name: "events/relations-1992" kind: "diplomacy.relations.established"
+           domain: "diplomacy" title: "Diplomatic relations established"
+           date { year: 1992 month: 4 day: 2 } countries: "AZE" countries: "CHN"
+           citations { source_id: "s-events" locator: "p2" })pb",
+      R"pb(name: "events/partnership-2024" kind: "diplomacy.partnership.raised"
+           domain: "diplomacy" title: "Strategic partnership signed" date { year: 2024 month: 7 }
+           countries: "AZE" countries: "CHN" citations { source_id: "s-events" locator: "p3" })pb",
+      R"pb(name: "events/old-deal-2010" kind: "economy.deal.signed" domain: "economy"
+           title: "An older deal" date { year: 2010 } countries: "AZE" countries: "CHN"
+           citations { source_id: "s-events" locator: "p4" })pb",
+      R"pb(name: "events/jv-2018" kind: "economy.joint_venture.agreed" domain: "economy"
+           title: "Joint venture agreed" date { year: 2018 } countries: "AZE" countries: "CHN"
+           citations { source_id: "s-events" locator: "p5" })pb",
+      R"pb(name: "events/commission-2019" kind: "diplomacy.commission.session"
+           domain: "diplomacy" title: "Trade and economic commission meets" date { year: 2019 }
+           countries: "AZE" countries: "CHN" citations { source_id: "s-events" locator: "p6" })pb",
+      R"pb(name: "events/forum-deals-2019" kind: "economy.deal.signed" domain: "economy"
+           title: "Firms sign ten deals worth $821 million at the Belt and Road Forum"
+           summary: "Signed in Beijing during the forum."
+           date { year: 2019 month: 4 } countries: "AZE" countries: "CHN"
+           participants { name: "Azerbaijani companies" role: "signatories" country: "AZE" }
+           location { name: "Beijing" country: "CHN" }
+           amount { value: 821e6 unit: "USD" qualifier: QUALIFIER_EXACT precision: 1e6
+                    as_written: "$821 million" }
+           citations { source_id: "s-events" locator: "p7" } tags: "belt-and-road")pb",
+      R"pb(name: "events/forum-2019" kind: "diplomacy.summit.attended" domain: "diplomacy"
+           title: "Ilham Aliyev attends the second Belt and Road Forum"
+           date { year: 2019 month: 4 day: 24 } end_date { year: 2019 month: 4 day: 27 }
+           countries: "AZE" countries: "CHN"
+           participants { name: "Ilham Aliyev" role: "President of Azerbaijan" country: "AZE" }
+           location { name: "Beijing" country: "CHN" }
+           citations { source_id: "s-events" locator: "p8" } tags: "belt-and-road")pb",
+      R"pb(name: "events/phone-2019" kind: "diplomacy.phone_call" domain: "diplomacy"
+           title: "Ministers talk by phone" date { year: 2019 month: 9 } countries: "AZE"
+           countries: "CHN" citations { source_id: "s-events" locator: "p9" })pb",
+      R"pb(name: "events/visit-2015-a" kind: "diplomacy.visit.state" domain: "diplomacy"
+           title: "State visit (one source)" date { year: 2015 month: 12 }
+           countries: "AZE" countries: "CHN" fact: "visit-2015"
+           citations { source_id: "s-events" locator: "p10" })pb",
+      R"pb(name: "events/visit-2015-b" kind: "diplomacy.visit.state" domain: "diplomacy"
+           title: "State visit (another source)" date { year: 2014 }
+           countries: "AZE" countries: "CHN" fact: "visit-2015"
+           citations { source_id: "s-other" locator: "p1" })pb",
+      R"pb(name: "events/loan-bank" kind: "economy.loan.approved" domain: "economy"
+           title: "A bank lends $600 million" date { year: 2016 } countries: "AZE"
+           participants { name: "AIIB" role: "lender" }
+           amount { value: 600e6 unit: "USD" precision: 1e6 as_written: "$600 million" }
+           fact: "loan-600m" citations { source_id: "s-events" locator: "p11" })pb",
+      R"pb(name: "events/loan-state" kind: "economy.loan.approved" domain: "economy"
+           title: "China lends $600 million" date { year: 2016 } countries: "AZE"
+           countries: "CHN" participants { name: "China" role: "lender" country: "CHN" }
+           amount { value: 600e6 unit: "USD" precision: 1e6 as_written: "$600 million" }
+           fact: "loan-600m" citations { source_id: "s-other" locator: "p2" })pb",
+      R"pb(name: "events/aze-tur-2019" kind: "diplomacy.visit.state" domain: "diplomacy"
+           title: "Not this dyad" date { year: 2019 month: 4 } countries: "AZE"
+           countries: "TUR" citations { source_id: "s-events" locator: "p12" })pb",
+  };
+  for (const char* e : kEvents) events.events.push_back(Parse<ev::Event>(e));
+
+  const char* kInstitutions[] = {
+      R"pb(name: "institutions/confucius-bsu" display_name: "Confucius Institute at BSU"
+           kind: "education.confucius_institute" host_country: "AZE" city: "Baku"
+           founded { year: 2011 month: 4 } countries: "AZE" countries: "CHN"
+           description: "Teaches Chinese in Baku."
+           citations { source_id: "s-inst" locator: "p1" })pb",
+      R"pb(name: "institutions/trade-house-2019" display_name: "Azerbaijan Trade House"
+           kind: "economy.trade_house" host_country: "CHN" founded { year: 2019 month: 5 }
+           countries: "AZE" countries: "CHN" description: "Sells Azerbaijani goods in China."
+           citations { source_id: "s-inst" locator: "p2" })pb",
+      R"pb(name: "institutions/centre-a" display_name: "A centre (one source)"
+           kind: "education.university" host_country: "AZE" founded { year: 2016 }
+           countries: "AZE" countries: "CHN" fact: "centre"
+           citations { source_id: "s-inst" locator: "p3" })pb",
+      R"pb(name: "institutions/centre-b" display_name: "A centre (another source)"
+           kind: "education.university" host_country: "AZE" founded { year: 2018 }
+           countries: "AZE" countries: "CHN" fact: "centre"
+           citations { source_id: "s-other" locator: "p3" })pb",
+      R"pb(name: "institutions/undated" display_name: "An undated body"
+           kind: "economy.commission" host_country: "AZE" countries: "AZE" countries: "CHN"
+           citations { source_id: "s-inst" locator: "p4" })pb",
+  };
+  for (const char* i : kInstitutions) institutions.institutions.push_back(Parse<in::Institution>(i));
+  for (const auto& [id, domain] : std::vector<std::pair<std::string, std::string>>{
+           {"education.confucius_institute", "education_culture"},
+           {"education.university", "education_culture"},
+           {"economy.trade_house", "economy"},
+           {"economy.commission", "economy"}}) {
+    in::InstitutionKind k;
+    k.set_id(id);
+    k.set_domain(domain);
+    institutions.kinds.push_back(k);
+  }
+
+  const char* kIndicators[] = {
+      R"pb(id: "trade.turnover" display_name: "Trade turnover" unit: "USD" plugin: "economy"
+           description: "Exports plus imports between the two countries.")pb",
+      R"pb(id: "trade.exports" display_name: "Exports" unit: "USD" directed: true
+           plugin: "economy")pb",
+      R"pb(id: "trade.imports" display_name: "Imports" unit: "USD" directed: true
+           plugin: "economy")pb",
+      R"pb(id: "trade.turnover_growth" display_name: "Trade turnover growth (as stated)"
+           unit: "percent" plugin: "economy")pb",
+      R"pb(id: "investment.stock" display_name: "Investment stock" unit: "USD" directed: true
+           plugin: "economy")pb",
+  };
+  for (const char* i : kIndicators) economics.indicators.push_back(Parse<ec::Indicator>(i));
+  auto obs = [&](const std::string& name, const std::string& indicator, const std::string& reporter,
+                 const std::string& partner, int year, double value, double precision,
+                 const std::string& extra = "") {
+    economics.observations.push_back(Parse<ec::Observation>(absl::StrCat(
+        "name: \"observations/", name, "\" indicator: \"", indicator, "\" reporter: \"", reporter,
+        "\" partner: \"", partner, "\" ",
+        year > 0 ? absl::StrCat("period { year: ", year, " } ") : "as_of { year: 2022 } ",
+        "value { value: ", value, " precision: ", precision, " unit: \"",
+        indicator == "trade.turnover_growth" ? "percent" : "USD", "\" ", extra,
+        " } citations { source_id: \"s-econ\" locator: \"", name, "\" }")));
+  };
+  obs("turnover-2018", "trade.turnover", "AZE", "CHN", 2018, 1310e6, 1e6);
+  obs("turnover-2019", "trade.turnover", "AZE", "CHN", 2019, 2184e6, 1e6);
+  obs("turnover-2019-rounded", "trade.turnover", "CHN", "AZE", 2019, 2.2e9, 1e8);
+  obs("exports-2019", "trade.exports", "AZE", "CHN", 2019, 752e6, 1e6);
+  obs("imports-2019", "trade.imports", "AZE", "CHN", 2019, 1432e6, 1e6);
+  obs("growth-2019", "trade.turnover_growth", "AZE", "CHN", 2019, 66.7, 0.1);
+  obs("stock-800", "investment.stock", "CHN", "AZE", 0, 800e6, 1e8,
+      "qualifier: QUALIFIER_AT_LEAST");
+  obs("stock-1700", "investment.stock", "CHN", "AZE", 0, 1.7e9, 1e8);
+
+  auto source = [](const std::string& id) {
+    dyad::type::v1::Source s;
+    s.set_id(id);
+    s.set_title(absl::StrCat("Source ", id));
+    return s;
+  };
+  events.sources = {source("s-events"), source("s-other")};
+  economics.sources = {source("s-econ"), source("s-other")};
+  institutions.sources = {source("s-inst"), source("s-other")};
+
+  events_server = std::make_unique<FakeServer>(&events);
+  economics_server = std::make_unique<FakeServer>(&economics);
+  institutions_server = std::make_unique<FakeServer>(&institutions);
+}
+
+}  // namespace dyad::testing

@@ -1,0 +1,146 @@
+// Small in-process stand-ins for the three backends, for the gateway's
+// tests: each serves the read methods the gateway calls over a few records
+// held in memory (filters, order and paging as the real services document
+// them), on its own server on a free loopback port, and can be told to fail
+// UNAVAILABLE, to hang until the call is cancelled, or be stopped.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "dyad/economics/v1/economics.grpc.pb.h"
+#include "dyad/events/v1/event_service.grpc.pb.h"
+#include "dyad/institutions/v1/institutions.grpc.pb.h"
+
+namespace dyad::testing {
+
+// How a fake answers its calls, and what it saw. Thread-safe.
+class FakeControl {
+ public:
+  enum class Mode {
+    kServe,        // answer from the records
+    kUnavailable,  // every call fails UNAVAILABLE
+    kHang,         // never answer; finish CANCELLED once the caller cancels
+  };
+  void set_mode(Mode m) { mode_.store(m); }
+  Mode mode() const { return mode_.load(); }
+  // The next `n` calls fail UNAVAILABLE, then the mode applies.
+  void FailNext(int n) { fail_next_.store(n); }
+
+  // Calls received, per method name ("ListEvents").
+  int calls(const std::string& method) const;
+  int total_calls() const;
+  // Calls hanging right now, and hung calls that ended by cancellation.
+  int hanging() const { return hanging_.load(); }
+  int cancelled() const { return cancelled_.load(); }
+  // The last request of a method, serialized.
+  std::string last_request(const std::string& method) const;
+
+  // Called by the fakes: records the call and says how to answer it. Returns
+  // a reactor when the call is already answered (failed or hanging), else
+  // nullptr.
+  grpc::ServerUnaryReactor* Begin(grpc::CallbackServerContext* ctx, const std::string& method,
+                                  const google::protobuf::Message& request);
+
+ private:
+  std::atomic<Mode> mode_{Mode::kServe};
+  std::atomic<int> fail_next_{0};
+  std::atomic<int> hanging_{0};
+  std::atomic<int> cancelled_{0};
+  mutable std::mutex mu_;
+  std::map<std::string, int> calls_;
+  std::map<std::string, std::string> last_request_;
+};
+
+class FakeEventService final : public dyad::events::v1::EventService::CallbackService {
+ public:
+  std::vector<dyad::events::v1::Event> events;
+  std::vector<dyad::type::v1::Source> sources;
+  FakeControl control;
+
+  grpc::ServerUnaryReactor* ListEvents(grpc::CallbackServerContext* ctx,
+                                       const dyad::events::v1::ListEventsRequest* req,
+                                       dyad::events::v1::ListEventsResponse* resp) override;
+  grpc::ServerUnaryReactor* ListSources(grpc::CallbackServerContext* ctx,
+                                        const dyad::events::v1::ListSourcesRequest* req,
+                                        dyad::events::v1::ListSourcesResponse* resp) override;
+};
+
+class FakeEconomicsService final : public dyad::economics::v1::EconomicsService::CallbackService {
+ public:
+  std::vector<dyad::economics::v1::Indicator> indicators;
+  std::vector<dyad::economics::v1::Observation> observations;
+  std::vector<dyad::type::v1::Source> sources;
+  FakeControl control;
+
+  grpc::ServerUnaryReactor* ListIndicators(grpc::CallbackServerContext* ctx,
+                                           const dyad::economics::v1::ListIndicatorsRequest* req,
+                                           dyad::economics::v1::ListIndicatorsResponse* resp) override;
+  grpc::ServerUnaryReactor* GetSeries(grpc::CallbackServerContext* ctx,
+                                      const dyad::economics::v1::GetSeriesRequest* req,
+                                      dyad::economics::v1::Series* resp) override;
+  grpc::ServerUnaryReactor* ListObservations(
+      grpc::CallbackServerContext* ctx, const dyad::economics::v1::ListObservationsRequest* req,
+      dyad::economics::v1::ListObservationsResponse* resp) override;
+  grpc::ServerUnaryReactor* ListSources(grpc::CallbackServerContext* ctx,
+                                        const dyad::economics::v1::ListSourcesRequest* req,
+                                        dyad::economics::v1::ListSourcesResponse* resp) override;
+};
+
+class FakeInstitutionService final
+    : public dyad::institutions::v1::InstitutionService::CallbackService {
+ public:
+  std::vector<dyad::institutions::v1::Institution> institutions;
+  std::vector<dyad::institutions::v1::InstitutionKind> kinds;
+  std::vector<dyad::type::v1::Source> sources;
+  FakeControl control;
+
+  grpc::ServerUnaryReactor* ListInstitutions(
+      grpc::CallbackServerContext* ctx, const dyad::institutions::v1::ListInstitutionsRequest* req,
+      dyad::institutions::v1::ListInstitutionsResponse* resp) override;
+  grpc::ServerUnaryReactor* ListInstitutionKinds(
+      grpc::CallbackServerContext* ctx,
+      const dyad::institutions::v1::ListInstitutionKindsRequest* req,
+      dyad::institutions::v1::ListInstitutionKindsResponse* resp) override;
+  grpc::ServerUnaryReactor* ListSources(grpc::CallbackServerContext* ctx,
+                                        const dyad::institutions::v1::ListSourcesRequest* req,
+                                        dyad::institutions::v1::ListSourcesResponse* resp) override;
+};
+
+// A gRPC server for one fake on 127.0.0.1 and a free port.
+class FakeServer {
+ public:
+  explicit FakeServer(grpc::Service* service);
+  ~FakeServer() { Stop(); }
+  FakeServer(const FakeServer&) = delete;
+  FakeServer& operator=(const FakeServer&) = delete;
+  // "127.0.0.1:PORT".
+  std::string target() const;
+  int port() const { return port_; }
+  // Stops serving (hanging calls are cancelled). Idempotent.
+  void Stop();
+
+ private:
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+// The three fakes with a small AZE–CHN record set (see fake_backends.cc),
+// each on its own server.
+struct FakeBackends {
+  FakeBackends();
+  FakeEventService events;
+  FakeEconomicsService economics;
+  FakeInstitutionService institutions;
+  std::unique_ptr<FakeServer> events_server;
+  std::unique_ptr<FakeServer> economics_server;
+  std::unique_ptr<FakeServer> institutions_server;
+};
+
+}  // namespace dyad::testing
