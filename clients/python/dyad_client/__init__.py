@@ -1,0 +1,68 @@
+"""Python client for Dyad: typed gRPC stubs plus a small convenience layer.
+
+    import dyad_client
+    with dyad_client.connect() as dyad:          # $DYAD_TARGET or 127.0.0.1:50050
+        for e in dyad.iter_events(countries=["AZE", "CHN"], period=2015):
+            print(dyad_client.format_partial_date(e.date), e.title)
+
+The protobuf/gRPC modules are generated at build time
+(clients/python/generate.sh -> build/python) and found automatically; the
+message classes are re-exported as ``dyad_client.pb`` (e.g.
+``dyad_client.pb.events.ListEventsRequest``).
+"""
+
+from types import SimpleNamespace as _NS
+
+from . import _gen
+from .client import DEFAULT_TARGET, DyadClient, Pages, connect
+from .dates import (
+    PartialDateError,
+    Precision,
+    date_range,
+    date_span,
+    format_partial_date,
+    from_date,
+    iso_partial_date,
+    overlaps,
+    parse_partial_date,
+    precision,
+    sort_key,
+    to_date,
+    validate,
+)
+from .errors import DyadError
+
+#: Generated message modules, by short name.
+pb = _NS(
+    type_date=_gen.date_pb2,
+    type_citation=_gen.citation_pb2,
+    type_actor=_gen.actor_pb2,
+    type_quantity=_gen.quantity_pb2,
+    event=_gen.event_pb2,
+    events=_gen.event_service_pb2,
+    economics=_gen.economics_pb2,
+    institutions=_gen.institutions_pb2,
+    gateway=_gen.gateway_pb2,
+)
+
+__all__ = [
+    "DEFAULT_TARGET",
+    "DyadClient",
+    "DyadError",
+    "Pages",
+    "PartialDateError",
+    "Precision",
+    "connect",
+    "date_range",
+    "date_span",
+    "format_partial_date",
+    "from_date",
+    "iso_partial_date",
+    "overlaps",
+    "parse_partial_date",
+    "pb",
+    "precision",
+    "sort_key",
+    "to_date",
+    "validate",
+]
