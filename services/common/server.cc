@@ -7,6 +7,7 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/flags.h"
 #include "common/logging.h"
@@ -15,30 +16,37 @@
 namespace dyad {
 namespace {
 
-// Counts calls in flight: gRPC creates one interceptor per call and destroys
-// it when the call is over.
+// Counts calls in flight (gRPC creates one interceptor per call and destroys
+// it when the call is over) and the calls served to Dyad's own services
+// (health checks and reflection left out).
 class CountingInterceptor final : public grpc::experimental::Interceptor {
  public:
-  explicit CountingInterceptor(std::shared_ptr<std::atomic<int>> n) : n_(std::move(n)) { ++*n_; }
-  ~CountingInterceptor() override { --*n_; }
+  explicit CountingInterceptor(std::shared_ptr<ServerRunner::Counters> c) : c_(std::move(c)) {
+    ++c_->in_flight;
+  }
+  ~CountingInterceptor() override { --c_->in_flight; }
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     methods->Proceed();
   }
 
  private:
-  std::shared_ptr<std::atomic<int>> n_;
+  std::shared_ptr<ServerRunner::Counters> c_;
 };
 
 class CountingFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  explicit CountingFactory(std::shared_ptr<std::atomic<int>> n) : n_(std::move(n)) {}
+  explicit CountingFactory(std::shared_ptr<ServerRunner::Counters> c) : c_(std::move(c)) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(
-      grpc::experimental::ServerRpcInfo*) override {
-    return new CountingInterceptor(n_);
+      grpc::experimental::ServerRpcInfo* info) override {
+    if (absl::StartsWith(info->method(), "/dyad.")) {
+      c_->served.fetch_add(1, std::memory_order_relaxed);
+      Log().debug("call method={}", info->method());  // the access log, at debug level
+    }
+    return new CountingInterceptor(c_);
   }
 
  private:
-  std::shared_ptr<std::atomic<int>> n_;
+  std::shared_ptr<ServerRunner::Counters> c_;
 };
 
 }  // namespace
@@ -90,7 +98,7 @@ absl::Status ServerRunner::Start(const ServerConfig& config,
   builder.AddListeningPort(absl::StrCat(host, ":", config.port), *creds, &port_);
   builder.SetMaxReceiveMessageSize(config.max_receive_bytes);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
-  creators.push_back(std::make_unique<CountingFactory>(in_flight_));
+  creators.push_back(std::make_unique<CountingFactory>(counters_));
   builder.experimental().SetInterceptorCreators(std::move(creators));
   builder.RegisterService(&health_);
   for (grpc::Service* s : services) builder.RegisterService(s);
@@ -138,7 +146,7 @@ void ServerRunner::Shutdown() {
   // cancellations gRPC sends at the deadline.
   absl::Time idle_since = absl::InfiniteFuture();
   while (!*done && absl::Now() < deadline + absl::Seconds(1)) {
-    if (in_flight_->load() == 0) {
+    if (counters_->in_flight.load() == 0) {
       if (idle_since == absl::InfiniteFuture()) idle_since = absl::Now();
       if (absl::Now() - idle_since > absl::Milliseconds(200)) break;
     } else {
@@ -148,12 +156,13 @@ void ServerRunner::Shutdown() {
   }
   if (*done) {
     stopper.join();
-    Log().info("stopped");
+    Log().info("stopped calls_served={}", counters_->served.load());
   } else {
     stopper.detach();
     server_.release();  // still inside gRPC's Shutdown(); freed by process exit
     abandoned_ = true;
-    Log().info("stopped in_flight={}", in_flight_->load());
+    Log().info("stopped calls_served={} in_flight={}", counters_->served.load(),
+               counters_->in_flight.load());
   }
 }
 

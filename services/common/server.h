@@ -77,7 +77,16 @@ class ServerRunner {
   // the process must then end with std::_Exit rather than run destructors.
   bool abandoned() const { return abandoned_; }
   // Calls being served right now.
-  int in_flight() const { return in_flight_->load(); }
+  int in_flight() const { return counters_->in_flight.load(); }
+  // Calls to Dyad's services (methods under "/dyad.") accepted since start;
+  // health checks and reflection are not counted. Logged at shutdown as
+  // `calls_served`, which shows how a balancer spread load over replicas.
+  int64_t calls_served() const { return counters_->served.load(); }
+
+  struct Counters {
+    std::atomic<int> in_flight{0};
+    std::atomic<int64_t> served{0};
+  };
 
  private:
   ServerConfig config_;
@@ -87,7 +96,7 @@ class ServerRunner {
   int port_ = 0;
   bool stopped_ = false;
   bool abandoned_ = false;
-  std::shared_ptr<std::atomic<int>> in_flight_ = std::make_shared<std::atomic<int>>(0);
+  std::shared_ptr<Counters> counters_ = std::make_shared<Counters>();
 };
 
 }  // namespace dyad
