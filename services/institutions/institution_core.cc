@@ -36,8 +36,9 @@ std::string CanonicalFilters(const InstitutionQuery& q) {
 
 }  // namespace
 
-InstitutionCore::InstitutionCore(std::unique_ptr<InstitutionStore> store, const PluginSet* plugins)
-    : store_(std::move(store)), plugins_(plugins) {
+InstitutionCore::InstitutionCore(std::unique_ptr<InstitutionStore> store, const PluginSet* plugins,
+                                 size_t list_cache_entries)
+    : store_(std::move(store)), list_cache_(list_cache_entries), plugins_(plugins) {
   if (plugins_ == nullptr) return;
   for (const auto& p : plugins_->plugins()) {
     if (!p.Contributes("institutions")) continue;
@@ -57,6 +58,7 @@ InstitutionCore::InstitutionCore(std::unique_ptr<InstitutionStore> store, const 
 }
 
 absl::StatusOr<std::vector<std::string>> InstitutionCore::LoadPluginRecords() {
+  list_cache_.Invalidate();
   std::vector<std::string> lines;
   std::set<std::string> present;
   if (plugins_ != nullptr) {
@@ -101,7 +103,28 @@ absl::StatusOr<Institution> InstitutionCore::GetInstitution(
   return store_->Get(req.name());
 }
 
+absl::StatusOr<std::shared_ptr<const std::string>> InstitutionCore::ListInstitutionsSerialized(
+    const dyad::institutions::v1::ListInstitutionsRequest& req) {
+  const std::string key = req.SerializeAsString();
+  uint64_t generation = 0;
+  if (auto hit = list_cache_.Lookup(key, &generation)) return hit;
+  auto resp = QueryInstitutions(req);
+  if (!resp.ok()) return resp.status();
+  auto bytes = std::make_shared<const std::string>(resp->SerializeAsString());
+  list_cache_.Store(key, bytes, generation);
+  return bytes;
+}
+
 absl::StatusOr<dyad::institutions::v1::ListInstitutionsResponse> InstitutionCore::ListInstitutions(
+    const dyad::institutions::v1::ListInstitutionsRequest& req) {
+  auto bytes = ListInstitutionsSerialized(req);
+  if (!bytes.ok()) return bytes.status();
+  dyad::institutions::v1::ListInstitutionsResponse resp;
+  if (!resp.ParseFromString(**bytes)) return absl::InternalError("cannot decode cached page");
+  return resp;
+}
+
+absl::StatusOr<dyad::institutions::v1::ListInstitutionsResponse> InstitutionCore::QueryInstitutions(
     const dyad::institutions::v1::ListInstitutionsRequest& req) {
   auto size = EffectivePageSize(req.page_size());
   if (!size.ok()) return size.status();
@@ -293,7 +316,10 @@ absl::StatusOr<Institution> InstitutionCore::CreateInstitution(
                                    : absl::StrCat(Slug(i.display_name(), 54, "institution"), "-",
                                                   RandomSuffix())));
     absl::Status s = store_->Insert(i);
-    if (s.ok()) return i;
+    if (s.ok()) {
+      list_cache_.Invalidate();
+      return i;
+    }
     if (!absl::IsAlreadyExists(s) || chosen) return s;
   }
   return absl::AbortedError("could not pick a free institution id; retry");

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/plugin_host.h"
+#include "common/result_cache.h"
 #include "dyad/institutions/v1/institutions.pb.h"
 #include "institution_store.h"
 
@@ -18,7 +19,10 @@ namespace dyad::institutions {
 class InstitutionCore {
  public:
   // `plugins` may be null (no plugins: no kinds, no curated records).
-  InstitutionCore(std::unique_ptr<InstitutionStore> store, const PluginSet* plugins);
+  // `list_cache_entries` bounds the ListInstitutions result cache (0
+  // disables it).
+  InstitutionCore(std::unique_ptr<InstitutionStore> store, const PluginSet* plugins,
+                  size_t list_cache_entries = 1024);
 
   // Loads every plugin's institutions into the store (idempotent: unchanged
   // plugins are skipped), drops those of plugins no longer present, and
@@ -29,6 +33,10 @@ class InstitutionCore {
   absl::StatusOr<dyad::institutions::v1::Institution> GetInstitution(
       const dyad::institutions::v1::GetInstitutionRequest& req);
   absl::StatusOr<dyad::institutions::v1::ListInstitutionsResponse> ListInstitutions(
+      const dyad::institutions::v1::ListInstitutionsRequest& req);
+  // The same answer as serialized bytes, shared with the result cache: the
+  // transport sends them without copying or re-encoding.
+  absl::StatusOr<std::shared_ptr<const std::string>> ListInstitutionsSerialized(
       const dyad::institutions::v1::ListInstitutionsRequest& req);
   absl::StatusOr<dyad::institutions::v1::ListInstitutionKindsResponse> ListInstitutionKinds(
       const dyad::institutions::v1::ListInstitutionKindsRequest& req) const;
@@ -42,7 +50,11 @@ class InstitutionCore {
  private:
   absl::Status ValidateNewInstitution(const dyad::institutions::v1::Institution& i);
 
+  absl::StatusOr<dyad::institutions::v1::ListInstitutionsResponse> QueryInstitutions(
+      const dyad::institutions::v1::ListInstitutionsRequest& req);
+
   std::unique_ptr<InstitutionStore> store_;
+  ResultCache list_cache_;  // ListInstitutions pages; cleared by every write
   const PluginSet* plugins_;
   std::map<std::string, dyad::institutions::v1::InstitutionKind> kinds_;  // by id
   // Memberships are served from memory rather than stored: only plugins

@@ -13,10 +13,15 @@ grpc::ServerUnaryReactor* InstitutionServiceImpl::GetInstitution(
 }
 
 grpc::ServerUnaryReactor* InstitutionServiceImpl::ListInstitutions(
-    grpc::CallbackServerContext* ctx, const ListInstitutionsRequest* req,
-    ListInstitutionsResponse* resp) {
+    grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req, grpc::ByteBuffer* resp) {
   DYAD_RETURN_IF_DENIED(ctx, auth_->CheckRead(AuthorizationOf(*ctx)));
-  return FinishUnary(ctx, core_->ListInstitutions(*req), resp);
+  ListInstitutionsRequest request;
+  if (!ParseByteBuffer(*req, &request)) {
+    return FinishWith(ctx, absl::InvalidArgumentError("request is not a ListInstitutionsRequest"));
+  }
+  auto bytes = core_->ListInstitutionsSerialized(request);
+  if (bytes.ok()) *resp = SharedBytesToByteBuffer(*std::move(bytes));
+  return FinishWith(ctx, bytes.status());
 }
 
 grpc::ServerUnaryReactor* InstitutionServiceImpl::ListInstitutionKinds(

@@ -7,8 +7,11 @@
 namespace dyad::institutions {
 
 // gRPC adapter (callback API): unpacks, asks InstitutionCore, maps status.
+// ListInstitutions is served raw: a page's bytes come from the result cache
+// and go out without being decoded into a message and encoded again.
 class InstitutionServiceImpl final
-    : public dyad::institutions::v1::InstitutionService::CallbackService {
+    : public dyad::institutions::v1::InstitutionService::WithRawCallbackMethod_ListInstitutions<
+          dyad::institutions::v1::InstitutionService::CallbackService> {
  public:
   InstitutionServiceImpl(InstitutionCore* core, const WriteAuthorizer* auth)
       : core_(core), auth_(auth) {}
@@ -16,9 +19,9 @@ class InstitutionServiceImpl final
   grpc::ServerUnaryReactor* GetInstitution(
       grpc::CallbackServerContext* ctx, const dyad::institutions::v1::GetInstitutionRequest* req,
       dyad::institutions::v1::Institution* resp) override;
-  grpc::ServerUnaryReactor* ListInstitutions(
-      grpc::CallbackServerContext* ctx, const dyad::institutions::v1::ListInstitutionsRequest* req,
-      dyad::institutions::v1::ListInstitutionsResponse* resp) override;
+  grpc::ServerUnaryReactor* ListInstitutions(grpc::CallbackServerContext* ctx,
+                                             const grpc::ByteBuffer* req,
+                                             grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* ListInstitutionKinds(
       grpc::CallbackServerContext* ctx,
       const dyad::institutions::v1::ListInstitutionKindsRequest* req,

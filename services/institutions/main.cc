@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
   if (!env.ok()) return dyad::FailStartup(binary, env.status());
   auto store = dyad::institutions::OpenSqliteInstitutionStore(env->db);
   if (!store.ok()) return dyad::FailStartup(binary, store.status());
-  dyad::institutions::InstitutionCore core(std::move(*store), env->plugins.get());
+  dyad::institutions::InstitutionCore core(std::move(*store), env->plugins.get(),
+                                           dyad::ResultCacheEntries());
   auto lines = core.LoadPluginRecords();
   if (!lines.ok()) return dyad::FailStartup(binary, lines.status());
   for (const auto& l : *lines) dyad::Log().info("plugin records {}", l);

@@ -429,6 +429,36 @@ TEST_F(InstitutionCoreTest, CreateValidatesStoresAndNamesIt) {
   EXPECT_TRUE(absl::StartsWith(i.name(), "institutions/institution-")) << i.name();
 }
 
+TEST_F(InstitutionCoreTest, CachedPagesAreClearedByAWrite) {
+  ListInstitutionsRequest list;
+  list.set_city("baku");
+  ASSERT_OK_AND_ASSIGN(auto before, core_->ListInstitutionsSerialized(list));
+  // The same request again is the same cached bytes.
+  ASSERT_OK_AND_ASSIGN(auto again, core_->ListInstitutionsSerialized(list));
+  EXPECT_EQ(before.get(), again.get());
+  ListInstitutionsResponse first;
+  ASSERT_TRUE(first.ParseFromString(*before));
+
+  CreateInstitutionRequest req;
+  *req.mutable_institution() = NewInstitution();
+  req.set_institution_id("after-the-cache");
+  ASSERT_OK(core_->CreateInstitution(req));
+  ASSERT_OK_AND_ASSIGN(auto after, core_->ListInstitutionsSerialized(list));
+  ListInstitutionsResponse second;
+  ASSERT_TRUE(second.ParseFromString(*after));
+  EXPECT_EQ(second.total_size(), first.total_size() + 1);
+  EXPECT_THAT(Names(second), ::testing::Contains("institutions/after-the-cache"));
+
+  // With the cache off every call reads the store.
+  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteInstitutionStore(":memory:"));
+  InstitutionCore uncached(std::move(store), plugins_.get(), /*list_cache_entries=*/0);
+  ASSERT_OK(uncached.LoadPluginRecords());
+  ASSERT_OK_AND_ASSIGN(auto u1, uncached.ListInstitutionsSerialized(list));
+  ASSERT_OK_AND_ASSIGN(auto u2, uncached.ListInstitutionsSerialized(list));
+  EXPECT_NE(u1.get(), u2.get());
+  EXPECT_EQ(*u1, *u2);
+}
+
 TEST_F(InstitutionCoreTest, CreateRejectsBadInstitutionsNamingTheField) {
   struct Case {
     std::function<void(Institution&)> mutate;
