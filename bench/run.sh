@@ -84,6 +84,10 @@ if [ -x "$bin/dyad-gateway" ] && [ $have_econ -eq 1 ] && [ $have_inst -eq 1 ]; t
   start gateway "$work/gateway.log" "$bin/dyad-gateway" --events="127.0.0.1:$events_port" \
     --economics="127.0.0.1:$econ_port" --institutions="127.0.0.1:$inst_port"
   gw_port=$PORT; have_gw=1
+  start "gateway, answer cache 1s" "$work/gateway-cached.log" "$bin/dyad-gateway" \
+    --events="127.0.0.1:$events_port" --economics="127.0.0.1:$econ_port" \
+    --institutions="127.0.0.1:$inst_port" --answer_cache_ttl=1s
+  gw_cached_port=$PORT
 fi
 
 dyad='"countries":["AZE","CHN"]'
@@ -107,6 +111,10 @@ if [ $have_gw -eq 1 ]; then
     "{$dyad,\"year\":2019}" --min_response_bytes=500
   load "gateway GetTimeline" "$gw_port" /dyad.gateway.v1.RelationsGateway/GetTimeline \
     "{$dyad}" --min_response_bytes=500
+  load "gateway GetYearInReview, answer cache 1s" "$gw_cached_port" \
+    /dyad.gateway.v1.RelationsGateway/GetYearInReview "{$dyad,\"year\":2019}" --min_response_bytes=500
+  load "gateway GetTimeline, answer cache 1s" "$gw_cached_port" \
+    /dyad.gateway.v1.RelationsGateway/GetTimeline "{$dyad}" --min_response_bytes=500
 fi
 
 # Cross-check the load generator once against h2load (gRPC framing by hand):

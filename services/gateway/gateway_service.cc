@@ -13,6 +13,7 @@
 #include "common/partial_date.h"
 #include "common/status.h"
 #include "common/validation.h"
+#include "answer_cache.h"
 #include "compose.h"
 #include "ranking.h"
 
@@ -33,14 +34,26 @@ constexpr int kSearchIndicators = 5;
 // shuts down and cancels what is in flight), every backend call of the
 // group is cancelled too, so the parts finish at once and the call
 // completes instead of waiting for backend deadlines.
+//
+// FinishAnswer() finishes with the composed answer and offers it to the
+// answer cache (which keeps only whole answers) under the call's key.
 class GatewayReactor final : public grpc::ServerUnaryReactor {
  public:
-  explicit GatewayReactor(std::shared_ptr<CallGroup> group) : group_(std::move(group)) {}
+  GatewayReactor(std::shared_ptr<CallGroup> group, AnswerCache* cache, std::string key)
+      : group_(std::move(group)), cache_(cache), key_(std::move(key)) {}
   void OnCancel() override { group_->CancelAll(); }
   void OnDone() override { delete this; }
 
+  template <typename Resp>
+  void FinishAnswer(const Resp& resp) {
+    if (cache_ != nullptr && !key_.empty()) cache_->Remember(key_, resp, resp.parts());
+    Finish(grpc::Status::OK);
+  }
+
  private:
   std::shared_ptr<CallGroup> group_;
+  AnswerCache* cache_;
+  std::string key_;
 };
 
 absl::Status ValidateDyad(const google::protobuf::RepeatedPtrField<std::string>& countries,
@@ -134,6 +147,18 @@ absl::Time RelationsGatewayImpl::Deadline(const grpc::CallbackServerContext* ctx
   return BackendDeadline(client, timeout_);
 }
 
+template <typename Req, typename Resp>
+grpc::ServerUnaryReactor* RelationsGatewayImpl::FromCache(grpc::CallbackServerContext* ctx,
+                                                          absl::string_view method,
+                                                          const Req& req, Resp* resp,
+                                                          std::string* key) {
+  if (cache_ == nullptr || !cache_->enabled()) return nullptr;
+  *key = AnswerCache::Key(method, req);
+  auto hit = cache_->Lookup(*key);
+  if (hit == nullptr || !resp->ParseFromString(*hit)) return nullptr;
+  return FinishWith(ctx, absl::OkStatus());
+}
+
 // ---- GetYearInReview ----
 
 grpc::ServerUnaryReactor* RelationsGatewayImpl::GetYearInReview(
@@ -141,8 +166,10 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::GetYearInReview(
     gw::GetYearInReviewResponse* resp) {
   if (auto s = ValidateDyad(req->countries(), 1); !s.ok()) return FinishWith(ctx, s);
   if (auto s = ValidateYear(req->year()); !s.ok()) return FinishWith(ctx, s);
+  std::string key;
+  if (auto* cached = FromCache(ctx, "GetYearInReview", *req, resp, &key)) return cached;
   auto group = CallGroup::Create(Deadline(ctx));
-  auto* reactor = new GatewayReactor(group);
+  auto* reactor = new GatewayReactor(group, cache_, std::move(key));
   struct State {
     grpc::Status ev, in, indicators_status, observations_status, series_status;
     std::vector<ev::Event> events;
@@ -162,7 +189,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::GetYearInReview(
     AddParts("GetYearInReview", st->ev,
              FirstError({&st->indicators_status, &st->observations_status, &st->series_status}),
              st->in, resp->mutable_parts());
-    reactor->Finish(grpc::Status::OK);
+    reactor->FinishAnswer(*resp);
   });
 
   ev::ListEventsRequest er;
@@ -224,8 +251,10 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::GetOverview(grpc::CallbackServer
                                                             const gw::GetOverviewRequest* req,
                                                             gw::GetOverviewResponse* resp) {
   if (auto s = ValidateDyad(req->countries(), 2); !s.ok()) return FinishWith(ctx, s);
+  std::string key;
+  if (auto* cached = FromCache(ctx, "GetOverview", *req, resp, &key)) return cached;
   auto group = CallGroup::Create(Deadline(ctx));
-  auto* reactor = new GatewayReactor(group);
+  auto* reactor = new GatewayReactor(group, cache_, std::move(key));
   struct State {
     grpc::Status ev, in, indicators_status, series_status;
     std::vector<ev::Event> events;
@@ -241,7 +270,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::GetOverview(grpc::CallbackServer
     ComposeOverview(st->events, st->institutions, std::move(st->figures), resp);
     AddParts("GetOverview", st->ev, FirstError({&st->indicators_status, &st->series_status}),
              st->in, resp->mutable_parts());
-    reactor->Finish(grpc::Status::OK);
+    reactor->FinishAnswer(*resp);
   });
 
   ev::ListEventsRequest er;
@@ -306,8 +335,10 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::GetTimeline(grpc::CallbackServer
     if (!c.ok()) return FinishWith(ctx, c.status());
     cursor = *c;
   }
+  std::string key;
+  if (auto* cached = FromCache(ctx, "GetTimeline", *req, resp, &key)) return cached;
   auto group = CallGroup::Create(Deadline(ctx));
-  auto* reactor = new GatewayReactor(group);
+  auto* reactor = new GatewayReactor(group, cache_, std::move(key));
   struct State {
     grpc::Status ev, kinds_status, in, indicators_status, observations_status;
     FetchedPage events, institutions;
@@ -336,7 +367,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::GetTimeline(grpc::CallbackServer
       if (page.more) resp->set_next_page_token(EncodeTimelineToken(page.next));
       AddParts("GetTimeline", st->ev, FirstError({&st->indicators_status, &st->observations_status}),
                FirstError({&st->kinds_status, &st->in}), resp->mutable_parts());
-      reactor->Finish(grpc::Status::OK);
+      reactor->FinishAnswer(*resp);
     };
     const auto horizon = FigureHorizon(cursor, st->events, st->institutions, limit);
     st->figures.complete = !horizon.has_value();
@@ -450,8 +481,10 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::ExplainChange(grpc::CallbackServ
   if (auto s = ValidateDyad(req->countries(), 2); !s.ok()) return FinishWith(ctx, s);
   if (auto s = ValidateYear(req->year()); !s.ok()) return FinishWith(ctx, s);
   if (req->year() < 2) return FinishWith(ctx, InvalidField("year", "must have a year before it"));
+  std::string key;
+  if (auto* cached = FromCache(ctx, "ExplainChange", *req, resp, &key)) return cached;
   auto group = CallGroup::Create(Deadline(ctx));
-  auto* reactor = new GatewayReactor(group);
+  auto* reactor = new GatewayReactor(group, cache_, std::move(key));
   struct State {
     grpc::Status ev, kinds_status, in, indicators_status, series_status;
     std::vector<ev::Event> events;
@@ -492,7 +525,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::ExplainChange(grpc::CallbackServ
         RankCandidateFactors(target, st->events, st->institutions, st->kind_domains), resp);
     AddParts("ExplainChange", st->ev, FirstError({&st->indicators_status, &st->series_status}),
              FirstError({&st->kinds_status, &st->in}), resp->mutable_parts());
-    reactor->Finish(grpc::Status::OK);
+    reactor->FinishAnswer(*resp);
   });
 
   ev::ListEventsRequest er;
@@ -546,8 +579,10 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::Search(grpc::CallbackServerConte
   }
   auto size = EffectivePageSize(req->page_size(), "page_size", 20, 100);
   if (!size.ok()) return FinishWith(ctx, size.status());
+  std::string key;
+  if (auto* cached = FromCache(ctx, "Search", *req, resp, &key)) return cached;
   auto group = CallGroup::Create(Deadline(ctx));
-  auto* reactor = new GatewayReactor(group);
+  auto* reactor = new GatewayReactor(group, cache_, std::move(key));
   struct State {
     grpc::Status ev, in, indicators_status;
     std::vector<SearchCandidate> events, institutions;
@@ -574,7 +609,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::Search(grpc::CallbackServerConte
       if (economics.ok() && !s.ok()) economics = s;
     }
     AddParts("Search", st->ev, economics, st->in, resp->mutable_parts());
-    reactor->Finish(grpc::Status::OK);
+    reactor->FinishAnswer(*resp);
   });
 
   ev::ListEventsRequest er;
@@ -671,8 +706,10 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::ListDiscrepancies(
     grpc::CallbackServerContext* ctx, const gw::ListDiscrepanciesRequest* req,
     gw::ListDiscrepanciesResponse* resp) {
   if (auto s = ValidateCountries(req->countries(), "countries"); !s.ok()) return FinishWith(ctx, s);
+  std::string key;
+  if (auto* cached = FromCache(ctx, "ListDiscrepancies", *req, resp, &key)) return cached;
   auto group = CallGroup::Create(Deadline(ctx));
-  auto* reactor = new GatewayReactor(group);
+  auto* reactor = new GatewayReactor(group, cache_, std::move(key));
   const Countries countries(req->countries().begin(), req->countries().end());
   // One read per country (or one of everything): records of one fact may
   // name different countries.
@@ -705,7 +742,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::ListDiscrepancies(
     AddParts("ListDiscrepancies", first(st->ev),
              FirstError({&st->indicators_status, &st->observations_status, &st->series_status}),
              first(st->in), resp->mutable_parts());
-    reactor->Finish(grpc::Status::OK);
+    reactor->FinishAnswer(*resp);
   });
 
   for (size_t k = 0; k < reads; ++k) {
@@ -760,10 +797,12 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::ListDiscrepancies(
 // ---- ListSources ----
 
 grpc::ServerUnaryReactor* RelationsGatewayImpl::ListSources(grpc::CallbackServerContext* ctx,
-                                                            const gw::ListSourcesRequest* /*req*/,
+                                                            const gw::ListSourcesRequest* req,
                                                             gw::ListSourcesResponse* resp) {
+  std::string key;
+  if (auto* cached = FromCache(ctx, "ListSources", *req, resp, &key)) return cached;
   auto group = CallGroup::Create(Deadline(ctx));
-  auto* reactor = new GatewayReactor(group);
+  auto* reactor = new GatewayReactor(group, cache_, std::move(key));
   struct State {
     grpc::Status status[3];
     std::vector<std::vector<dyad::type::v1::Source>> catalogs{3};
@@ -772,7 +811,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::ListSources(grpc::CallbackServer
   auto done = JoinAfter(3, [st, reactor, resp] {
     for (auto& s : MergeSources(st->catalogs)) *resp->add_sources() = std::move(s);
     AddParts("ListSources", st->status[0], st->status[1], st->status[2], resp->mutable_parts());
-    reactor->Finish(grpc::Status::OK);
+    reactor->FinishAnswer(*resp);
   });
   auto slot = [st, done](int i) {
     return [st, done, i](grpc::Status s, std::vector<dyad::type::v1::Source> v) {

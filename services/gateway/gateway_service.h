@@ -8,6 +8,7 @@
 #pragma once
 
 #include "absl/time/time.h"
+#include "answer_cache.h"
 #include "backends.h"
 #include "dyad/gateway/v1/gateway.grpc.pb.h"
 
@@ -17,8 +18,11 @@ class RelationsGatewayImpl final : public dyad::gateway::v1::RelationsGateway::C
  public:
   // `backends` must outlive the server. `backend_timeout` is the deadline of
   // backend calls when the client sets a later one or none.
-  RelationsGatewayImpl(Backends* backends, absl::Duration backend_timeout)
-      : b_(backends), timeout_(backend_timeout) {}
+  // `cache` (may be null: no answer cache) keeps whole answers for a short
+  // time; it must outlive the server too.
+  RelationsGatewayImpl(Backends* backends, absl::Duration backend_timeout,
+                       AnswerCache* cache = nullptr)
+      : b_(backends), timeout_(backend_timeout), cache_(cache) {}
 
   grpc::ServerUnaryReactor* GetOverview(grpc::CallbackServerContext* ctx,
                                         const dyad::gateway::v1::GetOverviewRequest* req,
@@ -46,8 +50,16 @@ class RelationsGatewayImpl final : public dyad::gateway::v1::RelationsGateway::C
   // The deadline of this call's backend calls (BackendDeadline).
   absl::Time Deadline(const grpc::CallbackServerContext* ctx) const;
 
+  // A fresh cached answer to `req`: finishes the call with it and returns
+  // the reactor. Otherwise nullptr, with `*key` set when the answer should be
+  // remembered.
+  template <typename Req, typename Resp>
+  grpc::ServerUnaryReactor* FromCache(grpc::CallbackServerContext* ctx, absl::string_view method,
+                                      const Req& req, Resp* resp, std::string* key);
+
   Backends* b_;
   absl::Duration timeout_;
+  AnswerCache* cache_;
 };
 
 }  // namespace dyad::gateway

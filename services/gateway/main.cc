@@ -6,6 +6,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "answer_cache.h"
 #include "backends.h"
 #include "common/flags.h"
 #include "common/logging.h"
@@ -25,6 +26,12 @@ ABSL_FLAG(std::string, institutions, "127.0.0.1:50053",
 ABSL_FLAG(absl::Duration, backend_timeout, absl::Seconds(5),
           "Deadline of the backend calls of one request when the client sets a later one or "
           "none (the client's deadline, less a margin to compose, applies when earlier)");
+ABSL_FLAG(absl::Duration, answer_cache_ttl, absl::ZeroDuration(),
+          "How long a whole composed answer (every part OK) is served again to the same "
+          "request; answers may be that much older than the backends' data. 0 (the default) "
+          "turns the cache off");
+ABSL_FLAG(int, answer_cache_entries, 1024,
+          "Most answers kept by --answer_cache_ttl (emptied when full)");
 ABSL_FLAG(std::string, backend_ca_file, "", "PEM CA to verify the backends (TLS to the backends)");
 ABSL_FLAG(std::string, backend_cert_file, "", "PEM client certificate for mutual TLS to the backends");
 ABSL_FLAG(std::string, backend_key_file, "", "PEM key of --backend_cert_file");
@@ -50,6 +57,18 @@ int main(int argc, char** argv) {
                                    absl::StrCat("must be positive, got ",
                                                 absl::FormatDuration(backend_timeout))));
   }
+  const absl::Duration answer_ttl = absl::GetFlag(FLAGS_answer_cache_ttl);
+  if (answer_ttl < absl::ZeroDuration()) {
+    return fail(dyad::InvalidField("answer_cache_ttl",
+                                   absl::StrCat("must not be negative, got ",
+                                                absl::FormatDuration(answer_ttl))));
+  }
+  const int answer_entries = absl::GetFlag(FLAGS_answer_cache_entries);
+  if (answer_entries < 0) {
+    return fail(dyad::InvalidField("answer_cache_entries",
+                                   absl::StrCat("must not be negative, got ", answer_entries)));
+  }
+  dyad::gateway::AnswerCache answers(answer_ttl, static_cast<size_t>(answer_entries));
   auto creds = dyad::MakeChannelCredentials({absl::GetFlag(FLAGS_backend_ca_file),
                                              absl::GetFlag(FLAGS_backend_cert_file),
                                              absl::GetFlag(FLAGS_backend_key_file)});
@@ -59,7 +78,7 @@ int main(int argc, char** argv) {
                                               absl::GetFlag(FLAGS_institutions)};
   auto backends = dyad::gateway::Backends::Connect(targets, *creds);
   if (!backends.ok()) return fail(backends.status());
-  dyad::gateway::RelationsGatewayImpl service(backends->get(), backend_timeout);
+  dyad::gateway::RelationsGatewayImpl service(backends->get(), backend_timeout, &answers);
   dyad::ServerRunner runner;
   if (auto s = runner.Start(dyad::ServerConfigFromFlags(50050), {&service},
                             {"dyad.gateway.v1.RelationsGateway"});
@@ -68,10 +87,10 @@ int main(int argc, char** argv) {
   }
   dyad::Log().info(
       "serving service=dyad.gateway.v1.RelationsGateway address={} port={} events={} "
-      "economics={} institutions={} backend_timeout={}",
+      "economics={} institutions={} backend_timeout={} answer_cache_ttl={}",
       runner.address(), runner.port(), dyad::LogValue(targets.events),
       dyad::LogValue(targets.economics), dyad::LogValue(targets.institutions),
-      absl::FormatDuration(backend_timeout));
+      absl::FormatDuration(backend_timeout), absl::FormatDuration(answer_ttl));
   runner.WaitForShutdownSignal();
   if (runner.abandoned()) {
     // gRPC's own shutdown is still waiting for idle clients: leave the

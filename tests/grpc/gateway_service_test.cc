@@ -25,11 +25,12 @@ using namespace dyad::gateway::v1;  // NOLINT
 // A gateway server over given backend targets.
 class TestGateway {
  public:
-  TestGateway(const BackendTargets& targets, absl::Duration backend_timeout) {
+  TestGateway(const BackendTargets& targets, absl::Duration backend_timeout,
+              AnswerCache* cache = nullptr) {
     auto b = Backends::Connect(targets, grpc::InsecureChannelCredentials());
     EXPECT_OK(b);
     backends_ = std::move(*b);
-    service_ = std::make_unique<RelationsGatewayImpl>(backends_.get(), backend_timeout);
+    service_ = std::make_unique<RelationsGatewayImpl>(backends_.get(), backend_timeout, cache);
     ServerConfig config;
     config.host = "127.0.0.1";
     config.port = 0;
@@ -522,6 +523,77 @@ TEST_F(GatewayServiceTest, UnavailableIsRetriedOnce) {
   ASSERT_TRUE(stub().ListSources(Ctx().get(), ListSourcesRequest(), &resp).ok());
   EXPECT_EQ(Codes(resp.parts())["economics"], "UNAVAILABLE");
   EXPECT_EQ(fakes_.economics.control.calls("ListSources"), 4);
+}
+
+TEST_F(GatewayServiceTest, AnswerCacheServesWholeAnswersAgainAndNeverPartialOnes) {
+  AnswerCache cache(absl::Seconds(60), 16);
+  TestGateway cached(Targets(), absl::Seconds(5), &cache);
+  GetYearInReviewResponse first;
+  ASSERT_TRUE(cached.stub().GetYearInReview(Ctx().get(), Year2019(), &first).ok());
+  EXPECT_EQ(Codes(first.parts()), kAllOk);
+  const int calls = fakes_.events.control.total_calls() + fakes_.economics.control.total_calls() +
+                    fakes_.institutions.control.total_calls();
+  ASSERT_GT(calls, 0);
+  // The same question again: the same answer, and no backend is asked.
+  GetYearInReviewResponse again;
+  ASSERT_TRUE(cached.stub().GetYearInReview(Ctx().get(), Year2019(), &again).ok());
+  EXPECT_EQ(again.SerializeAsString(), first.SerializeAsString());
+  EXPECT_EQ(fakes_.events.control.total_calls() + fakes_.economics.control.total_calls() +
+                fakes_.institutions.control.total_calls(),
+            calls);
+  EXPECT_EQ(cache.size(), 1u);
+
+  // Another question is composed afresh; a partial answer is not kept.
+  fakes_.economics.control.set_mode(FakeControl::Mode::kUnavailable);
+  GetYearInReviewRequest y2018 = Year2019();
+  y2018.set_year(2018);
+  for (int i = 0; i < 2; ++i) {
+    GetYearInReviewResponse partial;
+    ASSERT_TRUE(cached.stub().GetYearInReview(Ctx().get(), y2018, &partial).ok());
+    EXPECT_EQ(Codes(partial.parts())["economics"], "UNAVAILABLE");
+  }
+  // 2019 once; 2018 twice, each tried twice (UNAVAILABLE is retried once).
+  EXPECT_EQ(fakes_.economics.control.calls("ListIndicators"), 1 + 2 * 2);
+  EXPECT_EQ(cache.size(), 1u);
+}
+
+TEST(AnswerCacheTest, ExpiresBoundsItselfAndIsOffByDefault) {
+  GetYearInReviewResponse answer;
+  answer.set_year(2019);
+  for (const char* p : {"events", "economics", "institutions"}) {
+    auto* part = answer.add_parts();
+    part->set_part(p);
+    part->set_code("OK");
+  }
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  AnswerCache off(absl::ZeroDuration(), 16);
+  EXPECT_FALSE(off.enabled());
+  off.Remember("k", answer, answer.parts(), t0);
+  EXPECT_EQ(off.Lookup("k", t0), nullptr);
+
+  AnswerCache cache(absl::Seconds(2), 2);
+  const std::string a = AnswerCache::Key("GetYearInReview", Year2019());
+  const std::string b = AnswerCache::Key("GetOverview", Year2019());
+  EXPECT_NE(a, b);  // the method is part of the key
+  cache.Remember(a, answer, answer.parts(), t0);
+  ASSERT_NE(cache.Lookup(a, t0 + absl::Seconds(1)), nullptr);
+  EXPECT_EQ(*cache.Lookup(a, t0 + absl::Seconds(1)), answer.SerializeAsString());
+  EXPECT_EQ(cache.Lookup(a, t0 + absl::Seconds(2)), nullptr);  // expired
+  EXPECT_EQ(cache.size(), 0u);
+
+  // Full: expired answers go first, else everything.
+  cache.Remember(a, answer, answer.parts(), t0);
+  cache.Remember(b, answer, answer.parts(), t0 + absl::Seconds(1));
+  cache.Remember("c", answer, answer.parts(), t0 + absl::Seconds(2));  // a has expired
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_NE(cache.Lookup(b, t0 + absl::Seconds(2)), nullptr);
+  cache.Remember("d", answer, answer.parts(), t0 + absl::Seconds(2));  // none expired
+  EXPECT_EQ(cache.size(), 1u);
+
+  // Only whole answers.
+  answer.mutable_parts(1)->set_code("UNAVAILABLE");
+  cache.Remember("e", answer, answer.parts(), t0);
+  EXPECT_EQ(cache.Lookup("e", t0), nullptr);
 }
 
 TEST(BackendServiceConfigTest, RoundRobinAndOneRetryOfReadsOnUnavailable) {
