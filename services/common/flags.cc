@@ -22,6 +22,11 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM/SIGINT: how long in-flight calls may take to finish before they are "
           "cancelled");
 
+ABSL_FLAG(absl::Duration, max_connection_age, absl::Minutes(5),
+          "Clients are asked (HTTP/2 GOAWAY) to reconnect after this long, finishing their "
+          "calls first, so a client balancing over a DNS name re-resolves it and reaches "
+          "replicas added since (0: connections live as long as the client wants)");
+
 ABSL_FLAG(std::string, tls_cert_file, "",
           "PEM certificate chain of this server; with --tls_key_file the server speaks TLS only");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file");

@@ -1,6 +1,8 @@
 #include "common/server.h"
 
+#include <algorithm>
 #include <csignal>
+#include <cstdint>
 #include <thread>
 #include <pthread.h>
 
@@ -58,6 +60,7 @@ ServerConfig ServerConfigFromFlags(int default_port) {
   c.port = port < 0 ? default_port : port;
   c.max_receive_bytes = absl::GetFlag(FLAGS_max_receive_bytes);
   c.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  c.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
   c.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   c.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   c.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
@@ -84,6 +87,10 @@ absl::Status ServerRunner::Start(const ServerConfig& config,
   if (config.max_receive_bytes <= 0) {
     return absl::InvalidArgumentError("max_receive_bytes: must be positive");
   }
+  if (config.max_connection_age < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat("max_connection_age: must not be negative, got ",
+                                                   absl::FormatDuration(config.max_connection_age)));
+  }
   config_ = config;
   service_names_ = service_names;
   grpc::EnableDefaultHealthCheckService(false);
@@ -97,6 +104,13 @@ absl::Status ServerRunner::Start(const ServerConfig& config,
   if (!creds.ok()) return creds.status();
   builder.AddListeningPort(absl::StrCat(host, ":", config.port), *creds, &port_);
   builder.SetMaxReceiveMessageSize(config.max_receive_bytes);
+  if (config.max_connection_age > absl::ZeroDuration()) {
+    auto ms = [](absl::Duration d) {
+      return static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(d), INT32_MAX));
+    };
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, ms(config.max_connection_age));
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, ms(config.shutdown_grace));
+  }
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
   creators.push_back(std::make_unique<CountingFactory>(counters_));
   builder.experimental().SetInterceptorCreators(std::move(creators));

@@ -19,13 +19,16 @@ struct ServerConfig {
   int port = 0;  // 0 picks a free port
   int max_receive_bytes = 4 << 20;
   absl::Duration shutdown_grace = absl::Seconds(10);
+  // Connections older than this are asked to go away (after their calls,
+  // within `shutdown_grace`); zero: never.
+  absl::Duration max_connection_age = absl::ZeroDuration();
   // TLS / mTLS (see tls.h); all empty: plaintext.
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;
 };
 
-// The --host/--port/--max_receive_bytes/--shutdown_grace flags; a --port of
+// The --host/--port/--max_receive_bytes/--shutdown_grace/--max_connection_age flags; a --port of
 // -1 becomes `default_port`.
 ServerConfig ServerConfigFromFlags(int default_port);
 

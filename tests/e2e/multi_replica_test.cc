@@ -10,6 +10,7 @@
 // "call method=..." line per call at --log_level=debug), read from its stderr.
 #include <signal.h>
 
+#include <algorithm>
 #include <array>
 #include <iostream>
 #include <map>
@@ -75,8 +76,10 @@ class MultiReplicaTest : public ::testing::Test {
   void SetUp() override {
     for (const char* b : kBackends) {
       for (const char* host : kHosts) {
+        // Connections are aged out every 300ms (GOAWAY, then the client
+        // reconnects), so the calls below also cross many reconnections.
         auto s = Start({BuildPath(absl::StrCat("bin/dyad-", b)), "--db=:memory:",
-                        "--plugins=" + BuildPath("plugins")},
+                        "--plugins=" + BuildPath("plugins"), "--max_connection_age=300ms"},
                        host);
         ASSERT_OK(s);
         replicas_[b].push_back(std::move(*s));
@@ -144,7 +147,14 @@ class MultiReplicaTest : public ::testing::Test {
 
 TEST_F(MultiReplicaTest, CallsSpreadOverReplicasAndSurviveOneStopped) {
   constexpr int kCalls = 30;
-  for (int i = 0; i < kCalls; ++i) CallGatewayOnce(absl::StrCat("both up, call ", i));
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < kCalls; ++i) {
+    CallGatewayOnce(absl::StrCat("both up, call ", i));
+    if (i == kCalls / 2) {
+      // Outlive the connection age at least once while calls go on.
+      absl::SleepFor(absl::Milliseconds(400) - std::min(absl::Milliseconds(400), absl::Now() - start));
+    }
+  }
 
   // round_robin: each replica of each backend took a fair share.
   for (const char* b : kBackends) {
