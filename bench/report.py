@@ -5,18 +5,30 @@ import sys
 
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 loads = [r for r in rows if r["kind"] == "load"]
-ceiling = next((r for r in loads if r["label"].startswith("empty")), None)
-base = ceiling["rps"] if ceiling and ceiling["rps"] else None
+# Each case is preceded by a run of the empty handler (the ceiling); its
+# ratio is to that run.
+cases = []
+ceiling = None
+for r in loads:
+    if r["label"] == "ceiling":
+        ceiling = r
+    else:
+        cases.append((r, ceiling))
 
 print("Throughput (closed loop, only successful calls counted)")
-print(f"{'call':42} {'req/s':>9} {'x ceiling':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'failed':>7}")
-for r in loads:
+print(f"{'call':42} {'req/s':>9} {'ceiling':>9} {'x ceiling':>9} {'p50 ms':>8} {'p90 ms':>8} "
+      f"{'p99 ms':>8} {'failed':>7}")
+for r, c in cases:
+    base = c["rps"] if c and c["rps"] else None
     ratio = f"{r['rps'] / base:.2f}" if base else "-"
-    print(f"{r['label']:42} {r['rps']:9.0f} {ratio:>9} {r['p50_us']/1000:8.2f} "
+    print(f"{r['label']:42} {r['rps']:9.0f} {base or 0:9.0f} {ratio:>9} {r['p50_us']/1000:8.2f} "
           f"{r['p90_us']/1000:8.2f} {r['p99_us']/1000:8.2f} {r['failed']:7d}")
-single = next((r for r in loads if r["label"] == "GetEvent"), None)
+ceilings = [c["rps"] for r, c in cases if c]
+if ceilings:
+    print(f"ceiling (empty handler) across the run: {min(ceilings):.0f}..{max(ceilings):.0f} req/s")
+single = next((r for r, _ in cases if r["label"] == "GetEvent"), None)
 for label in ("gateway GetYearInReview 2019", "gateway GetYearInReview, answer cache 1s"):
-    gw = next((r for r in loads if r["label"] == label), None)
+    gw = next((r for r, _ in cases if r["label"] == label), None)
     if gw and single:
         print(f"{label} / single backend call (GetEvent): {gw['rps'] / single['rps']:.2f}")
 for r in rows:

@@ -59,15 +59,28 @@ start() {
   echo "{\"kind\":\"startup\",\"label\":\"$name\",\"ms\":$(( $(now_ms) - t0 )),\"rss_kb\":$rss}" >> "$results"
 }
 
-load() {  # label port method request [extra dyad-load flags]
+# One load run of dyad-load, appended to the results as a JSON line.
+load_once() {  # label port method request [extra dyad-load flags]
   local label=$1 port=$2 method=$3 request=$4; shift 4
   "$bin/dyad-load" --target="127.0.0.1:$port" --method="$method" --request="$request" \
     --duration="$duration" --warmup="$warmup" --concurrency="$concurrency" --label="$label" "$@" \
     | sed 's/^{/{"kind":"load",/' >> "$results"
 }
 
+# A case and, right before it, the ceiling (the empty handler) it is divided
+# by: single runs on two shared cores drift by tens of percent over a few
+# minutes, so each ratio pairs two runs made seconds apart.
+load() {  # label port method request [extra dyad-load flags]
+  load_once "ceiling" "$empty_port" /dyad.events.v1.EventService/GetEvent '{"name":"events/x"}'
+  load_once "$@"
+}
+
 plugins="$build/plugins"
 start empty "$work/empty.log" "$bin/dyad-bench-empty"; empty_port=$PORT
+# The same empty handler with a reply as large as the ListEvents page below
+# (25 KB): what sending such a payload costs on this stack.
+start "empty, 25 KB reply" "$work/empty-25k.log" "$bin/dyad-bench-empty" --reply_bytes=25160
+empty25_port=$PORT
 start events "$work/events.log" "$bin/dyad-events" --db=:memory: --plugins="$plugins"; events_port=$PORT
 start "events, cache off" "$work/events-nocache.log" "$bin/dyad-events" --db=:memory: \
   --plugins="$plugins" --result_cache_entries=0; nocache_port=$PORT
@@ -91,9 +104,10 @@ if [ -x "$bin/dyad-gateway" ] && [ $have_econ -eq 1 ] && [ $have_inst -eq 1 ]; t
 fi
 
 dyad='"countries":["AZE","CHN"]'
-load "empty handler (ceiling)" "$empty_port" /dyad.events.v1.EventService/GetEvent '{"name":"events/x"}'
 load "GetEvent" "$events_port" /dyad.events.v1.EventService/GetEvent \
   '{"name":"events/aze-chn-joint-statement-2015"}' --min_response_bytes=100
+load "empty handler, 25 KB reply" "$empty25_port" /dyad.events.v1.EventService/GetEvent \
+  '{"name":"events/x"}' --min_response_bytes=25000
 load "ListEvents AZE-CHN 2010-2019" "$events_port" /dyad.events.v1.EventService/ListEvents \
   "{$dyad,\"period\":{\"start\":{\"year\":2010},\"end\":{\"year\":2019}}}" --min_response_bytes=1000
 load "ListEvents, result cache off" "$nocache_port" /dyad.events.v1.EventService/ListEvents \
