@@ -77,5 +77,12 @@ Try:  $build/bin/dyad events --from 2019 --to 2019
       $build/bin/dyad series trade.turnover
       $buf curl --protocol grpc --http2-prior-knowledge --list-services http://127.0.0.1:$gw_port
 MSG
-wait -n "${pids[@]}"
-echo "a process exited; stopping the others" >&2
+wait -n "${pids[@]}" || true
+# Ctrl-C reaches the servers too (one process group) and they stop on their
+# own; only a server that ended while the others still run is news.
+for pid in "${pids[@]}"; do
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "a process exited; stopping the others" >&2
+    break
+  fi
+done
