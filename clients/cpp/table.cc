@@ -35,6 +35,7 @@ size_t DisplayWidth(const std::string& s) {
 }
 
 std::string Table::Render() const {
+  if (rows_.empty()) return "(none)\n";  // a header over nothing reads like a glitch
   std::vector<std::vector<std::string>> cells;
   cells.push_back(header_);
   for (const auto& r : rows_) {

@@ -46,6 +46,12 @@ TEST(TableTest, AlignsByCodePointsAndCutsLongCells) {
   EXPECT_EQ(t.Render(), "a      b\n-----  -\nBakı   x\nabcd…  y\n");
 }
 
+TEST(TableTest, NoRowsSaysSo) {
+  Table t({"founded", "name"});
+  EXPECT_TRUE(t.empty());
+  EXPECT_EQ(t.Render(), "(none)\n");
+}
+
 TEST(FormatTest, QuantitiesReadLikeTheSources) {
   dyad::type::v1::Quantity q;
   q.set_value(2.2e9);
