@@ -241,6 +241,24 @@ void ListIndicators(const std::shared_ptr<CallGroup>& group, Backends* b, Indica
       });
 }
 
+void ListFigures(const std::shared_ptr<CallGroup>& group, Backends* b,
+                 ec::ListObservationsRequest req, std::function<void(Figures)> done) {
+  auto figures = std::make_shared<Figures>();
+  auto both = JoinAfter(2, [figures, done = std::move(done)] { done(std::move(*figures)); });
+  ListIndicators(group, b,
+                 [figures, both](grpc::Status s, std::map<std::string, ec::Indicator> m) {
+                   figures->indicators_status = std::move(s);
+                   figures->indicators = std::move(m);
+                   both();
+                 });
+  ListAllObservations(group, b, std::move(req),
+                      [figures, both](grpc::Status s, std::vector<ec::Observation> v) {
+                        figures->observations_status = std::move(s);
+                        figures->observations = std::move(v);
+                        both();
+                      });
+}
+
 void ListInstitutionKindDomains(const std::shared_ptr<CallGroup>& group, Backends* b,
                                 KindDomainsDone done) {
   group->Unary<in::ListInstitutionKindsRequest, in::ListInstitutionKindsResponse>(

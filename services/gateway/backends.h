@@ -175,6 +175,18 @@ void ListInstitutionsPage(
     std::function<void(grpc::Status, dyad::institutions::v1::ListInstitutionsResponse)> done);
 // Indicators by id.
 void ListIndicators(const std::shared_ptr<CallGroup>& group, Backends* b, IndicatorsDone done);
+// The indicators and the observations `req` selects, read in parallel:
+// `done` runs once, when both are in, with each read's status.
+struct Figures {
+  grpc::Status indicators_status;
+  std::map<std::string, dyad::economics::v1::Indicator> indicators;  // by id
+  grpc::Status observations_status;
+  std::vector<dyad::economics::v1::Observation> observations;
+  bool ok() const { return indicators_status.ok() && observations_status.ok(); }
+};
+void ListFigures(const std::shared_ptr<CallGroup>& group, Backends* b,
+                 dyad::economics::v1::ListObservationsRequest req,
+                 std::function<void(Figures)> done);
 // Institution kind id → domain.
 void ListInstitutionKindDomains(const std::shared_ptr<CallGroup>& group, Backends* b,
                                 KindDomainsDone done);

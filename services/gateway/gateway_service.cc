@@ -137,6 +137,23 @@ std::vector<Record> OfTheDyadsFacts(const std::vector<std::vector<Record>>& read
   return out;
 }
 
+// A search hit as its backend ranked it (`rank`: its position there), with
+// the text its score reads besides the title.
+SearchCandidate Candidate(const std::string& name, const char* part, const std::string& title,
+                          const dyad::type::v1::PartialDate& date,
+                          const google::protobuf::RepeatedPtrField<dyad::type::v1::Citation>& citations,
+                          const std::string& text, int rank) {
+  SearchCandidate c;
+  c.hit.set_name(name);
+  c.hit.set_part(part);
+  c.hit.set_title(title);
+  *c.hit.mutable_date() = date;
+  *c.hit.mutable_citations() = citations;
+  c.text = text;
+  c.rank = rank;
+  return c;
+}
+
 }  // namespace
 
 absl::Time RelationsGatewayImpl::Deadline(const grpc::CallbackServerContext* ctx) const {
@@ -175,7 +192,6 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::GetYearInReview(
     std::vector<ev::Event> events;
     std::vector<in::Institution> institutions;
     std::map<std::string, ec::Indicator> indicators;
-    std::vector<ec::Observation> observations;
     std::vector<gw::IndicatorValue> values;
   };
   auto st = std::make_shared<State>();
@@ -212,9 +228,15 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::GetYearInReview(
 
   // Economics: the indicators and the year's figures, then each series they
   // belong to over the year and the one before.
-  auto figures_read = JoinAfter(2, [st, done, group, b, year] {
-    if (!st->indicators_status.ok() || !st->observations_status.ok()) return done();
-    std::vector<SeriesKey> keys = SeriesKeys(st->observations, st->indicators, true);
+  ec::ListObservationsRequest orq;
+  SetCountries(countries, &orq);
+  *orq.mutable_period() = Years(year, year);
+  ListFigures(group, b, orq, [st, done, group, b, year](Figures f) {
+    st->indicators_status = std::move(f.indicators_status);
+    st->observations_status = std::move(f.observations_status);
+    if (!f.ok()) return done();
+    st->indicators = std::move(f.indicators);
+    std::vector<SeriesKey> keys = SeriesKeys(f.observations, st->indicators, true);
     std::vector<ec::GetSeriesRequest> reqs;
     for (const auto& k : keys) reqs.push_back(SeriesRequest(k, year - 1, year));
     GetSeriesAll(group, b, std::move(reqs),
@@ -227,21 +249,6 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::GetYearInReview(
                    done();
                  });
   });
-  ListIndicators(group, b,
-                 [st, figures_read](grpc::Status s, std::map<std::string, ec::Indicator> m) {
-                   st->indicators_status = std::move(s);
-                   st->indicators = std::move(m);
-                   figures_read();
-                 });
-  ec::ListObservationsRequest orq;
-  SetCountries(countries, &orq);
-  *orq.mutable_period() = Years(year, year);
-  ListAllObservations(group, b, orq,
-                      [st, figures_read](grpc::Status s, std::vector<ec::Observation> v) {
-                        st->observations_status = std::move(s);
-                        st->observations = std::move(v);
-                        figures_read();
-                      });
   return reactor;
 }
 
@@ -619,15 +626,8 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::Search(grpc::CallbackServerConte
     st->ev = std::move(s);
     for (int i = 0; i < out.events_size(); ++i) {
       const auto& e = out.events(i);
-      SearchCandidate c;
-      c.hit.set_name(e.name());
-      c.hit.set_part(kEventsPart);
-      c.hit.set_title(e.title());
-      *c.hit.mutable_date() = e.date();
-      *c.hit.mutable_citations() = e.citations();
-      c.text = e.summary();
-      c.rank = i;
-      st->events.push_back(std::move(c));
+      st->events.push_back(
+          Candidate(e.name(), kEventsPart, e.title(), e.date(), e.citations(), e.summary(), i));
     }
     done();
   });
@@ -639,15 +639,9 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::Search(grpc::CallbackServerConte
     st->in = std::move(s);
     for (int i = 0; i < out.institutions_size(); ++i) {
       const auto& inst = out.institutions(i);
-      SearchCandidate c;
-      c.hit.set_name(inst.name());
-      c.hit.set_part(kInstitutionsPart);
-      c.hit.set_title(inst.display_name());
-      *c.hit.mutable_date() = inst.founded();
-      *c.hit.mutable_citations() = inst.citations();
-      c.text = inst.description();
-      c.rank = i;
-      st->institutions.push_back(std::move(c));
+      st->institutions.push_back(Candidate(inst.name(), kInstitutionsPart, inst.display_name(),
+                                           inst.founded(), inst.citations(), inst.description(),
+                                           i));
     }
     done();
   });
@@ -683,15 +677,11 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::Search(grpc::CallbackServerConte
               return when(a) > when(x);
             });
             for (size_t i = 0; i < obs.size() && static_cast<int>(i) < limit; ++i) {
-              SearchCandidate c;
-              c.hit.set_name(obs[i].name());
-              c.hit.set_part(kEconomicsPart);
-              c.hit.set_title(FigureTitle(obs[i], ind.display_name()));
-              *c.hit.mutable_date() = obs[i].period().year() > 0 ? obs[i].period() : obs[i].as_of();
-              *c.hit.mutable_citations() = obs[i].citations();
-              c.text = absl::StrCat(ind.display_name(), " ", ind.description());
-              c.rank = static_cast<int>(i);
-              st->figures[k].push_back(std::move(c));
+              const auto& o = obs[i];
+              st->figures[k].push_back(Candidate(
+                  o.name(), kEconomicsPart, FigureTitle(o, ind.display_name()),
+                  o.period().year() > 0 ? o.period() : o.as_of(), o.citations(),
+                  absl::StrCat(ind.display_name(), " ", ind.description()), static_cast<int>(i)));
             }
             all_read();
           });
@@ -719,8 +709,6 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::ListDiscrepancies(
     std::vector<std::vector<ev::Event>> events;
     std::vector<std::vector<in::Institution>> institutions;
     grpc::Status indicators_status, observations_status, series_status;
-    std::map<std::string, ec::Indicator> indicators;
-    std::vector<ec::Observation> observations;
     std::vector<ec::Series> series;
   };
   auto st = std::make_shared<State>();
@@ -764,11 +752,15 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::ListDiscrepancies(
 
   // Every sourced series of the dyad, whole (derived ones have no sources
   // of their own to disagree).
-  auto figures_read = JoinAfter(2, [st, done, group, b] {
-    if (!st->indicators_status.ok() || !st->observations_status.ok()) return done();
+  ec::ListObservationsRequest orq;
+  SetCountries(countries, &orq);
+  ListFigures(group, b, orq, [st, done, group, b](Figures f) {
+    st->indicators_status = std::move(f.indicators_status);
+    st->observations_status = std::move(f.observations_status);
+    if (!f.ok()) return done();
     std::vector<ec::GetSeriesRequest> reqs;
-    for (const auto& k : SeriesKeys(st->observations, st->indicators, false)) {
-      if (st->indicators[k.indicator].derived()) continue;
+    for (const auto& k : SeriesKeys(f.observations, f.indicators, false)) {
+      if (f.indicators[k.indicator].derived()) continue;
       reqs.push_back(SeriesRequest(k));
     }
     GetSeriesAll(group, b, std::move(reqs), [st, done](grpc::Status s, std::vector<ec::Series> v) {
@@ -777,20 +769,6 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::ListDiscrepancies(
       done();
     });
   });
-  ListIndicators(group, b,
-                 [st, figures_read](grpc::Status s, std::map<std::string, ec::Indicator> m) {
-                   st->indicators_status = std::move(s);
-                   st->indicators = std::move(m);
-                   figures_read();
-                 });
-  ec::ListObservationsRequest orq;
-  SetCountries(countries, &orq);
-  ListAllObservations(group, b, orq,
-                      [st, figures_read](grpc::Status s, std::vector<ec::Observation> v) {
-                        st->observations_status = std::move(s);
-                        st->observations = std::move(v);
-                        figures_read();
-                      });
   return reactor;
 }
 
