@@ -22,9 +22,16 @@ svc=dyad.institutions.v1.InstitutionService
 curl_() { "$buf" curl --protocol grpc --http2-prior-knowledge "$@"; }
 call() { curl_ -d "$2" "$addr/$svc/$1"; }  # method body
 # fails() method body code: the call must fail with that code.
+# A transport failure (unavailable: the connection, not the server's answer)
+# is tried again, twice at most, so a loaded machine does not fail the test.
 fails() {
-  local err
-  if err=$(call "$1" "$2" 2>&1); then echo "$1 $2: expected $3, got success"; exit 1; fi
+  local err attempt
+  for attempt in 1 2 3; do
+    if err=$(call "$1" "$2" 2>&1); then echo "$1 $2: expected $3, got success"; exit 1; fi
+    if [ "$3" = unavailable ] || ! grep -q '"code": "unavailable"' <<<"$err"; then break; fi
+    echo "$1 $2: unavailable (attempt $attempt), trying again: $err" >&2
+    sleep 0.5
+  done
   grep -q "\"code\": \"$3\"" <<<"$err" || { echo "$1 $2: expected $3, got: $err"; exit 1; }
   echo "$err"
 }
@@ -93,14 +100,21 @@ fi
 grep -q '"code": "already_exists"' <<<"$err"
 
 echo "--- bad input names the field"
-fails ListInstitutions '{"pageSize":-1}' invalid_argument | grep -q page_size
-fails ListInstitutions '{"countries":["XXX"]}' invalid_argument | grep -q 'countries\[0\]'
-fails ListInstitutions '{"founded":{"start":{"year":2012,"month":13}}}' invalid_argument \
-  | grep -q founded.start.month
-fails ListInstitutions '{"pageToken":"nope"}' invalid_argument | grep -q page_token
-fails ListMemberships '{"organization":"aiib"}' invalid_argument | grep -q organization
-fails GetInstitution '{"name":"aiib"}' invalid_argument | grep -q name
-fails GetInstitution '{"name":"institutions/none"}' not_found | grep -q 'institutions/none'
+# fails_naming method body code text: fails with that code, and the message
+# names `text` (every mismatch is printed, never swallowed by a pipe).
+fails_naming() {
+  local out
+  out=$(fails "$1" "$2" "$3") || { echo "$out"; exit 1; }
+  grep -qF -- "$4" <<<"$out" || { echo "$1 $2: the error does not name $4: $out"; exit 1; }
+}
+fails_naming ListInstitutions '{"pageSize":-1}' invalid_argument page_size
+fails_naming ListInstitutions '{"countries":["XXX"]}' invalid_argument 'countries[0]'
+fails_naming ListInstitutions '{"founded":{"start":{"year":2012,"month":13}}}' invalid_argument \
+  founded.start.month
+fails_naming ListInstitutions '{"pageToken":"nope"}' invalid_argument page_token
+fails_naming ListMemberships '{"organization":"aiib"}' invalid_argument organization
+fails_naming GetInstitution '{"name":"aiib"}' invalid_argument name
+fails_naming GetInstitution '{"name":"institutions/none"}' not_found 'institutions/none'
 
 echo "--- health, described by reflection too"
 health=$(curl_ -d "{\"service\":\"$svc\"}" "$addr/grpc.health.v1.Health/Check")
