@@ -17,6 +17,7 @@ std::shared_ptr<const std::string> AnswerCache::Lookup(const std::string& key, a
   auto it = entries_.find(key);
   if (it == entries_.end()) return nullptr;
   if (it->second.expires <= now) {
+    bytes_ -= it->first.size() + it->second.bytes->size();
     entries_.erase(it);
     return nullptr;
   }
@@ -32,19 +33,39 @@ void AnswerCache::Remember(const std::string& key, const google::protobuf::Messa
     return;
   }
   auto bytes = std::make_shared<const std::string>(answer.SerializeAsString());
+  const size_t size = key.size() + bytes->size();
+  if (size > max_bytes_ / 8) return;
   std::lock_guard<std::mutex> lock(mu_);
-  if (entries_.size() >= max_entries_ && entries_.find(key) == entries_.end()) {
-    for (auto it = entries_.begin(); it != entries_.end();) {
-      it = it->second.expires <= now ? entries_.erase(it) : std::next(it);
-    }
-    if (entries_.size() >= max_entries_) entries_.clear();
+  if (auto it = entries_.find(key); it != entries_.end()) {
+    bytes_ -= it->first.size() + it->second.bytes->size();
+    entries_.erase(it);
   }
-  entries_[key] = Entry{now + ttl_, std::move(bytes)};
+  if (bytes_ + size > max_bytes_) {
+    for (auto it = entries_.begin(); it != entries_.end();) {
+      if (it->second.expires <= now) {
+        bytes_ -= it->first.size() + it->second.bytes->size();
+        it = entries_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (bytes_ + size > max_bytes_) {
+      entries_.clear();
+      bytes_ = 0;
+    }
+  }
+  entries_.emplace(key, Entry{now + ttl_, std::move(bytes)});
+  bytes_ += size;
 }
 
 size_t AnswerCache::size() const {
   std::lock_guard<std::mutex> lock(mu_);
   return entries_.size();
+}
+
+size_t AnswerCache::bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return bytes_;
 }
 
 }  // namespace dyad::gateway

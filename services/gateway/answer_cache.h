@@ -26,10 +26,12 @@ namespace dyad::gateway {
 
 class AnswerCache {
  public:
-  // `ttl` zero (or `max_entries` zero) disables the cache.
-  AnswerCache(absl::Duration ttl, size_t max_entries) : ttl_(ttl), max_entries_(max_entries) {}
+  // `ttl` zero (or `max_bytes` zero) disables the cache. `max_bytes` bounds
+  // the answers kept (their serialized size); an answer larger than an
+  // eighth of it is not kept at all.
+  AnswerCache(absl::Duration ttl, size_t max_bytes) : ttl_(ttl), max_bytes_(max_bytes) {}
 
-  bool enabled() const { return ttl_ > absl::ZeroDuration() && max_entries_ > 0; }
+  bool enabled() const { return ttl_ > absl::ZeroDuration() && max_bytes_ > 0; }
   absl::Duration ttl() const { return ttl_; }
 
   // The key of a method's answer to `request`.
@@ -38,14 +40,17 @@ class AnswerCache {
   // The stored answer under `key` when it is younger than the ttl.
   std::shared_ptr<const std::string> Lookup(const std::string& key, absl::Time now = absl::Now());
 
-  // Keeps `answer` under `key` when every one of its parts is OK. When the
-  // cache is full, expired answers go first; if none has, it is emptied
-  // (bounded and cheap: answers are composed again on the next call).
+  // Keeps `answer` under `key` when every one of its parts is OK. When it
+  // would not fit, expired answers go first; if that is not enough, the
+  // cache is emptied (bounded and cheap: answers are composed again on the
+  // next call).
   void Remember(const std::string& key, const google::protobuf::Message& answer,
                 const google::protobuf::RepeatedPtrField<dyad::gateway::v1::Part>& parts,
                 absl::Time now = absl::Now());
 
+  // Answers kept, and their bytes.
   size_t size() const;
+  size_t bytes() const;
 
  private:
   struct Entry {
@@ -53,9 +58,10 @@ class AnswerCache {
     std::shared_ptr<const std::string> bytes;
   };
   const absl::Duration ttl_;
-  const size_t max_entries_;
+  const size_t max_bytes_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, Entry> entries_;
+  size_t bytes_ = 0;  // keys and answers
 };
 
 }  // namespace dyad::gateway

@@ -30,8 +30,9 @@ ABSL_FLAG(absl::Duration, answer_cache_ttl, absl::ZeroDuration(),
           "How long a whole composed answer (every part OK) is served again to the same "
           "request; answers may be that much older than the backends' data. 0 (the default) "
           "turns the cache off");
-ABSL_FLAG(int, answer_cache_entries, 1024,
-          "Most answers kept by --answer_cache_ttl (emptied when full)");
+ABSL_FLAG(int, answer_cache_mib, 64,
+          "Memory for the answers kept by --answer_cache_ttl, in MiB (emptied when full; an "
+          "answer over an eighth of it is not kept)");
 ABSL_FLAG(std::string, backend_ca_file, "", "PEM CA to verify the backends (TLS to the backends)");
 ABSL_FLAG(std::string, backend_cert_file, "", "PEM client certificate for mutual TLS to the backends");
 ABSL_FLAG(std::string, backend_key_file, "", "PEM key of --backend_cert_file");
@@ -63,12 +64,12 @@ int main(int argc, char** argv) {
                                    absl::StrCat("must not be negative, got ",
                                                 absl::FormatDuration(answer_ttl))));
   }
-  const int answer_entries = absl::GetFlag(FLAGS_answer_cache_entries);
-  if (answer_entries < 0) {
-    return fail(dyad::InvalidField("answer_cache_entries",
-                                   absl::StrCat("must not be negative, got ", answer_entries)));
+  const int answer_mib = absl::GetFlag(FLAGS_answer_cache_mib);
+  if (answer_mib < 0) {
+    return fail(dyad::InvalidField("answer_cache_mib",
+                                   absl::StrCat("must not be negative, got ", answer_mib)));
   }
-  dyad::gateway::AnswerCache answers(answer_ttl, static_cast<size_t>(answer_entries));
+  dyad::gateway::AnswerCache answers(answer_ttl, static_cast<size_t>(answer_mib) << 20);
   auto creds = dyad::MakeChannelCredentials({absl::GetFlag(FLAGS_backend_ca_file),
                                              absl::GetFlag(FLAGS_backend_cert_file),
                                              absl::GetFlag(FLAGS_backend_key_file)});

@@ -526,7 +526,7 @@ TEST_F(GatewayServiceTest, UnavailableIsRetriedOnce) {
 }
 
 TEST_F(GatewayServiceTest, AnswerCacheServesWholeAnswersAgainAndNeverPartialOnes) {
-  AnswerCache cache(absl::Seconds(60), 16);
+  AnswerCache cache(absl::Seconds(60), 1 << 20);
   TestGateway cached(Targets(), absl::Seconds(5), &cache);
   GetYearInReviewResponse first;
   ASSERT_TRUE(cached.stub().GetYearInReview(Ctx().get(), Year2019(), &first).ok());
@@ -565,35 +565,52 @@ TEST(AnswerCacheTest, ExpiresBoundsItselfAndIsOffByDefault) {
     part->set_part(p);
     part->set_code("OK");
   }
+  // Keys of one size: GetYearInReview for years 2000..2099.
+  auto key = [](int year) {
+    GetYearInReviewRequest r = Year2019();
+    r.set_year(year);
+    return AnswerCache::Key("GetYearInReview", r);
+  };
+  const size_t one = key(2000).size() + answer.ByteSizeLong();
   const absl::Time t0 = absl::FromUnixSeconds(1000);
-  AnswerCache off(absl::ZeroDuration(), 16);
-  EXPECT_FALSE(off.enabled());
-  off.Remember("k", answer, answer.parts(), t0);
-  EXPECT_EQ(off.Lookup("k", t0), nullptr);
 
-  AnswerCache cache(absl::Seconds(2), 2);
-  const std::string a = AnswerCache::Key("GetYearInReview", Year2019());
-  const std::string b = AnswerCache::Key("GetOverview", Year2019());
-  EXPECT_NE(a, b);  // the method is part of the key
-  cache.Remember(a, answer, answer.parts(), t0);
-  ASSERT_NE(cache.Lookup(a, t0 + absl::Seconds(1)), nullptr);
-  EXPECT_EQ(*cache.Lookup(a, t0 + absl::Seconds(1)), answer.SerializeAsString());
-  EXPECT_EQ(cache.Lookup(a, t0 + absl::Seconds(2)), nullptr);  // expired
+  AnswerCache off(absl::ZeroDuration(), 1 << 20);
+  EXPECT_FALSE(off.enabled());
+  off.Remember(key(2000), answer, answer.parts(), t0);
+  EXPECT_EQ(off.Lookup(key(2000), t0), nullptr);
+
+  // Room for eight answers.
+  AnswerCache cache(absl::Seconds(2), 8 * one);
+  EXPECT_NE(AnswerCache::Key("GetOverview", Year2019()), key(2019));  // the method is in the key
+  cache.Remember(key(2000), answer, answer.parts(), t0);
+  ASSERT_NE(cache.Lookup(key(2000), t0 + absl::Seconds(1)), nullptr);
+  EXPECT_EQ(*cache.Lookup(key(2000), t0 + absl::Seconds(1)), answer.SerializeAsString());
+  EXPECT_EQ(cache.bytes(), one);
+  cache.Remember(key(2000), answer, answer.parts(), t0);  // again: counted once
+  EXPECT_EQ(cache.bytes(), one);
+  EXPECT_EQ(cache.Lookup(key(2000), t0 + absl::Seconds(2)), nullptr);  // expired
   EXPECT_EQ(cache.size(), 0u);
+  EXPECT_EQ(cache.bytes(), 0u);
 
   // Full: expired answers go first, else everything.
-  cache.Remember(a, answer, answer.parts(), t0);
-  cache.Remember(b, answer, answer.parts(), t0 + absl::Seconds(1));
-  cache.Remember("c", answer, answer.parts(), t0 + absl::Seconds(2));  // a has expired
-  EXPECT_EQ(cache.size(), 2u);
-  EXPECT_NE(cache.Lookup(b, t0 + absl::Seconds(2)), nullptr);
-  cache.Remember("d", answer, answer.parts(), t0 + absl::Seconds(2));  // none expired
+  cache.Remember(key(2000), answer, answer.parts(), t0);
+  for (int y = 2001; y < 2008; ++y) cache.Remember(key(y), answer, answer.parts(), t0 + absl::Seconds(1));
+  EXPECT_EQ(cache.size(), 8u);
+  cache.Remember(key(2008), answer, answer.parts(), t0 + absl::Seconds(2));  // 2000 has expired
+  EXPECT_EQ(cache.size(), 8u);
+  EXPECT_EQ(cache.Lookup(key(2000), t0 + absl::Seconds(2)), nullptr);
+  EXPECT_NE(cache.Lookup(key(2001), t0 + absl::Seconds(2)), nullptr);
+  cache.Remember(key(2009), answer, answer.parts(), t0 + absl::Seconds(2));  // none expired
   EXPECT_EQ(cache.size(), 1u);
+  EXPECT_EQ(cache.bytes(), one);
 
-  // Only whole answers.
+  // Only whole answers, and none over an eighth of the room.
+  AnswerCache small(absl::Seconds(2), 8 * one - 1);
+  small.Remember(key(2000), answer, answer.parts(), t0);
+  EXPECT_EQ(small.size(), 0u);
   answer.mutable_parts(1)->set_code("UNAVAILABLE");
-  cache.Remember("e", answer, answer.parts(), t0);
-  EXPECT_EQ(cache.Lookup("e", t0), nullptr);
+  cache.Remember(key(2010), answer, answer.parts(), t0);
+  EXPECT_EQ(cache.Lookup(key(2010), t0), nullptr);
 }
 
 TEST(BackendServiceConfigTest, RoundRobinAndOneRetryOfReadsOnUnavailable) {
