@@ -24,7 +24,7 @@ std::shared_ptr<const std::string> AnswerCache::Lookup(const std::string& key, a
   return it->second.bytes;
 }
 
-void AnswerCache::Remember(const std::string& key, const google::protobuf::Message& answer,
+void AnswerCache::Remember(const std::string& key, std::shared_ptr<const std::string> answer,
                            const google::protobuf::RepeatedPtrField<dyad::gateway::v1::Part>& parts,
                            absl::Time now) {
   if (!enabled()) return;
@@ -32,7 +32,7 @@ void AnswerCache::Remember(const std::string& key, const google::protobuf::Messa
                    [](const dyad::gateway::v1::Part& p) { return p.code() == "OK"; })) {
     return;
   }
-  auto bytes = std::make_shared<const std::string>(answer.SerializeAsString());
+  auto bytes = std::move(answer);
   const size_t size = key.size() + bytes->size();
   if (size > max_bytes_ / 8) return;
   std::lock_guard<std::mutex> lock(mu_);

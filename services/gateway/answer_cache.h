@@ -40,11 +40,11 @@ class AnswerCache {
   // The stored answer under `key` when it is younger than the ttl.
   std::shared_ptr<const std::string> Lookup(const std::string& key, absl::Time now = absl::Now());
 
-  // Keeps `answer` under `key` when every one of its parts is OK. When it
-  // would not fit, expired answers go first; if that is not enough, the
-  // cache is emptied (bounded and cheap: answers are composed again on the
-  // next call).
-  void Remember(const std::string& key, const google::protobuf::Message& answer,
+  // Keeps `answer` (serialized) under `key` when every one of its `parts` is
+  // OK. When it would not fit, expired answers go first; if that is not
+  // enough, the cache is emptied (bounded and cheap: answers are composed
+  // again on the next call).
+  void Remember(const std::string& key, std::shared_ptr<const std::string> answer,
                 const google::protobuf::RepeatedPtrField<dyad::gateway::v1::Part>& parts,
                 absl::Time now = absl::Now());
 

@@ -35,25 +35,29 @@ constexpr int kSearchIndicators = 5;
 // group is cancelled too, so the parts finish at once and the call
 // completes instead of waiting for backend deadlines.
 //
-// FinishAnswer() finishes with the composed answer and offers it to the
-// answer cache (which keeps only whole answers) under the call's key.
+// FinishAnswer() serializes the composed answer once into the call's raw
+// reply, offers those bytes to the answer cache (which keeps only whole
+// answers) and finishes. The reactor owns the call's request and response
+// (`call`), so they live until gRPC is done with the call.
 class GatewayReactor final : public grpc::ServerUnaryReactor {
  public:
-  GatewayReactor(std::shared_ptr<CallGroup> group, AnswerCache* cache, std::string key)
-      : group_(std::move(group)), cache_(cache), key_(std::move(key)) {}
+  GatewayReactor(std::shared_ptr<CallGroup> group, AnswerCache* cache, RawAnswer answer)
+      : group_(std::move(group)), cache_(cache), answer_(std::move(answer)) {}
   void OnCancel() override { group_->CancelAll(); }
   void OnDone() override { delete this; }
 
   template <typename Resp>
   void FinishAnswer(const Resp& resp) {
-    if (cache_ != nullptr && !key_.empty()) cache_->Remember(key_, resp, resp.parts());
+    auto bytes = std::make_shared<const std::string>(resp.SerializeAsString());
+    if (cache_ != nullptr && !answer_.key.empty()) cache_->Remember(answer_.key, bytes, resp.parts());
+    *answer_.out = SharedBytesToByteBuffer(std::move(bytes));
     Finish(grpc::Status::OK);
   }
 
  private:
   std::shared_ptr<CallGroup> group_;
   AnswerCache* cache_;
-  std::string key_;
+  RawAnswer answer_;
 };
 
 absl::Status ValidateDyad(const google::protobuf::RepeatedPtrField<std::string>& countries,
@@ -165,28 +169,56 @@ absl::Time RelationsGatewayImpl::Deadline(const grpc::CallbackServerContext* ctx
 }
 
 template <typename Req, typename Resp>
-grpc::ServerUnaryReactor* RelationsGatewayImpl::FromCache(grpc::CallbackServerContext* ctx,
-                                                          absl::string_view method,
-                                                          const Req& req, Resp* resp,
-                                                          std::string* key) {
-  if (cache_ == nullptr || !cache_->enabled()) return nullptr;
-  *key = AnswerCache::Key(method, req);
-  auto hit = cache_->Lookup(*key);
-  if (hit == nullptr || !resp->ParseFromString(*hit)) return nullptr;
-  return FinishWith(ctx, absl::OkStatus());
+grpc::ServerUnaryReactor* RelationsGatewayImpl::Serve(
+    grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in, grpc::ByteBuffer* out,
+    absl::string_view method,
+    grpc::ServerUnaryReactor* (RelationsGatewayImpl::*handler)(grpc::CallbackServerContext*,
+                                                               const Req*, Resp*, RawAnswer)) {
+  auto call = std::make_shared<std::pair<Req, Resp>>();
+  if (!ParseByteBuffer(*in, &call->first)) {
+    return FinishWith(ctx, absl::InvalidArgumentError(
+                               absl::StrCat("request is not a ", Req::descriptor()->full_name())));
+  }
+  RawAnswer answer;
+  answer.out = out;
+  if (cache_ != nullptr && cache_->enabled()) {
+    // Only whole answers to valid requests are ever stored, so a request is
+    // looked up before it is validated.
+    answer.key = AnswerCache::Key(method, call->first);
+    if (auto hit = cache_->Lookup(answer.key)) {
+      *out = SharedBytesToByteBuffer(std::move(hit));
+      return FinishWith(ctx, absl::OkStatus());
+    }
+  }
+  const Req* req = &call->first;
+  Resp* resp = &call->second;
+  answer.call = std::move(call);
+  return (this->*handler)(ctx, req, resp, std::move(answer));
 }
+
+#define DYAD_GATEWAY_RAW_METHOD(Method)                                                        \
+  grpc::ServerUnaryReactor* RelationsGatewayImpl::Method(                                      \
+      grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in, grpc::ByteBuffer* out) {   \
+    return Serve(ctx, in, out, #Method, &RelationsGatewayImpl::Do##Method);               \
+  }
+DYAD_GATEWAY_RAW_METHOD(GetOverview)
+DYAD_GATEWAY_RAW_METHOD(GetTimeline)
+DYAD_GATEWAY_RAW_METHOD(GetYearInReview)
+DYAD_GATEWAY_RAW_METHOD(ExplainChange)
+DYAD_GATEWAY_RAW_METHOD(Search)
+DYAD_GATEWAY_RAW_METHOD(ListDiscrepancies)
+DYAD_GATEWAY_RAW_METHOD(ListSources)
+#undef DYAD_GATEWAY_RAW_METHOD
 
 // ---- GetYearInReview ----
 
-grpc::ServerUnaryReactor* RelationsGatewayImpl::GetYearInReview(
+grpc::ServerUnaryReactor* RelationsGatewayImpl::DoGetYearInReview(
     grpc::CallbackServerContext* ctx, const gw::GetYearInReviewRequest* req,
-    gw::GetYearInReviewResponse* resp) {
+    gw::GetYearInReviewResponse* resp, RawAnswer answer) {
   if (auto s = ValidateDyad(req->countries(), 1); !s.ok()) return FinishWith(ctx, s);
   if (auto s = ValidateYear(req->year()); !s.ok()) return FinishWith(ctx, s);
-  std::string key;
-  if (auto* cached = FromCache(ctx, "GetYearInReview", *req, resp, &key)) return cached;
   auto group = CallGroup::Create(Deadline(ctx));
-  auto* reactor = new GatewayReactor(group, cache_, std::move(key));
+  auto* reactor = new GatewayReactor(group, cache_, std::move(answer));
   struct State {
     grpc::Status ev, in, indicators_status, observations_status, series_status;
     std::vector<ev::Event> events;
@@ -254,14 +286,12 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::GetYearInReview(
 
 // ---- GetOverview ----
 
-grpc::ServerUnaryReactor* RelationsGatewayImpl::GetOverview(grpc::CallbackServerContext* ctx,
+grpc::ServerUnaryReactor* RelationsGatewayImpl::DoGetOverview(grpc::CallbackServerContext* ctx,
                                                             const gw::GetOverviewRequest* req,
-                                                            gw::GetOverviewResponse* resp) {
+                                                            gw::GetOverviewResponse* resp, RawAnswer answer) {
   if (auto s = ValidateDyad(req->countries(), 2); !s.ok()) return FinishWith(ctx, s);
-  std::string key;
-  if (auto* cached = FromCache(ctx, "GetOverview", *req, resp, &key)) return cached;
   auto group = CallGroup::Create(Deadline(ctx));
-  auto* reactor = new GatewayReactor(group, cache_, std::move(key));
+  auto* reactor = new GatewayReactor(group, cache_, std::move(answer));
   struct State {
     grpc::Status ev, in, indicators_status, series_status;
     std::vector<ev::Event> events;
@@ -325,9 +355,9 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::GetOverview(grpc::CallbackServer
 
 // ---- GetTimeline ----
 
-grpc::ServerUnaryReactor* RelationsGatewayImpl::GetTimeline(grpc::CallbackServerContext* ctx,
+grpc::ServerUnaryReactor* RelationsGatewayImpl::DoGetTimeline(grpc::CallbackServerContext* ctx,
                                                             const gw::GetTimelineRequest* req,
-                                                            gw::GetTimelineResponse* resp) {
+                                                            gw::GetTimelineResponse* resp, RawAnswer answer) {
   if (auto s = ValidateDyad(req->countries(), 1); !s.ok()) return FinishWith(ctx, s);
   if (auto s = ValidateDateRange(req->period(), "period"); !s.ok()) return FinishWith(ctx, s);
   auto size = EffectivePageSize(req->page_size());
@@ -342,10 +372,8 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::GetTimeline(grpc::CallbackServer
     if (!c.ok()) return FinishWith(ctx, c.status());
     cursor = *c;
   }
-  std::string key;
-  if (auto* cached = FromCache(ctx, "GetTimeline", *req, resp, &key)) return cached;
   auto group = CallGroup::Create(Deadline(ctx));
-  auto* reactor = new GatewayReactor(group, cache_, std::move(key));
+  auto* reactor = new GatewayReactor(group, cache_, std::move(answer));
   struct State {
     grpc::Status ev, kinds_status, in, indicators_status, observations_status;
     FetchedPage events, institutions;
@@ -480,18 +508,16 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::GetTimeline(grpc::CallbackServer
 
 // ---- ExplainChange ----
 
-grpc::ServerUnaryReactor* RelationsGatewayImpl::ExplainChange(grpc::CallbackServerContext* ctx,
+grpc::ServerUnaryReactor* RelationsGatewayImpl::DoExplainChange(grpc::CallbackServerContext* ctx,
                                                               const gw::ExplainChangeRequest* req,
-                                                              gw::ExplainChangeResponse* resp) {
+                                                              gw::ExplainChangeResponse* resp, RawAnswer answer) {
   if (req->indicator().empty()) return FinishWith(ctx, InvalidField("indicator", "is required"));
   if (auto s = ValidateText(req->indicator(), "indicator", 200); !s.ok()) return FinishWith(ctx, s);
   if (auto s = ValidateDyad(req->countries(), 2); !s.ok()) return FinishWith(ctx, s);
   if (auto s = ValidateYear(req->year()); !s.ok()) return FinishWith(ctx, s);
   if (req->year() < 2) return FinishWith(ctx, InvalidField("year", "must have a year before it"));
-  std::string key;
-  if (auto* cached = FromCache(ctx, "ExplainChange", *req, resp, &key)) return cached;
   auto group = CallGroup::Create(Deadline(ctx));
-  auto* reactor = new GatewayReactor(group, cache_, std::move(key));
+  auto* reactor = new GatewayReactor(group, cache_, std::move(answer));
   struct State {
     grpc::Status ev, kinds_status, in, indicators_status, series_status;
     std::vector<ev::Event> events;
@@ -573,9 +599,9 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::ExplainChange(grpc::CallbackServ
 
 // ---- Search ----
 
-grpc::ServerUnaryReactor* RelationsGatewayImpl::Search(grpc::CallbackServerContext* ctx,
+grpc::ServerUnaryReactor* RelationsGatewayImpl::DoSearch(grpc::CallbackServerContext* ctx,
                                                        const gw::SearchRequest* req,
-                                                       gw::SearchResponse* resp) {
+                                                       gw::SearchResponse* resp, RawAnswer answer) {
   if (req->query().empty()) return FinishWith(ctx, InvalidField("query", "is required"));
   if (auto s = ValidateText(req->query(), "query", kMaxQueryLength); !s.ok()) {
     return FinishWith(ctx, s);
@@ -586,10 +612,8 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::Search(grpc::CallbackServerConte
   }
   auto size = EffectivePageSize(req->page_size(), "page_size", 20, 100);
   if (!size.ok()) return FinishWith(ctx, size.status());
-  std::string key;
-  if (auto* cached = FromCache(ctx, "Search", *req, resp, &key)) return cached;
   auto group = CallGroup::Create(Deadline(ctx));
-  auto* reactor = new GatewayReactor(group, cache_, std::move(key));
+  auto* reactor = new GatewayReactor(group, cache_, std::move(answer));
   struct State {
     grpc::Status ev, in, indicators_status;
     std::vector<SearchCandidate> events, institutions;
@@ -692,14 +716,12 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::Search(grpc::CallbackServerConte
 
 // ---- ListDiscrepancies ----
 
-grpc::ServerUnaryReactor* RelationsGatewayImpl::ListDiscrepancies(
+grpc::ServerUnaryReactor* RelationsGatewayImpl::DoListDiscrepancies(
     grpc::CallbackServerContext* ctx, const gw::ListDiscrepanciesRequest* req,
-    gw::ListDiscrepanciesResponse* resp) {
+    gw::ListDiscrepanciesResponse* resp, RawAnswer answer) {
   if (auto s = ValidateCountries(req->countries(), "countries"); !s.ok()) return FinishWith(ctx, s);
-  std::string key;
-  if (auto* cached = FromCache(ctx, "ListDiscrepancies", *req, resp, &key)) return cached;
   auto group = CallGroup::Create(Deadline(ctx));
-  auto* reactor = new GatewayReactor(group, cache_, std::move(key));
+  auto* reactor = new GatewayReactor(group, cache_, std::move(answer));
   const Countries countries(req->countries().begin(), req->countries().end());
   // One read per country (or one of everything): records of one fact may
   // name different countries.
@@ -774,13 +796,11 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::ListDiscrepancies(
 
 // ---- ListSources ----
 
-grpc::ServerUnaryReactor* RelationsGatewayImpl::ListSources(grpc::CallbackServerContext* ctx,
+grpc::ServerUnaryReactor* RelationsGatewayImpl::DoListSources(grpc::CallbackServerContext* ctx,
                                                             const gw::ListSourcesRequest* req,
-                                                            gw::ListSourcesResponse* resp) {
-  std::string key;
-  if (auto* cached = FromCache(ctx, "ListSources", *req, resp, &key)) return cached;
+                                                            gw::ListSourcesResponse* resp, RawAnswer answer) {
   auto group = CallGroup::Create(Deadline(ctx));
-  auto* reactor = new GatewayReactor(group, cache_, std::move(key));
+  auto* reactor = new GatewayReactor(group, cache_, std::move(answer));
   struct State {
     grpc::Status status[3];
     std::vector<std::vector<dyad::type::v1::Source>> catalogs{3};

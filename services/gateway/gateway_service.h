@@ -7,6 +7,10 @@
 // cancels (or the server shuts down), the backend calls are cancelled too.
 #pragma once
 
+#include <memory>
+#include <string>
+
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "answer_cache.h"
 #include "backends.h"
@@ -14,48 +18,92 @@
 
 namespace dyad::gateway {
 
-class RelationsGatewayImpl final : public dyad::gateway::v1::RelationsGateway::CallbackService {
+namespace gwv1 = dyad::gateway::v1;
+
+// What a composed call answers into: the raw reply, the cache key (empty:
+// not cached) and the call's request and response, kept alive by whoever
+// holds this.
+struct RawAnswer {
+  grpc::ByteBuffer* out = nullptr;
+  std::string key;
+  std::shared_ptr<void> call;
+};
+
+// Every method is served raw: the request is decoded here, and the answer is
+// serialized once, both for the reply and for the answer cache, whose hits
+// go out as stored bytes without being decoded and encoded again.
+class RelationsGatewayImpl final
+    : public gwv1::RelationsGateway::WithRawCallbackMethod_GetOverview<
+          gwv1::RelationsGateway::WithRawCallbackMethod_GetTimeline<
+              gwv1::RelationsGateway::WithRawCallbackMethod_GetYearInReview<
+                  gwv1::RelationsGateway::WithRawCallbackMethod_ExplainChange<
+                      gwv1::RelationsGateway::WithRawCallbackMethod_Search<
+                          gwv1::RelationsGateway::WithRawCallbackMethod_ListDiscrepancies<
+                              gwv1::RelationsGateway::WithRawCallbackMethod_ListSources<
+                                  gwv1::RelationsGateway::CallbackService>>>>>>> {
  public:
   // `backends` must outlive the server. `backend_timeout` is the deadline of
-  // backend calls when the client sets a later one or none.
-  // `cache` (may be null: no answer cache) keeps whole answers for a short
-  // time; it must outlive the server too.
+  // backend calls when the client sets a later one or none. `cache` (may be
+  // null: no answer cache) keeps whole answers for a short time; it must
+  // outlive the server too.
   RelationsGatewayImpl(Backends* backends, absl::Duration backend_timeout,
                        AnswerCache* cache = nullptr)
       : b_(backends), timeout_(backend_timeout), cache_(cache) {}
 
   grpc::ServerUnaryReactor* GetOverview(grpc::CallbackServerContext* ctx,
-                                        const dyad::gateway::v1::GetOverviewRequest* req,
-                                        dyad::gateway::v1::GetOverviewResponse* resp) override;
+                                        const grpc::ByteBuffer* in, grpc::ByteBuffer* out) override;
   grpc::ServerUnaryReactor* GetTimeline(grpc::CallbackServerContext* ctx,
-                                        const dyad::gateway::v1::GetTimelineRequest* req,
-                                        dyad::gateway::v1::GetTimelineResponse* resp) override;
+                                        const grpc::ByteBuffer* in, grpc::ByteBuffer* out) override;
   grpc::ServerUnaryReactor* GetYearInReview(grpc::CallbackServerContext* ctx,
-                                            const dyad::gateway::v1::GetYearInReviewRequest* req,
-                                            dyad::gateway::v1::GetYearInReviewResponse* resp) override;
+                                            const grpc::ByteBuffer* in,
+                                            grpc::ByteBuffer* out) override;
   grpc::ServerUnaryReactor* ExplainChange(grpc::CallbackServerContext* ctx,
-                                          const dyad::gateway::v1::ExplainChangeRequest* req,
-                                          dyad::gateway::v1::ExplainChangeResponse* resp) override;
-  grpc::ServerUnaryReactor* Search(grpc::CallbackServerContext* ctx,
-                                   const dyad::gateway::v1::SearchRequest* req,
-                                   dyad::gateway::v1::SearchResponse* resp) override;
-  grpc::ServerUnaryReactor* ListDiscrepancies(
-      grpc::CallbackServerContext* ctx, const dyad::gateway::v1::ListDiscrepanciesRequest* req,
-      dyad::gateway::v1::ListDiscrepanciesResponse* resp) override;
+                                          const grpc::ByteBuffer* in, grpc::ByteBuffer* out) override;
+  grpc::ServerUnaryReactor* Search(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in,
+                                   grpc::ByteBuffer* out) override;
+  grpc::ServerUnaryReactor* ListDiscrepancies(grpc::CallbackServerContext* ctx,
+                                              const grpc::ByteBuffer* in,
+                                              grpc::ByteBuffer* out) override;
   grpc::ServerUnaryReactor* ListSources(grpc::CallbackServerContext* ctx,
-                                        const dyad::gateway::v1::ListSourcesRequest* req,
-                                        dyad::gateway::v1::ListSourcesResponse* resp) override;
+                                        const grpc::ByteBuffer* in, grpc::ByteBuffer* out) override;
 
  private:
+  // Decodes the request, answers from the cache when it can, else calls
+  // `handler` with the typed request and response.
+  template <typename Req, typename Resp>
+  grpc::ServerUnaryReactor* Serve(
+      grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in, grpc::ByteBuffer* out,
+      absl::string_view method,
+      grpc::ServerUnaryReactor* (RelationsGatewayImpl::*handler)(grpc::CallbackServerContext*,
+                                                                 const Req*, Resp*, RawAnswer));
+
+  // The composed methods: validate, start the backend reads, compose.
+  grpc::ServerUnaryReactor* DoGetOverview(grpc::CallbackServerContext* ctx,
+                                          const gwv1::GetOverviewRequest* req,
+                                          gwv1::GetOverviewResponse* resp, RawAnswer answer);
+  grpc::ServerUnaryReactor* DoGetTimeline(grpc::CallbackServerContext* ctx,
+                                          const gwv1::GetTimelineRequest* req,
+                                          gwv1::GetTimelineResponse* resp, RawAnswer answer);
+  grpc::ServerUnaryReactor* DoGetYearInReview(grpc::CallbackServerContext* ctx,
+                                              const gwv1::GetYearInReviewRequest* req,
+                                              gwv1::GetYearInReviewResponse* resp,
+                                              RawAnswer answer);
+  grpc::ServerUnaryReactor* DoExplainChange(grpc::CallbackServerContext* ctx,
+                                            const gwv1::ExplainChangeRequest* req,
+                                            gwv1::ExplainChangeResponse* resp, RawAnswer answer);
+  grpc::ServerUnaryReactor* DoSearch(grpc::CallbackServerContext* ctx,
+                                     const gwv1::SearchRequest* req, gwv1::SearchResponse* resp,
+                                     RawAnswer answer);
+  grpc::ServerUnaryReactor* DoListDiscrepancies(grpc::CallbackServerContext* ctx,
+                                                const gwv1::ListDiscrepanciesRequest* req,
+                                                gwv1::ListDiscrepanciesResponse* resp,
+                                                RawAnswer answer);
+  grpc::ServerUnaryReactor* DoListSources(grpc::CallbackServerContext* ctx,
+                                          const gwv1::ListSourcesRequest* req,
+                                          gwv1::ListSourcesResponse* resp, RawAnswer answer);
+
   // The deadline of this call's backend calls (BackendDeadline).
   absl::Time Deadline(const grpc::CallbackServerContext* ctx) const;
-
-  // A fresh cached answer to `req`: finishes the call with it and returns
-  // the reactor. Otherwise nullptr, with `*key` set when the answer should be
-  // remembered.
-  template <typename Req, typename Resp>
-  grpc::ServerUnaryReactor* FromCache(grpc::CallbackServerContext* ctx, absl::string_view method,
-                                      const Req& req, Resp* resp, std::string* key);
 
   Backends* b_;
   absl::Duration timeout_;

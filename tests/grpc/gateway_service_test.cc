@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
 #include "common/server.h"
@@ -41,6 +42,7 @@ class TestGateway {
   }
   ~TestGateway() { runner_.Shutdown(); }
   RelationsGateway::Stub& stub() { return *stub_; }
+  int port() const { return runner_.port(); }
 
  private:
   std::unique_ptr<Backends> backends_;
@@ -557,6 +559,28 @@ TEST_F(GatewayServiceTest, AnswerCacheServesWholeAnswersAgainAndNeverPartialOnes
   EXPECT_EQ(cache.size(), 1u);
 }
 
+TEST_F(GatewayServiceTest, UndecodableRequestIsInvalidArgument) {
+  // Bytes that are no GetYearInReviewRequest (field 2 with a truncated
+  // varint), sent raw through a generic stub.
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", gateway_->port()),
+                                     grpc::InsecureChannelCredentials());
+  grpc::GenericStub generic(channel);
+  const std::string garbage("\x10\xff\xff", 3);
+  grpc::Slice slice(garbage);
+  grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer response;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  std::promise<grpc::Status> done;
+  generic.UnaryCall(&ctx, "/dyad.gateway.v1.RelationsGateway/GetYearInReview",
+                    grpc::StubOptions(), &request, &response,
+                    [&done](grpc::Status s) { done.set_value(std::move(s)); });
+  grpc::Status s = done.get_future().get();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("dyad.gateway.v1.GetYearInReviewRequest"));
+  EXPECT_EQ(fakes_.events.control.total_calls(), 0);
+}
+
 TEST(AnswerCacheTest, ExpiresBoundsItselfAndIsOffByDefault) {
   GetYearInReviewResponse answer;
   answer.set_year(2019);
@@ -573,43 +597,46 @@ TEST(AnswerCacheTest, ExpiresBoundsItselfAndIsOffByDefault) {
   };
   const size_t one = key(2000).size() + answer.ByteSizeLong();
   const absl::Time t0 = absl::FromUnixSeconds(1000);
+  auto Bytes = [](const GetYearInReviewResponse& a) {
+    return std::make_shared<const std::string>(a.SerializeAsString());
+  };
 
   AnswerCache off(absl::ZeroDuration(), 1 << 20);
   EXPECT_FALSE(off.enabled());
-  off.Remember(key(2000), answer, answer.parts(), t0);
+  off.Remember(key(2000), Bytes(answer), answer.parts(), t0);
   EXPECT_EQ(off.Lookup(key(2000), t0), nullptr);
 
   // Room for eight answers.
   AnswerCache cache(absl::Seconds(2), 8 * one);
   EXPECT_NE(AnswerCache::Key("GetOverview", Year2019()), key(2019));  // the method is in the key
-  cache.Remember(key(2000), answer, answer.parts(), t0);
+  cache.Remember(key(2000), Bytes(answer), answer.parts(), t0);
   ASSERT_NE(cache.Lookup(key(2000), t0 + absl::Seconds(1)), nullptr);
   EXPECT_EQ(*cache.Lookup(key(2000), t0 + absl::Seconds(1)), answer.SerializeAsString());
   EXPECT_EQ(cache.bytes(), one);
-  cache.Remember(key(2000), answer, answer.parts(), t0);  // again: counted once
+  cache.Remember(key(2000), Bytes(answer), answer.parts(), t0);  // again: counted once
   EXPECT_EQ(cache.bytes(), one);
   EXPECT_EQ(cache.Lookup(key(2000), t0 + absl::Seconds(2)), nullptr);  // expired
   EXPECT_EQ(cache.size(), 0u);
   EXPECT_EQ(cache.bytes(), 0u);
 
   // Full: expired answers go first, else everything.
-  cache.Remember(key(2000), answer, answer.parts(), t0);
-  for (int y = 2001; y < 2008; ++y) cache.Remember(key(y), answer, answer.parts(), t0 + absl::Seconds(1));
+  cache.Remember(key(2000), Bytes(answer), answer.parts(), t0);
+  for (int y = 2001; y < 2008; ++y) cache.Remember(key(y), Bytes(answer), answer.parts(), t0 + absl::Seconds(1));
   EXPECT_EQ(cache.size(), 8u);
-  cache.Remember(key(2008), answer, answer.parts(), t0 + absl::Seconds(2));  // 2000 has expired
+  cache.Remember(key(2008), Bytes(answer), answer.parts(), t0 + absl::Seconds(2));  // 2000 has expired
   EXPECT_EQ(cache.size(), 8u);
   EXPECT_EQ(cache.Lookup(key(2000), t0 + absl::Seconds(2)), nullptr);
   EXPECT_NE(cache.Lookup(key(2001), t0 + absl::Seconds(2)), nullptr);
-  cache.Remember(key(2009), answer, answer.parts(), t0 + absl::Seconds(2));  // none expired
+  cache.Remember(key(2009), Bytes(answer), answer.parts(), t0 + absl::Seconds(2));  // none expired
   EXPECT_EQ(cache.size(), 1u);
   EXPECT_EQ(cache.bytes(), one);
 
   // Only whole answers, and none over an eighth of the room.
   AnswerCache small(absl::Seconds(2), 8 * one - 1);
-  small.Remember(key(2000), answer, answer.parts(), t0);
+  small.Remember(key(2000), Bytes(answer), answer.parts(), t0);
   EXPECT_EQ(small.size(), 0u);
   answer.mutable_parts(1)->set_code("UNAVAILABLE");
-  cache.Remember(key(2010), answer, answer.parts(), t0);
+  cache.Remember(key(2010), Bytes(answer), answer.parts(), t0);
   EXPECT_EQ(cache.Lookup(key(2010), t0), nullptr);
 }
 
