@@ -5,32 +5,42 @@ import sys
 
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 loads = [r for r in rows if r["kind"] == "load"]
-# Each case is preceded by a run of the empty handler (the ceiling); its
-# ratio is to that run.
-cases = []
+# Each case is measured in rounds, each slice right after a slice of the
+# empty handler (the ceiling); a round's ratio is to its own ceiling slice.
+# The table gives the median over the rounds.
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+cases = {}  # label -> list of (case row, ceiling row), in order of first appearance
 ceiling = None
 for r in loads:
     if r["label"] == "ceiling":
         ceiling = r
     else:
-        cases.append((r, ceiling))
+        cases.setdefault(r["label"], []).append((r, ceiling))
 
-print("Throughput (closed loop, only successful calls counted)")
-print(f"{'call':42} {'req/s':>9} {'ceiling':>9} {'x ceiling':>9} {'p50 ms':>8} {'p90 ms':>8} "
+print("Throughput (closed loop, only successful calls counted; median of rounds)")
+print(f"{'call':42} {'req/s':>9} {'ceiling':>9} {'x ceiling':>9} {'spread':>11} {'p50 ms':>8} "
       f"{'p99 ms':>8} {'failed':>7}")
-for r, c in cases:
-    base = c["rps"] if c and c["rps"] else None
-    ratio = f"{r['rps'] / base:.2f}" if base else "-"
-    print(f"{r['label']:42} {r['rps']:9.0f} {base or 0:9.0f} {ratio:>9} {r['p50_us']/1000:8.2f} "
-          f"{r['p90_us']/1000:8.2f} {r['p99_us']/1000:8.2f} {r['failed']:7d}")
-ceilings = [c["rps"] for r, c in cases if c]
-if ceilings:
-    print(f"ceiling (empty handler) across the run: {min(ceilings):.0f}..{max(ceilings):.0f} req/s")
-single = next((r for r, _ in cases if r["label"] == "GetEvent"), None)
+summary = {}
+for label, runs in cases.items():
+    ratios = [r["rps"] / c["rps"] for r, c in runs if c and c["rps"]]
+    ratio = median(ratios) if ratios else None
+    summary[label] = median([r["rps"] for r, _ in runs])
+    spread = f"{min(ratios):.2f}-{max(ratios):.2f}" if len(ratios) > 1 else "-"
+    print(f"{label:42} {summary[label]:9.0f} {median([c['rps'] for _, c in runs if c]):9.0f} "
+          f"{(f'{ratio:.2f}' if ratio is not None else '-'):>9} {spread:>11} "
+          f"{median([r['p50_us'] for r, _ in runs])/1000:8.2f} "
+          f"{median([r['p99_us'] for r, _ in runs])/1000:8.2f} "
+          f"{sum(r['failed'] for r, _ in runs):7d}")
+all_ceilings = [c["rps"] for runs in cases.values() for _, c in runs if c]
+if all_ceilings:
+    print(f"ceiling (empty handler) across the run: {min(all_ceilings):.0f}..{max(all_ceilings):.0f} req/s")
 for label in ("gateway GetYearInReview 2019", "gateway GetYearInReview, answer cache 1s"):
-    gw = next((r for r, _ in cases if r["label"] == label), None)
-    if gw and single:
-        print(f"{label} / single backend call (GetEvent): {gw['rps'] / single['rps']:.2f}")
+    if label in summary and "GetEvent" in summary:
+        print(f"{label} / single backend call (GetEvent): {summary[label] / summary['GetEvent']:.2f}")
 for r in rows:
     if r["kind"] == "h2load":
         print(f"check: h2load GetEvent {r['rps']:.0f} req/s, {r['ok_2xx']} of {r['requests']} HTTP 2xx")

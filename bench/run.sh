@@ -8,19 +8,21 @@
 #   bench/run.sh            full run (about 6-8 minutes on 2 cores)
 #   bench/run.sh --smoke    seconds: keeps the harness from rotting (CI)
 #
-# Environment: DYAD_BUILD_DIR (default build/), BENCH_DURATION (5s),
-# BENCH_CONCURRENCY (32), BENCH_SCALES ("1000 10000 100000 1000000").
+# Environment: DYAD_BUILD_DIR (default build/), BENCH_DURATION (2s per
+# slice), BENCH_ROUNDS (3), BENCH_CONCURRENCY (32), BENCH_SCALES
+# ("1000 10000 100000 1000000").
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${DYAD_BUILD_DIR:-$here/build}"
 smoke=0
 [ "${1:-}" = "--smoke" ] && smoke=1
-duration="${BENCH_DURATION:-5s}"
+duration="${BENCH_DURATION:-2s}"
 warmup=1s
+rounds="${BENCH_ROUNDS:-3}"
 concurrency="${BENCH_CONCURRENCY:-32}"
 scales="${BENCH_SCALES:-1000 10000 100000 1000000}"
 if [ $smoke -eq 1 ]; then
-  duration=300ms; warmup=100ms; scales="1000 5000"
+  duration=300ms; warmup=100ms; rounds=1; scales="1000 5000"
 else
   "$here/scripts/build.sh" >/dev/null
 fi
@@ -67,12 +69,15 @@ load_once() {  # label port method request [extra dyad-load flags]
     | sed 's/^{/{"kind":"load",/' >> "$results"
 }
 
-# A case and, right before it, the ceiling (the empty handler) it is divided
-# by: single runs on two shared cores drift by tens of percent over a few
-# minutes, so each ratio pairs two runs made seconds apart.
+# A case, measured in `rounds` slices, each right after a slice of the
+# ceiling (the empty handler): this machine's throughput drifts by tens of
+# percent within minutes, so each slice's ratio pairs two runs made seconds
+# apart, and the report takes the median over the rounds.
 load() {  # label port method request [extra dyad-load flags]
-  load_once "ceiling" "$empty_port" /dyad.events.v1.EventService/GetEvent '{"name":"events/x"}'
-  load_once "$@"
+  for _ in $(seq 1 "$rounds"); do
+    load_once "ceiling" "$empty_port" /dyad.events.v1.EventService/GetEvent '{"name":"events/x"}'
+    load_once "$@"
+  done
 }
 
 plugins="$build/plugins"
