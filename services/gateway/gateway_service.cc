@@ -60,6 +60,18 @@ class GatewayReactor final : public grpc::ServerUnaryReactor {
   RawAnswer answer_;
 };
 
+// A read's callback that stores its status and rows into the call's state
+// (kept alive by `keep`), then calls `then`.
+template <typename Rows>
+std::function<void(grpc::Status, Rows)> StoreThen(std::shared_ptr<void> keep, grpc::Status* status,
+                                                  Rows* rows, std::function<void()> then) {
+  return [keep = std::move(keep), status, rows, then = std::move(then)](grpc::Status s, Rows v) {
+    *status = std::move(s);
+    *rows = std::move(v);
+    then();
+  };
+}
+
 absl::Status ValidateDyad(const google::protobuf::RepeatedPtrField<std::string>& countries,
                           int min) {
   if (countries.size() < min) {
@@ -243,20 +255,12 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoGetYearInReview(
   ev::ListEventsRequest er;
   SetCountries(countries, &er);
   *er.mutable_period() = Years(year, year);
-  ListAllEvents(group, b, er, [st, done](grpc::Status s, std::vector<ev::Event> v) {
-    st->ev = std::move(s);
-    st->events = std::move(v);
-    done();
-  });
+  ListAllEvents(group, b, er, StoreThen(st, &st->ev, &st->events, done));
 
   in::ListInstitutionsRequest ir;
   SetCountries(countries, &ir);
   *ir.mutable_founded() = Years(year, year);
-  ListAllInstitutions(group, b, ir, [st, done](grpc::Status s, std::vector<in::Institution> v) {
-    st->in = std::move(s);
-    st->institutions = std::move(v);
-    done();
-  });
+  ListAllInstitutions(group, b, ir, StoreThen(st, &st->in, &st->institutions, done));
 
   // Economics: the indicators and the year's figures, then each series they
   // belong to over the year and the one before.
@@ -312,18 +316,10 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoGetOverview(grpc::CallbackServ
 
   ev::ListEventsRequest er;
   SetCountries(countries, &er);
-  ListAllEvents(group, b, er, [st, done](grpc::Status s, std::vector<ev::Event> v) {
-    st->ev = std::move(s);
-    st->events = std::move(v);
-    done();
-  });
+  ListAllEvents(group, b, er, StoreThen(st, &st->ev, &st->events, done));
   in::ListInstitutionsRequest ir;
   SetCountries(countries, &ir);
-  ListAllInstitutions(group, b, ir, [st, done](grpc::Status s, std::vector<in::Institution> v) {
-    st->in = std::move(s);
-    st->institutions = std::move(v);
-    done();
-  });
+  ListAllInstitutions(group, b, ir, StoreThen(st, &st->in, &st->institutions, done));
   // The key indicators' series (both directions of a directed one), then
   // the latest point of each.
   ListIndicators(group, b, [st, done, group, b, countries](
@@ -497,11 +493,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoGetTimeline(grpc::CallbackServ
     pages_read();
   } else {
     ListIndicators(group, b,
-                   [st, pages_read](grpc::Status s, std::map<std::string, ec::Indicator> m) {
-                     st->indicators_status = std::move(s);
-                     st->indicators = std::move(m);
-                     pages_read();
-                   });
+                   StoreThen(st, &st->indicators_status, &st->indicators, pages_read));
   }
   return reactor;
 }
@@ -564,36 +556,16 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoExplainChange(grpc::CallbackSe
   ev::ListEventsRequest er;
   SetCountries(countries, &er);
   *er.mutable_period() = window;
-  ListAllEvents(group, b, er, [st, done](grpc::Status s, std::vector<ev::Event> v) {
-    st->ev = std::move(s);
-    st->events = std::move(v);
-    done();
-  });
+  ListAllEvents(group, b, er, StoreThen(st, &st->ev, &st->events, done));
   in::ListInstitutionsRequest ir;
   SetCountries(countries, &ir);
   *ir.mutable_founded() = window;
-  ListAllInstitutions(group, b, ir, [st, done](grpc::Status s, std::vector<in::Institution> v) {
-    st->in = std::move(s);
-    st->institutions = std::move(v);
-    done();
-  });
+  ListAllInstitutions(group, b, ir, StoreThen(st, &st->in, &st->institutions, done));
   ListInstitutionKindDomains(group, b,
-                             [st, done](grpc::Status s, std::map<std::string, std::string> m) {
-                               st->kinds_status = std::move(s);
-                               st->kind_domains = std::move(m);
-                               done();
-                             });
-  ListIndicators(group, b, [st, done](grpc::Status s, std::map<std::string, ec::Indicator> m) {
-    st->indicators_status = std::move(s);
-    st->indicators = std::move(m);
-    done();
-  });
+                             StoreThen(st, &st->kinds_status, &st->kind_domains, done));
+  ListIndicators(group, b, StoreThen(st, &st->indicators_status, &st->indicators, done));
   ec::GetSeriesRequest sr = SeriesRequest({indicator, countries[0], countries[1]}, year - 1, year);
-  GetSeries(group, b, sr, [st, done](grpc::Status s, ec::Series series) {
-    st->series_status = std::move(s);
-    st->series = std::move(series);
-    done();
-  });
+  GetSeries(group, b, sr, StoreThen(st, &st->series_status, &st->series, done));
   return reactor;
 }
 
@@ -758,18 +730,10 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoListDiscrepancies(
   for (size_t k = 0; k < reads; ++k) {
     ev::ListEventsRequest er;
     if (!countries.empty()) er.add_countries(countries[k]);
-    ListAllEvents(group, b, er, [st, done, k](grpc::Status s, std::vector<ev::Event> v) {
-      st->ev[k] = std::move(s);
-      st->events[k] = std::move(v);
-      done();
-    });
+    ListAllEvents(group, b, er, StoreThen(st, &st->ev[k], &st->events[k], done));
     in::ListInstitutionsRequest ir;
     if (!countries.empty()) ir.add_countries(countries[k]);
-    ListAllInstitutions(group, b, ir, [st, done, k](grpc::Status s, std::vector<in::Institution> v) {
-      st->in[k] = std::move(s);
-      st->institutions[k] = std::move(v);
-      done();
-    });
+    ListAllInstitutions(group, b, ir, StoreThen(st, &st->in[k], &st->institutions[k], done));
   }
 
   // Every sourced series of the dyad, whole (derived ones have no sources
@@ -785,11 +749,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoListDiscrepancies(
       if (f.indicators[k.indicator].derived()) continue;
       reqs.push_back(SeriesRequest(k));
     }
-    GetSeriesAll(group, b, std::move(reqs), [st, done](grpc::Status s, std::vector<ec::Series> v) {
-      st->series_status = std::move(s);
-      st->series = std::move(v);
-      done();
-    });
+    GetSeriesAll(group, b, std::move(reqs), StoreThen(st, &st->series_status, &st->series, done));
   });
   return reactor;
 }
