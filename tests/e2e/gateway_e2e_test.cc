@@ -22,20 +22,10 @@ namespace {
 
 using dyad::testing::BuildPath;
 using dyad::testing::ChildProcess;
+using dyad::testing::StartServer;
 using namespace dyad::gateway::v1;  // NOLINT
 
-absl::StatusOr<std::pair<ChildProcess, int>> StartServer(std::vector<std::string> argv) {
-  argv.push_back("--port=0");
-  argv.push_back("--host=127.0.0.1");
-  auto p = ChildProcess::Start(argv);
-  if (!p.ok()) return p.status();
-  auto out = p->WaitForOutput("serving ", absl::Seconds(30));
-  if (!out.ok()) return out.status();
-  const int port = dyad::testing::ParseServingPort(*out);
-  return std::make_pair(std::move(*p), port);
-}
-
-absl::StatusOr<std::pair<ChildProcess, int>> StartBackend(const std::string& name) {
+absl::StatusOr<dyad::testing::Server> StartBackend(const std::string& name) {
   return StartServer({BuildPath("bin/dyad-" + name), "--db=:memory:",
                       "--plugins=" + BuildPath("plugins")});
 }
@@ -71,14 +61,14 @@ class GatewayE2eTest : public ::testing::Test {
     for (const char* name : {"events", "economics", "institutions"}) {
       auto s = StartBackend(name);
       ASSERT_OK(s);
-      ports_[name] = s->second;
-      backends_.push_back(new ChildProcess(std::move(s->first)));
+      ports_[name] = s->port;
+      backends_.push_back(new ChildProcess(std::move(s->process)));
     }
     auto g = StartGateway(Addr(ports_["events"]), Addr(ports_["economics"]),
                           Addr(ports_["institutions"]));
     ASSERT_OK(g);
-    gateway_port_ = g->second;
-    gateway_ = new ChildProcess(std::move(g->first));
+    gateway_port_ = g->port;
+    gateway_ = new ChildProcess(std::move(g->process));
   }
   static void TearDownTestSuite() {
     if (gateway_ != nullptr) (void)gateway_->Stop(SIGTERM, absl::Seconds(20));
@@ -90,7 +80,7 @@ class GatewayE2eTest : public ::testing::Test {
     backends_.clear();
   }
 
-  static absl::StatusOr<std::pair<ChildProcess, int>> StartGateway(const std::string& ev,
+  static absl::StatusOr<dyad::testing::Server> StartGateway(const std::string& ev,
                                                                    const std::string& ec,
                                                                    const std::string& in) {
     return StartServer({BuildPath("bin/dyad-gateway"), "--events=" + ev, "--economics=" + ec,
@@ -338,12 +328,12 @@ TEST_F(GatewayE2eTest, CliGatewayCommands) {
 TEST_F(GatewayE2eTest, StoppedBackendGivesAPartialAnswer) {
   // A second gateway whose economics backend is started and then stopped.
   ASSERT_OK_AND_ASSIGN(auto econ, StartBackend("economics"));
-  ASSERT_OK_AND_ASSIGN(auto g, StartGateway(Addr(ports_["events"]), Addr(econ.second),
+  ASSERT_OK_AND_ASSIGN(auto g, StartGateway(Addr(ports_["events"]), Addr(econ.port),
                                             Addr(ports_["institutions"])));
-  ASSERT_OK(econ.first.Stop(SIGTERM, absl::Seconds(20)));
+  ASSERT_OK(econ.process.Stop(SIGTERM, absl::Seconds(20)));
   const absl::Time start = absl::Now();
   GetYearInReviewResponse resp;
-  grpc::Status s = Stub(g.second)->GetYearInReview(Ctx(absl::Seconds(5)).get(), Year2019(), &resp);
+  grpc::Status s = Stub(g.port)->GetYearInReview(Ctx(absl::Seconds(5)).get(), Year2019(), &resp);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
   EXPECT_EQ(PartCode(resp.parts(), "economics"), "UNAVAILABLE");
@@ -352,12 +342,12 @@ TEST_F(GatewayE2eTest, StoppedBackendGivesAPartialAnswer) {
   EXPECT_GT(resp.events_size(), 0);
   EXPECT_EQ(resp.indicators_size(), 0);
   // The CLI warns about the partial answer, and fails it with --strict.
-  auto [code, out] = RunCli({BuildPath("bin/dyad"), "--target", Addr(g.second), "year", "2019"});
+  auto [code, out] = RunCli({BuildPath("bin/dyad"), "--target", Addr(g.port), "year", "2019"});
   EXPECT_EQ(code, 0);
   EXPECT_THAT(out, ::testing::HasSubstr("warning: partial answer: economics UNAVAILABLE"));
-  std::tie(code, out) = RunCli({BuildPath("bin/dyad"), "--target", Addr(g.second), "--strict", "year", "2019"});
+  std::tie(code, out) = RunCli({BuildPath("bin/dyad"), "--target", Addr(g.port), "--strict", "year", "2019"});
   EXPECT_EQ(code, 3) << out;
-  (void)g.first.Stop(SIGTERM, absl::Seconds(20));
+  (void)g.process.Stop(SIGTERM, absl::Seconds(20));
 }
 
 TEST_F(GatewayE2eTest, TargetsFromTheEnvironmentAndTheServingLine) {
@@ -388,7 +378,7 @@ TEST_F(GatewayE2eTest, HangingBackendReturnsByTheDeadline) {
                                             Addr(ports_["institutions"])));
   const absl::Time start = absl::Now();
   GetYearInReviewResponse resp;
-  grpc::Status s = Stub(g.second)->GetYearInReview(Ctx(absl::Seconds(2)).get(), Year2019(), &resp);
+  grpc::Status s = Stub(g.port)->GetYearInReview(Ctx(absl::Seconds(2)).get(), Year2019(), &resp);
   const absl::Duration took = absl::Now() - start;
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_LT(took, absl::Seconds(2));
@@ -399,11 +389,11 @@ TEST_F(GatewayE2eTest, HangingBackendReturnsByTheDeadline) {
   // With no client deadline the gateway's --backend_timeout (3s) bounds it.
   grpc::ClientContext no_deadline;
   const absl::Time again = absl::Now();
-  ASSERT_TRUE(Stub(g.second)->GetYearInReview(&no_deadline, Year2019(), &resp).ok());
+  ASSERT_TRUE(Stub(g.port)->GetYearInReview(&no_deadline, Year2019(), &resp).ok());
   EXPECT_LT(absl::Now() - again, absl::Seconds(4));
   EXPECT_EQ(PartCode(resp.parts(), "economics"), "DEADLINE_EXCEEDED");
   // And it still shuts down promptly on SIGTERM.
-  EXPECT_EQ(g.first.Stop(SIGTERM, absl::Seconds(20)).value_or(-1), 0);
+  EXPECT_EQ(g.process.Stop(SIGTERM, absl::Seconds(20)).value_or(-1), 0);
 }
 
 }  // namespace

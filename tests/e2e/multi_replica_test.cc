@@ -39,25 +39,18 @@ using dyad::gateway::v1::RelationsGateway;
 constexpr std::array<const char*, 3> kBackends = {"events", "economics", "institutions"};
 constexpr std::array<const char*, 2> kHosts = {"127.0.0.2", "127.0.0.3"};
 
+// A server and the address it listens on.
 struct Server {
   std::unique_ptr<ChildProcess> process;
   std::string address;  // host:port
 };
 
 absl::StatusOr<Server> Start(std::vector<std::string> argv, const std::string& host) {
-  argv.push_back("--port=0");
-  argv.push_back("--host=" + host);
   argv.push_back("--log_level=debug");
-  auto p = ChildProcess::Start(argv);
-  if (!p.ok()) return p.status();
-  auto out = p->WaitForOutput("serving ", absl::Seconds(30));
-  if (!out.ok()) return out.status();
-  const int port = dyad::testing::ParseServingPort(*out);
-  if (port == 0) return absl::InternalError("no port in: " + *out);
-  Server s;
-  s.process = std::make_unique<ChildProcess>(std::move(*p));
-  s.address = absl::StrCat(host, ":", port);
-  return s;
+  auto s = dyad::testing::StartServer(std::move(argv), host);
+  if (!s.ok()) return s.status();
+  return Server{std::make_unique<ChildProcess>(std::move(s->process)),
+                absl::StrCat(host, ":", s->port)};
 }
 
 // The calls the replica has logged so far.

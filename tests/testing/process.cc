@@ -15,6 +15,18 @@ extern char** environ;
 
 namespace dyad::testing {
 
+absl::StatusOr<Server> StartServer(std::vector<std::string> argv, const std::string& host) {
+  argv.push_back("--port=0");
+  argv.push_back("--host=" + host);
+  auto p = ChildProcess::Start(argv);
+  if (!p.ok()) return p.status();
+  auto out = p->WaitForOutput("serving ", absl::Seconds(30));
+  if (!out.ok()) return out.status();
+  const int port = ParseServingPort(*out);
+  if (port == 0) return absl::InternalError(absl::StrCat("no port in the serving line: ", *out));
+  return Server{std::move(*p), port};
+}
+
 absl::StatusOr<ChildProcess> ChildProcess::Start(const std::vector<std::string>& argv,
                                                  const std::vector<std::string>& env) {
   int pipefd[2];

@@ -40,6 +40,16 @@ class ChildProcess {
 // The port in a "serving ... port=N" log line, or 0.
 int ParseServingPort(const std::string& log);
 
+// A server started as a user would, listening.
+struct Server {
+  ChildProcess process;
+  int port = 0;
+};
+// Starts `argv` with --port=0 and --host=`host` added, and waits (30s at
+// most) for its serving line.
+absl::StatusOr<Server> StartServer(std::vector<std::string> argv,
+                                   const std::string& host = "127.0.0.1");
+
 // Path of a built artefact: DYAD_BUILD_DIR/<relative>.
 std::string BuildPath(const std::string& relative);
 // Path in the source tree: DYAD_SOURCE_DIR/<relative>.
