@@ -6,6 +6,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "absl/status/statusor.h"
+
 namespace dyad {
 
 // Serialized answers of read methods, by serialized request. Each service
@@ -13,6 +15,9 @@ namespace dyad {
 // keeps cached answers exact. A read that raced with a write (it read the
 // generation before the write and finishes after it) is not stored.
 //
+//   return cache.GetOrCompute(request, [&] { return Query(request); });
+//
+// or, by hand:
 //   uint64_t gen;
 //   if (auto hit = cache.Lookup(key, &gen)) return hit;
 //   ... compute bytes ...
@@ -36,6 +41,21 @@ class ResultCache {
     if (max_entries_ == 0 || generation != generation_) return;
     if (entries_.size() >= max_entries_) entries_.clear();
     entries_[key] = std::move(bytes);
+  }
+
+  // The serialized answer to `request`: the cached one, or `compute()`'s
+  // (a StatusOr of a message), serialized and kept. Failures are not kept.
+  template <typename Request, typename Compute>
+  absl::StatusOr<std::shared_ptr<const std::string>> GetOrCompute(const Request& request,
+                                                                  Compute compute) {
+    const std::string key = request.SerializeAsString();
+    uint64_t generation = 0;
+    if (auto hit = Lookup(key, &generation)) return hit;
+    auto answer = compute();
+    if (!answer.ok()) return answer.status();
+    auto bytes = std::make_shared<const std::string>(answer->SerializeAsString());
+    Store(key, bytes, generation);
+    return bytes;
   }
 
   // Call after every write.

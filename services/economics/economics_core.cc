@@ -132,14 +132,7 @@ dyad::economics::v1::ListIndicatorsResponse EconomicsCore::ListIndicators() cons
 
 absl::StatusOr<std::shared_ptr<const std::string>> EconomicsCore::GetSeriesSerialized(
     const dyad::economics::v1::GetSeriesRequest& req) {
-  const std::string key = req.SerializeAsString();
-  uint64_t generation = 0;
-  if (auto hit = series_cache_.Lookup(key, &generation)) return hit;
-  auto series = GetSeries(req);
-  if (!series.ok()) return series.status();
-  auto bytes = std::make_shared<const std::string>(series->SerializeAsString());
-  series_cache_.Store(key, bytes, generation);
-  return bytes;
+  return series_cache_.GetOrCompute(req, [&] { return GetSeries(req); });
 }
 
 absl::StatusOr<dyad::economics::v1::Series> EconomicsCore::GetSeries(

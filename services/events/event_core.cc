@@ -91,14 +91,7 @@ absl::StatusOr<std::string> EventCore::GetEventSerialized(
 
 absl::StatusOr<std::shared_ptr<const std::string>> EventCore::ListEventsSerialized(
     const dyad::events::v1::ListEventsRequest& req) {
-  const std::string key = req.SerializeAsString();
-  uint64_t generation = 0;
-  if (auto hit = list_cache_.Lookup(key, &generation)) return hit;
-  auto resp = QueryEvents(req);
-  if (!resp.ok()) return resp.status();
-  auto bytes = std::make_shared<const std::string>(resp->SerializeAsString());
-  list_cache_.Store(key, bytes, generation);
-  return bytes;
+  return list_cache_.GetOrCompute(req, [&] { return QueryEvents(req); });
 }
 
 absl::StatusOr<dyad::events::v1::ListEventsResponse> EventCore::ListEvents(

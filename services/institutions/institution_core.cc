@@ -105,14 +105,7 @@ absl::StatusOr<Institution> InstitutionCore::GetInstitution(
 
 absl::StatusOr<std::shared_ptr<const std::string>> InstitutionCore::ListInstitutionsSerialized(
     const dyad::institutions::v1::ListInstitutionsRequest& req) {
-  const std::string key = req.SerializeAsString();
-  uint64_t generation = 0;
-  if (auto hit = list_cache_.Lookup(key, &generation)) return hit;
-  auto resp = QueryInstitutions(req);
-  if (!resp.ok()) return resp.status();
-  auto bytes = std::make_shared<const std::string>(resp->SerializeAsString());
-  list_cache_.Store(key, bytes, generation);
-  return bytes;
+  return list_cache_.GetOrCompute(req, [&] { return QueryInstitutions(req); });
 }
 
 absl::StatusOr<dyad::institutions::v1::ListInstitutionsResponse> InstitutionCore::ListInstitutions(
