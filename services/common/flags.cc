@@ -18,6 +18,9 @@ ABSL_FLAG(int, port, -1,
 ABSL_FLAG(std::string, host, "0.0.0.0", "Address to listen on (e.g. 127.0.0.1 for local only)");
 ABSL_FLAG(std::string, log_level, "info", "Log level: trace, debug, info, warn, error");
 ABSL_FLAG(int, max_receive_bytes, 4 << 20, "Largest request message accepted, in bytes");
+ABSL_FLAG(int, max_in_flight, 256,
+          "Calls served at once by this process; more are refused with RESOURCE_EXHAUSTED "
+          "(health checks and reflection are not counted; 0: no limit)");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM/SIGINT: how long in-flight calls may take to finish before they are "
           "cancelled");

@@ -11,6 +11,7 @@ ABSL_DECLARE_FLAG(int, port);
 ABSL_DECLARE_FLAG(std::string, host);
 ABSL_DECLARE_FLAG(std::string, log_level);
 ABSL_DECLARE_FLAG(int, max_receive_bytes);
+ABSL_DECLARE_FLAG(int, max_in_flight);
 ABSL_DECLARE_FLAG(absl::Duration, shutdown_grace);
 ABSL_DECLARE_FLAG(absl::Duration, max_connection_age);
 ABSL_DECLARE_FLAG(std::string, tls_cert_file);

@@ -11,6 +11,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/admission.h"
 #include "common/flags.h"
 #include "common/logging.h"
 #include "common/tls.h"
@@ -23,16 +24,22 @@ namespace {
 // (health checks and reflection left out).
 class CountingInterceptor final : public grpc::experimental::Interceptor {
  public:
-  explicit CountingInterceptor(std::shared_ptr<ServerRunner::Counters> c) : c_(std::move(c)) {
+  CountingInterceptor(std::shared_ptr<ServerRunner::Counters> c, bool dyad_method)
+      : c_(std::move(c)), dyad_method_(dyad_method) {
     ++c_->in_flight;
+    if (dyad_method_) internal::CallStarted();
   }
-  ~CountingInterceptor() override { --c_->in_flight; }
+  ~CountingInterceptor() override {
+    if (dyad_method_) internal::CallEnded();
+    --c_->in_flight;
+  }
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     methods->Proceed();
   }
 
  private:
   std::shared_ptr<ServerRunner::Counters> c_;
+  const bool dyad_method_;
 };
 
 class CountingFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
@@ -40,11 +47,12 @@ class CountingFactory final : public grpc::experimental::ServerInterceptorFactor
   explicit CountingFactory(std::shared_ptr<ServerRunner::Counters> c) : c_(std::move(c)) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
-    if (absl::StartsWith(info->method(), "/dyad.")) {
+    const bool dyad_method = absl::StartsWith(info->method(), "/dyad.");
+    if (dyad_method) {
       c_->served.fetch_add(1, std::memory_order_relaxed);
       Log().debug("call method={}", info->method());  // the access log, at debug level
     }
-    return new CountingInterceptor(c_);
+    return new CountingInterceptor(c_, dyad_method);
   }
 
  private:
@@ -59,6 +67,7 @@ ServerConfig ServerConfigFromFlags(int default_port) {
   const int port = absl::GetFlag(FLAGS_port);
   c.port = port < 0 ? default_port : port;
   c.max_receive_bytes = absl::GetFlag(FLAGS_max_receive_bytes);
+  c.max_in_flight = absl::GetFlag(FLAGS_max_in_flight);
   c.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   c.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
   c.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
@@ -87,12 +96,17 @@ absl::Status ServerRunner::Start(const ServerConfig& config,
   if (config.max_receive_bytes <= 0) {
     return absl::InvalidArgumentError("max_receive_bytes: must be positive");
   }
+  if (config.max_in_flight < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_in_flight: must be 0 (no limit) or positive, got ", config.max_in_flight));
+  }
   if (config.max_connection_age < absl::ZeroDuration()) {
     return absl::InvalidArgumentError(absl::StrCat("max_connection_age: must not be negative, got ",
                                                    absl::FormatDuration(config.max_connection_age)));
   }
   config_ = config;
   service_names_ = service_names;
+  SetMaxCallsInFlight(config.max_in_flight);
   grpc::EnableDefaultHealthCheckService(false);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

@@ -18,6 +18,9 @@ struct ServerConfig {
   std::string host = "0.0.0.0";
   int port = 0;  // 0 picks a free port
   int max_receive_bytes = 4 << 20;
+  // Calls to Dyad's services served at once; more get RESOURCE_EXHAUSTED
+  // (see admission.h). 0: no limit.
+  int max_in_flight = 256;
   absl::Duration shutdown_grace = absl::Seconds(10);
   // Connections older than this are asked to go away (after their calls,
   // within `shutdown_grace`); zero: never.

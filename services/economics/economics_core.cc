@@ -106,6 +106,7 @@ absl::StatusOr<std::vector<std::string>> EconomicsCore::LoadPluginRecords() {
               "\" is not the unit of indicator ", o.indicator(), " (\"", it->second.unit(), "\")"));
         }
         o.set_plugin(p.name);
+        o.set_origin(dyad::type::v1::ORIGIN_CURATED);
         observations.push_back(std::move(o));
       }
       auto outcome =
@@ -426,6 +427,7 @@ absl::StatusOr<Observation> EconomicsCore::RecordObservation(
   }
   // Output-only fields are set here, whatever the client sent.
   o.clear_plugin();
+  o.set_origin(dyad::type::v1::ORIGIN_CURATED);
   o.clear_name();
   // Domain checks from plugins that implement the validate hook.
   if (plugins_ != nullptr) {

@@ -58,6 +58,7 @@ absl::StatusOr<std::vector<std::string>> EventCore::LoadPluginRecords() {
       events.reserve(p.bundle.events_size());
       for (Event e : p.bundle.events()) {
         e.set_plugin(p.name);
+        e.set_origin(dyad::type::v1::ORIGIN_CURATED);
         e.set_domain(kinds_.at(e.kind()).domain());  // kinds checked by ValidatePlugins
         events.push_back(std::move(e));
       }
@@ -220,6 +221,8 @@ absl::StatusOr<Event> EventCore::CreateEvent(const dyad::events::v1::CreateEvent
   // Output-only fields are set here, whatever the client sent.
   e.set_domain(kinds_.at(e.kind()).domain());
   e.clear_plugin();
+  e.set_origin(dyad::type::v1::ORIGIN_CURATED);
+  e.clear_coded();  // machine-coded measures come only through the import path
   // Domain checks from plugins that implement the validate hook.
   if (plugins_ != nullptr) {
     for (const auto& p : plugins_->plugins()) {
