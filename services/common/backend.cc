@@ -27,11 +27,18 @@ ABSL_FLAG(std::string, read_token_file, "",
 ABSL_FLAG(int, result_cache_entries, 1024,
           "Answers of the hottest read methods kept in memory, cleared by every write; 0 disables "
           "the cache");
+ABSL_FLAG(int, result_cache_mib, 64,
+          "Memory for those cached answers, in MiB (keys and answers counted); an answer bigger "
+          "than an eighth of it is not kept; 0 disables the cache");
 
 namespace dyad {
 
 size_t ResultCacheEntries() {
   return static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_result_cache_entries)));
+}
+
+size_t ResultCacheBytes() {
+  return static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_result_cache_mib))) << 20;
 }
 
 int FailStartup(const std::string& binary, const absl::Status& status) {

@@ -17,6 +17,7 @@ ABSL_DECLARE_FLAG(std::string, plugins);
 ABSL_DECLARE_FLAG(std::string, plugin_allowlist);
 ABSL_DECLARE_FLAG(std::string, write_token_file);
 ABSL_DECLARE_FLAG(int, result_cache_entries);
+ABSL_DECLARE_FLAG(int, result_cache_mib);
 
 namespace dyad {
 
@@ -33,6 +34,8 @@ absl::StatusOr<BackendEnv> PrepareBackend(const std::string& binary);
 
 // --result_cache_entries, never negative.
 size_t ResultCacheEntries();
+// --result_cache_mib in bytes, never negative.
+size_t ResultCacheBytes();
 
 // Serves `service` until SIGTERM/SIGINT, logging one "serving" line with
 // the address and the plugins. Returns the process exit code.

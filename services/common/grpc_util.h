@@ -10,7 +10,11 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "common/sqlite/call_limits.h"
 #include "common/status.h"
+#include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/message.h"
 
 namespace dyad {
@@ -60,6 +64,69 @@ inline bool ParseByteBuffer(const grpc::ByteBuffer& buffer, google::protobuf::Me
   return message->ParseFromString(bytes);
 }
 
+// Decodes a raw request the one way every backend method does:
+//  - a request that does not parse (bad wire format, a string field that is
+//    not valid UTF-8, messages nested deeper than protobuf's limit of 100)
+//    is INVALID_ARGUMENT "request is not a valid <full message name>: ...";
+//  - unknown fields are discarded, at every depth, so they are never
+//    validated, stored, cached or served back.
+inline absl::Status ParseRequest(const grpc::ByteBuffer& buffer,
+                                 google::protobuf::Message* request) {
+  std::string bytes;
+  std::vector<grpc::Slice> slices;
+  if (!buffer.Dump(&slices).ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "request is not a valid ", request->GetDescriptor()->full_name(), ": unreadable body"));
+  }
+  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  if (!request->ParseFromString(bytes)) {
+    // Tell nesting apart (the one failure a valid encoding can have).
+    std::unique_ptr<google::protobuf::Message> probe(request->New());
+    google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                              static_cast<int>(bytes.size()));
+    in.SetRecursionLimit(1 << 20);
+    const bool too_deep = probe->MergePartialFromCodedStream(&in) &&
+                          in.ConsumedEntireMessage() && probe->IsInitialized();
+    request->Clear();
+    return absl::InvalidArgumentError(absl::StrCat(
+        "request is not a valid ", request->GetDescriptor()->full_name(), ": ",
+        too_deep ? "messages or groups are nested deeper than 100 levels"
+                 : "not protobuf wire format, or a string field is not valid UTF-8"));
+  }
+  request->DiscardUnknownFields();
+  return absl::OkStatus();
+}
+
+// Installs the call's deadline and cancellation (sql/call_limits.h) for
+// the handler's thread: storage work stops when the caller no longer waits.
+class CallLimits : public sql::CallLimitsScope {
+ public:
+  explicit CallLimits(grpc::CallbackServerContext* ctx)
+      : sql::CallLimitsScope(absl::FromChrono(ctx->deadline()),
+                             [ctx] { return ctx->IsCancelled(); }) {}
+};
+
+// Finishes a raw call with `result`: a message (serialized exactly as the
+// typed API would), bytes, or shared bytes.
+template <typename T>
+grpc::ServerUnaryReactor* FinishRaw(grpc::CallbackServerContext* ctx,
+                                    const absl::StatusOr<T>& result, grpc::ByteBuffer* resp) {
+  if (!result.ok()) return FinishWith(ctx, result.status());
+  bool own_buffer = false;
+  grpc::Status s = grpc::SerializationTraits<T>::Serialize(*result, resp, &own_buffer);
+  if (!s.ok()) return FinishWith(ctx, absl::InternalError("cannot encode the response"));
+  return FinishWith(ctx, absl::OkStatus());
+}
+inline grpc::ServerUnaryReactor* FinishRaw(grpc::CallbackServerContext* ctx,
+                                           const absl::StatusOr<std::string>& result,
+                                           grpc::ByteBuffer* resp) {
+  if (result.ok()) {
+    grpc::Slice slice(*result);
+    *resp = grpc::ByteBuffer(&slice, 1);
+  }
+  return FinishWith(ctx, result.status());
+}
+
 // A ByteBuffer over shared bytes, without copying them: the slice keeps the
 // bytes alive until gRPC has sent them.
 inline grpc::ByteBuffer SharedBytesToByteBuffer(std::shared_ptr<const std::string> bytes) {
@@ -70,4 +137,13 @@ inline grpc::ByteBuffer SharedBytesToByteBuffer(std::shared_ptr<const std::strin
   return grpc::ByteBuffer(&slice, 1);
 }
 
+}  // namespace dyad
+
+namespace dyad {
+inline grpc::ServerUnaryReactor* FinishRaw(
+    grpc::CallbackServerContext* ctx,
+    const absl::StatusOr<std::shared_ptr<const std::string>>& result, grpc::ByteBuffer* resp) {
+  if (result.ok()) *resp = SharedBytesToByteBuffer(*result);
+  return FinishWith(ctx, result.status());
+}
 }  // namespace dyad

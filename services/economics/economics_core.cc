@@ -73,8 +73,8 @@ void SetChanges(std::vector<SeriesPoint>* points) {
 }  // namespace
 
 EconomicsCore::EconomicsCore(std::unique_ptr<ObservationStore> store, const PluginSet* plugins,
-                             size_t series_cache_entries)
-    : store_(std::move(store)), series_cache_(series_cache_entries), plugins_(plugins) {
+                             size_t series_cache_entries, size_t series_cache_bytes)
+    : store_(std::move(store)), series_cache_(series_cache_entries, series_cache_bytes), plugins_(plugins) {
   if (plugins_ != nullptr) {
     for (const auto& p : plugins_->plugins()) {
       if (!p.Contributes("economics")) continue;
@@ -298,6 +298,11 @@ absl::StatusOr<std::vector<SeriesPoint>> EconomicsCore::DerivedPoints(
 
 absl::StatusOr<dyad::economics::v1::ListObservationsResponse> EconomicsCore::ListObservations(
     const dyad::economics::v1::ListObservationsRequest& req) const {
+  // ListObservationsRequest.countries (documented in economics.proto).
+  constexpr int kMaxFilterCountries = 16;
+  if (req.countries_size() > kMaxFilterCountries) {
+    return InvalidField("countries", absl::StrCat("at most ", kMaxFilterCountries, " countries"));
+  }
   auto size = EffectivePageSize(req.page_size());
   if (!size.ok()) return size.status();
   if (auto s = ValidateText(req.indicator(), "indicator", kMaxShortText); !s.ok()) return s;

@@ -21,7 +21,8 @@ class EconomicsCore {
   // `plugins` may be null (no plugins: no indicators, no curated records).
   // `series_cache_entries` bounds the GetSeries result cache (0 disables it).
   EconomicsCore(std::unique_ptr<ObservationStore> store, const PluginSet* plugins,
-                size_t series_cache_entries = 1024);
+                size_t series_cache_entries = 1024,
+                  size_t series_cache_bytes = kDefaultResultCacheBytes);
 
   // Loads every economics plugin's observations into the store (idempotent:
   // unchanged plugins are skipped) and drops records of plugins no longer

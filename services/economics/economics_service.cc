@@ -1,5 +1,6 @@
 #include "economics_service.h"
 
+#include "common/admission.h"
 #include "common/grpc_util.h"
 
 namespace dyad::economics {
@@ -7,45 +8,58 @@ namespace dyad::economics {
 using namespace dyad::economics::v1;  // NOLINT: adapter file, names are unambiguous
 
 grpc::ServerUnaryReactor* EconomicsServiceImpl::ListIndicators(grpc::CallbackServerContext* ctx,
-                                                               const ListIndicatorsRequest* req,
-                                                               ListIndicatorsResponse* resp) {
+                                             const grpc::ByteBuffer* req,
+                                             grpc::ByteBuffer* resp) {
+  DYAD_RETURN_IF_DENIED(ctx, AdmitCall());
   DYAD_RETURN_IF_DENIED(ctx, auth_->CheckRead(AuthorizationOf(*ctx)));
-  *resp = core_->ListIndicators();
-  return FinishWith(ctx, absl::OkStatus());
+  CallLimits limits(ctx);
+  ListIndicatorsRequest request;
+  DYAD_RETURN_IF_DENIED(ctx, ParseRequest(*req, &request));
+  return FinishRaw(ctx, absl::StatusOr<ListIndicatorsResponse>(core_->ListIndicators()), resp);
 }
 
 grpc::ServerUnaryReactor* EconomicsServiceImpl::GetSeries(grpc::CallbackServerContext* ctx,
-                                                          const grpc::ByteBuffer* req,
-                                                          grpc::ByteBuffer* resp) {
+                                             const grpc::ByteBuffer* req,
+                                             grpc::ByteBuffer* resp) {
+  DYAD_RETURN_IF_DENIED(ctx, AdmitCall());
   DYAD_RETURN_IF_DENIED(ctx, auth_->CheckRead(AuthorizationOf(*ctx)));
+  CallLimits limits(ctx);
   GetSeriesRequest request;
-  if (!ParseByteBuffer(*req, &request)) {
-    return FinishWith(ctx, absl::InvalidArgumentError("request is not a GetSeriesRequest"));
-  }
-  auto bytes = core_->GetSeriesSerialized(request);
-  if (bytes.ok()) *resp = SharedBytesToByteBuffer(*std::move(bytes));
-  return FinishWith(ctx, bytes.status());
+  DYAD_RETURN_IF_DENIED(ctx, ParseRequest(*req, &request));
+  return FinishRaw(ctx, core_->GetSeriesSerialized(request), resp);
 }
 
-grpc::ServerUnaryReactor* EconomicsServiceImpl::ListObservations(
-    grpc::CallbackServerContext* ctx, const ListObservationsRequest* req,
-    ListObservationsResponse* resp) {
+grpc::ServerUnaryReactor* EconomicsServiceImpl::ListObservations(grpc::CallbackServerContext* ctx,
+                                             const grpc::ByteBuffer* req,
+                                             grpc::ByteBuffer* resp) {
+  DYAD_RETURN_IF_DENIED(ctx, AdmitCall());
   DYAD_RETURN_IF_DENIED(ctx, auth_->CheckRead(AuthorizationOf(*ctx)));
-  return FinishUnary(ctx, core_->ListObservations(*req), resp);
+  CallLimits limits(ctx);
+  ListObservationsRequest request;
+  DYAD_RETURN_IF_DENIED(ctx, ParseRequest(*req, &request));
+  return FinishRaw(ctx, core_->ListObservations(request), resp);
 }
 
-grpc::ServerUnaryReactor* EconomicsServiceImpl::RecordObservation(
-    grpc::CallbackServerContext* ctx, const RecordObservationRequest* req, Observation* resp) {
-  if (auto s = auth_->Check(AuthorizationOf(*ctx)); !s.ok()) return FinishWith(ctx, s);
-  return FinishUnary(ctx, core_->RecordObservation(*req), resp);
+grpc::ServerUnaryReactor* EconomicsServiceImpl::RecordObservation(grpc::CallbackServerContext* ctx,
+                                             const grpc::ByteBuffer* req,
+                                             grpc::ByteBuffer* resp) {
+  DYAD_RETURN_IF_DENIED(ctx, AdmitCall());
+  DYAD_RETURN_IF_DENIED(ctx, auth_->Check(AuthorizationOf(*ctx)));
+  CallLimits limits(ctx);
+  RecordObservationRequest request;
+  DYAD_RETURN_IF_DENIED(ctx, ParseRequest(*req, &request));
+  return FinishRaw(ctx, core_->RecordObservation(request), resp);
 }
 
 grpc::ServerUnaryReactor* EconomicsServiceImpl::ListSources(grpc::CallbackServerContext* ctx,
-                                                            const ListSourcesRequest* req,
-                                                            ListSourcesResponse* resp) {
+                                             const grpc::ByteBuffer* req,
+                                             grpc::ByteBuffer* resp) {
+  DYAD_RETURN_IF_DENIED(ctx, AdmitCall());
   DYAD_RETURN_IF_DENIED(ctx, auth_->CheckRead(AuthorizationOf(*ctx)));
-  *resp = core_->ListSources();
-  return FinishWith(ctx, absl::OkStatus());
+  CallLimits limits(ctx);
+  ListSourcesRequest request;
+  DYAD_RETURN_IF_DENIED(ctx, ParseRequest(*req, &request));
+  return FinishRaw(ctx, absl::StatusOr<ListSourcesResponse>(core_->ListSources()), resp);
 }
 
 }  // namespace dyad::economics

@@ -6,31 +6,38 @@
 
 namespace dyad::economics {
 
-// gRPC adapter (callback API): unpacks the call, asks EconomicsCore, maps the
-// status. No domain logic here.
-// GetSeries is served raw from the result cache's bytes.
+// gRPC adapter (callback API): admits the call, checks auth, decodes the
+// request, asks EconomicsCore, maps the status. No domain logic here.
+// Every method is served raw (ByteBuffer in and out): requests are decoded
+// by ParseRequest (common/grpc_util.h), so a malformed one is
+// INVALID_ARGUMENT naming the message and unknown fields are dropped before
+// anything sees them; cached and stored answers go out as the bytes they
+// already are. Replies are byte for byte what the typed API would send.
 class EconomicsServiceImpl final
-    : public dyad::economics::v1::EconomicsService::WithRawCallbackMethod_GetSeries<
-          dyad::economics::v1::EconomicsService::CallbackService> {
+    : public dyad::economics::v1::EconomicsService::WithRawCallbackMethod_ListIndicators<
+          dyad::economics::v1::EconomicsService::WithRawCallbackMethod_GetSeries<
+          dyad::economics::v1::EconomicsService::WithRawCallbackMethod_ListObservations<
+          dyad::economics::v1::EconomicsService::WithRawCallbackMethod_RecordObservation<
+          dyad::economics::v1::EconomicsService::WithRawCallbackMethod_ListSources<
+          dyad::economics::v1::EconomicsService::CallbackService>>>>> {
  public:
-  EconomicsServiceImpl(EconomicsCore* core, const WriteAuthorizer* auth)
-      : core_(core), auth_(auth) {}
+  EconomicsServiceImpl(EconomicsCore* core, const WriteAuthorizer* auth) : core_(core), auth_(auth) {}
 
-  grpc::ServerUnaryReactor* ListIndicators(
-      grpc::CallbackServerContext* ctx, const dyad::economics::v1::ListIndicatorsRequest* req,
-      dyad::economics::v1::ListIndicatorsResponse* resp) override;
+  grpc::ServerUnaryReactor* ListIndicators(grpc::CallbackServerContext* ctx,
+                                     const grpc::ByteBuffer* req,
+                                     grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* GetSeries(grpc::CallbackServerContext* ctx,
-                                      const grpc::ByteBuffer* req,
-                                      grpc::ByteBuffer* resp) override;
-  grpc::ServerUnaryReactor* ListObservations(
-      grpc::CallbackServerContext* ctx, const dyad::economics::v1::ListObservationsRequest* req,
-      dyad::economics::v1::ListObservationsResponse* resp) override;
-  grpc::ServerUnaryReactor* RecordObservation(
-      grpc::CallbackServerContext* ctx, const dyad::economics::v1::RecordObservationRequest* req,
-      dyad::economics::v1::Observation* resp) override;
+                                     const grpc::ByteBuffer* req,
+                                     grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* ListObservations(grpc::CallbackServerContext* ctx,
+                                     const grpc::ByteBuffer* req,
+                                     grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* RecordObservation(grpc::CallbackServerContext* ctx,
+                                     const grpc::ByteBuffer* req,
+                                     grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* ListSources(grpc::CallbackServerContext* ctx,
-                                        const dyad::economics::v1::ListSourcesRequest* req,
-                                        dyad::economics::v1::ListSourcesResponse* resp) override;
+                                     const grpc::ByteBuffer* req,
+                                     grpc::ByteBuffer* resp) override;
 
  private:
   EconomicsCore* core_;

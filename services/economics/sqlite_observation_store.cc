@@ -13,6 +13,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "common/sqlite/call_limits.h"
 #include "common/sqlite/database.h"
 #include "common/sqlite/migrations.h"
 #include "common/sqlite/statement.h"
@@ -143,7 +144,8 @@ class SqliteObservationStore final : public ObservationStore {
   explicit SqliteObservationStore(std::unique_ptr<sql::Database> db) : db_(std::move(db)) {}
 
   absl::StatusOr<Observation> Get(const std::string& name) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::timed_mutex> lock;
+    if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
     auto st = db_->GetCachedStatement(kGetSql);
     if (!st.ok()) return st.status();
     sql::ScopedReset reset(*st);
@@ -159,7 +161,8 @@ class SqliteObservationStore final : public ObservationStore {
   }
 
   absl::StatusOr<ObservationPage> List(const ObservationQuery& q) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::timed_mutex> lock;
+    if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
     const bool by_indicator = !q.indicator.empty();
     const bool by_country = !q.countries.empty();
     ObservationPage page;
@@ -215,7 +218,8 @@ class SqliteObservationStore final : public ObservationStore {
                                                       const std::string& reporter,
                                                       const std::string& partner,
                                                       bool either_order) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::timed_mutex> lock;
+    if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
     auto st = db_->GetCachedStatement(either_order ? kSeriesEitherOrderSql : kSeriesSql);
     if (!st.ok()) return st.status();
     sql::Statement& s = **st;
@@ -237,7 +241,8 @@ class SqliteObservationStore final : public ObservationStore {
   }
 
   absl::Status Insert(const Observation& o) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::timed_mutex> lock;
+    if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
     sql::Transaction tx(db_.get());
     if (auto s = tx.Begin(); !s.ok()) return s;
     if (auto s = InsertLocked(o, ""); !s.ok()) return s;
@@ -247,7 +252,8 @@ class SqliteObservationStore final : public ObservationStore {
   absl::StatusOr<SyncOutcome> SyncPlugin(const std::string& plugin, const std::string& version,
                                          const std::string& fingerprint,
                                          const std::vector<Observation>& observations) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::timed_mutex> lock;
+    if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
     sql::Transaction tx(db_.get());
     if (auto s = tx.Begin(); !s.ok()) return s;
     bool existed = false;
@@ -293,7 +299,8 @@ class SqliteObservationStore final : public ObservationStore {
 
   absl::StatusOr<std::vector<std::string>> RemovePluginsExcept(
       const std::set<std::string>& keep) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::timed_mutex> lock;
+    if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
     std::vector<std::string> stored;
     {
       auto st = db_->GetCachedStatement(kListPluginsSql);
@@ -363,7 +370,7 @@ class SqliteObservationStore final : public ObservationStore {
     return absl::OkStatus();
   }
 
-  std::mutex mu_;
+  std::timed_mutex mu_;  // waited for until the call's deadline (call_limits.h)
   std::unique_ptr<sql::Database> db_;
 };
 

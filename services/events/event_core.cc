@@ -5,6 +5,7 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "absl/strings/str_cat.h"
@@ -22,6 +23,10 @@ using dyad::events::v1::Event;
 constexpr size_t kMaxTitle = 200;
 constexpr size_t kMaxSummary = 4000;
 constexpr size_t kMaxShortText = 200;
+// Caps on ListEventsRequest's lists (documented in event_service.proto).
+constexpr int kMaxFilterCountries = 16;
+constexpr int kMaxFilterKinds = 32;
+constexpr int kMaxFilterDomains = 16;
 
 std::string CanonicalFilters(const dyad::events::v1::ListEventsRequest& r) {
   return absl::StrCat(absl::StrJoin(r.countries(), ","), "|", r.period().start().year(), "-",
@@ -34,8 +39,8 @@ std::string CanonicalFilters(const dyad::events::v1::ListEventsRequest& r) {
 }  // namespace
 
 EventCore::EventCore(std::unique_ptr<EventStore> store, const PluginSet* plugins,
-                     size_t list_cache_entries)
-    : store_(std::move(store)), list_cache_(list_cache_entries), plugins_(plugins) {
+                     size_t list_cache_entries, size_t list_cache_bytes)
+    : store_(std::move(store)), list_cache_(list_cache_entries, list_cache_bytes), plugins_(plugins) {
   if (plugins_ != nullptr) {
     for (const auto& p : plugins_->plugins()) {
       for (auto k : p.bundle.event_kinds()) {
@@ -106,6 +111,17 @@ absl::StatusOr<dyad::events::v1::ListEventsResponse> EventCore::ListEvents(
 
 absl::StatusOr<dyad::events::v1::ListEventsResponse> EventCore::QueryEvents(
     const dyad::events::v1::ListEventsRequest& req) {
+  // List sizes first: nothing below (validation, SQL) should run over an
+  // unbounded list.
+  if (req.countries_size() > kMaxFilterCountries) {
+    return InvalidField("countries", absl::StrCat("at most ", kMaxFilterCountries, " countries"));
+  }
+  if (req.kinds_size() > kMaxFilterKinds) {
+    return InvalidField("kinds", absl::StrCat("at most ", kMaxFilterKinds, " kinds"));
+  }
+  if (req.domains_size() > kMaxFilterDomains) {
+    return InvalidField("domains", absl::StrCat("at most ", kMaxFilterDomains, " domains"));
+  }
   auto size = EffectivePageSize(req.page_size());
   if (!size.ok()) return size.status();
   if (auto s = ValidateCountries(req.countries(), "countries"); !s.ok()) return s;
@@ -127,7 +143,20 @@ absl::StatusOr<dyad::events::v1::ListEventsResponse> EventCore::QueryEvents(
   std::set<std::string> countries(req.countries().begin(), req.countries().end());
   q.countries.assign(countries.begin(), countries.end());
   q.period = RangeDays(req.period());
-  q.kinds.assign(req.kinds().begin(), req.kinds().end());
+  if (req.kinds_size() > 0) {
+    // Kinds and their sub-kinds become the exact ids they stand for, so the
+    // store matches each row against one set instead of every prefix.
+    std::set<std::string> ids;
+    for (const std::string& k : req.kinds()) {
+      for (auto it = kinds_.lower_bound(k); it != kinds_.end() && absl::StartsWith(it->first, k);
+           ++it) {
+        if (it->first.size() == k.size() || it->first[k.size()] == '.') ids.insert(it->first);
+      }
+    }
+    // Every stored event has a known kind: no known kind, no event.
+    if (ids.empty()) return dyad::events::v1::ListEventsResponse();
+    q.kinds.assign(ids.begin(), ids.end());
+  }
   q.domains.assign(req.domains().begin(), req.domains().end());
   q.fts_query = ToFtsQuery(req.query());
   q.limit = *size;

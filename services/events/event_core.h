@@ -20,7 +20,8 @@ class EventCore {
   // `plugins` may be null (no plugins: no kinds, no curated records).
   // `list_cache_entries` bounds the ListEvents result cache (0 disables it).
   EventCore(std::unique_ptr<EventStore> store, const PluginSet* plugins,
-            size_t list_cache_entries = 1024);
+            size_t list_cache_entries = 1024,
+                  size_t list_cache_bytes = kDefaultResultCacheBytes);
 
   // Loads every plugin's events into the store (idempotent: unchanged
   // plugins are skipped) and drops records of plugins no longer present.

@@ -1,5 +1,6 @@
 #include "event_service.h"
 
+#include "common/admission.h"
 #include "common/grpc_util.h"
 
 namespace dyad::events {
@@ -7,54 +8,58 @@ namespace dyad::events {
 using namespace dyad::events::v1;  // NOLINT: adapter file, names are unambiguous
 
 grpc::ServerUnaryReactor* EventServiceImpl::GetEvent(grpc::CallbackServerContext* ctx,
-                                                     const grpc::ByteBuffer* req,
-                                                     grpc::ByteBuffer* resp) {
+                                             const grpc::ByteBuffer* req,
+                                             grpc::ByteBuffer* resp) {
+  DYAD_RETURN_IF_DENIED(ctx, AdmitCall());
   DYAD_RETURN_IF_DENIED(ctx, auth_->CheckRead(AuthorizationOf(*ctx)));
+  CallLimits limits(ctx);
   GetEventRequest request;
-  if (!ParseByteBuffer(*req, &request)) {
-    return FinishWith(ctx, absl::InvalidArgumentError("request is not a GetEventRequest"));
-  }
-  auto bytes = core_->GetEventSerialized(request);
-  if (bytes.ok()) {
-    grpc::Slice slice(*bytes);
-    *resp = grpc::ByteBuffer(&slice, 1);
-  }
-  return FinishWith(ctx, bytes.status());
+  DYAD_RETURN_IF_DENIED(ctx, ParseRequest(*req, &request));
+  return FinishRaw(ctx, core_->GetEventSerialized(request), resp);
 }
 
 grpc::ServerUnaryReactor* EventServiceImpl::ListEvents(grpc::CallbackServerContext* ctx,
-                                                       const grpc::ByteBuffer* req,
-                                                       grpc::ByteBuffer* resp) {
+                                             const grpc::ByteBuffer* req,
+                                             grpc::ByteBuffer* resp) {
+  DYAD_RETURN_IF_DENIED(ctx, AdmitCall());
   DYAD_RETURN_IF_DENIED(ctx, auth_->CheckRead(AuthorizationOf(*ctx)));
+  CallLimits limits(ctx);
   ListEventsRequest request;
-  if (!ParseByteBuffer(*req, &request)) {
-    return FinishWith(ctx, absl::InvalidArgumentError("request is not a ListEventsRequest"));
-  }
-  auto bytes = core_->ListEventsSerialized(request);
-  if (bytes.ok()) *resp = SharedBytesToByteBuffer(*std::move(bytes));
-  return FinishWith(ctx, bytes.status());
+  DYAD_RETURN_IF_DENIED(ctx, ParseRequest(*req, &request));
+  return FinishRaw(ctx, core_->ListEventsSerialized(request), resp);
 }
 
 grpc::ServerUnaryReactor* EventServiceImpl::ListEventKinds(grpc::CallbackServerContext* ctx,
-                                                           const ListEventKindsRequest* req,
-                                                           ListEventKindsResponse* resp) {
+                                             const grpc::ByteBuffer* req,
+                                             grpc::ByteBuffer* resp) {
+  DYAD_RETURN_IF_DENIED(ctx, AdmitCall());
   DYAD_RETURN_IF_DENIED(ctx, auth_->CheckRead(AuthorizationOf(*ctx)));
-  return FinishUnary(ctx, core_->ListEventKinds(*req), resp);
+  CallLimits limits(ctx);
+  ListEventKindsRequest request;
+  DYAD_RETURN_IF_DENIED(ctx, ParseRequest(*req, &request));
+  return FinishRaw(ctx, core_->ListEventKinds(request), resp);
 }
 
 grpc::ServerUnaryReactor* EventServiceImpl::CreateEvent(grpc::CallbackServerContext* ctx,
-                                                        const CreateEventRequest* req,
-                                                        Event* resp) {
-  if (auto s = auth_->Check(AuthorizationOf(*ctx)); !s.ok()) return FinishWith(ctx, s);
-  return FinishUnary(ctx, core_->CreateEvent(*req), resp);
+                                             const grpc::ByteBuffer* req,
+                                             grpc::ByteBuffer* resp) {
+  DYAD_RETURN_IF_DENIED(ctx, AdmitCall());
+  DYAD_RETURN_IF_DENIED(ctx, auth_->Check(AuthorizationOf(*ctx)));
+  CallLimits limits(ctx);
+  CreateEventRequest request;
+  DYAD_RETURN_IF_DENIED(ctx, ParseRequest(*req, &request));
+  return FinishRaw(ctx, core_->CreateEvent(request), resp);
 }
 
 grpc::ServerUnaryReactor* EventServiceImpl::ListSources(grpc::CallbackServerContext* ctx,
-                                                        const ListSourcesRequest* req,
-                                                        ListSourcesResponse* resp) {
+                                             const grpc::ByteBuffer* req,
+                                             grpc::ByteBuffer* resp) {
+  DYAD_RETURN_IF_DENIED(ctx, AdmitCall());
   DYAD_RETURN_IF_DENIED(ctx, auth_->CheckRead(AuthorizationOf(*ctx)));
-  *resp = core_->ListSources();
-  return FinishWith(ctx, absl::OkStatus());
+  CallLimits limits(ctx);
+  ListSourcesRequest request;
+  DYAD_RETURN_IF_DENIED(ctx, ParseRequest(*req, &request));
+  return FinishRaw(ctx, absl::StatusOr<ListSourcesResponse>(core_->ListSources()), resp);
 }
 
 }  // namespace dyad::events

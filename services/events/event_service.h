@@ -6,15 +6,20 @@
 
 namespace dyad::events {
 
-// gRPC adapter (callback API): unpacks the call, asks EventCore, maps the
-// status. No domain logic here.
-// GetEvent and ListEvents are served raw: an event is stored serialized and a
-// page's bytes come from the result cache, so they go out without being
-// decoded into a message and encoded again.
+// gRPC adapter (callback API): admits the call, checks auth, decodes the
+// request, asks EventCore, maps the status. No domain logic here.
+// Every method is served raw (ByteBuffer in and out): requests are decoded
+// by ParseRequest (common/grpc_util.h), so a malformed one is
+// INVALID_ARGUMENT naming the message and unknown fields are dropped before
+// anything sees them; cached and stored answers go out as the bytes they
+// already are. Replies are byte for byte what the typed API would send.
 class EventServiceImpl final
     : public dyad::events::v1::EventService::WithRawCallbackMethod_GetEvent<
           dyad::events::v1::EventService::WithRawCallbackMethod_ListEvents<
-              dyad::events::v1::EventService::CallbackService>> {
+          dyad::events::v1::EventService::WithRawCallbackMethod_ListEventKinds<
+          dyad::events::v1::EventService::WithRawCallbackMethod_CreateEvent<
+          dyad::events::v1::EventService::WithRawCallbackMethod_ListSources<
+          dyad::events::v1::EventService::CallbackService>>>>> {
  public:
   EventServiceImpl(EventCore* core, const WriteAuthorizer* auth) : core_(core), auth_(auth) {}
 
@@ -22,17 +27,17 @@ class EventServiceImpl final
                                      const grpc::ByteBuffer* req,
                                      grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* ListEvents(grpc::CallbackServerContext* ctx,
-                                       const grpc::ByteBuffer* req,
-                                       grpc::ByteBuffer* resp) override;
+                                     const grpc::ByteBuffer* req,
+                                     grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* ListEventKinds(grpc::CallbackServerContext* ctx,
-                                           const dyad::events::v1::ListEventKindsRequest* req,
-                                           dyad::events::v1::ListEventKindsResponse* resp) override;
+                                     const grpc::ByteBuffer* req,
+                                     grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* CreateEvent(grpc::CallbackServerContext* ctx,
-                                        const dyad::events::v1::CreateEventRequest* req,
-                                        dyad::events::v1::Event* resp) override;
+                                     const grpc::ByteBuffer* req,
+                                     grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* ListSources(grpc::CallbackServerContext* ctx,
-                                        const dyad::events::v1::ListSourcesRequest* req,
-                                        dyad::events::v1::ListSourcesResponse* resp) override;
+                                     const grpc::ByteBuffer* req,
+                                     grpc::ByteBuffer* resp) override;
 
  private:
   EventCore* core_;

@@ -18,7 +18,7 @@ namespace dyad::events {
 struct EventQuery {
   std::vector<std::string> countries;  // all must take part
   DaySpan period;                      // overlap; unbounded by default
-  std::vector<std::string> kinds;      // kind or sub-kind
+  std::vector<std::string> kinds;      // exact kind ids (EventCore expands sub-kinds)
   std::vector<std::string> domains;
   std::string fts_query;               // already in safe FTS5 form
   int limit = 50;

@@ -22,6 +22,7 @@ constexpr size_t kMaxDisplayName = 200;
 constexpr size_t kMaxDescription = 4000;
 constexpr size_t kMaxShortText = 200;
 constexpr int kMaxKinds = 32;
+constexpr int kMaxFilterCountries = 16;  // ListInstitutionsRequest.countries
 constexpr int kMaxListed = 50;  // partners, citations
 
 // The filters of a normalised query, so a page token works only with the
@@ -37,8 +38,8 @@ std::string CanonicalFilters(const InstitutionQuery& q) {
 }  // namespace
 
 InstitutionCore::InstitutionCore(std::unique_ptr<InstitutionStore> store, const PluginSet* plugins,
-                                 size_t list_cache_entries)
-    : store_(std::move(store)), list_cache_(list_cache_entries), plugins_(plugins) {
+                                 size_t list_cache_entries, size_t list_cache_bytes)
+    : store_(std::move(store)), list_cache_(list_cache_entries, list_cache_bytes), plugins_(plugins) {
   if (plugins_ == nullptr) return;
   for (const auto& p : plugins_->plugins()) {
     if (!p.Contributes("institutions")) continue;
@@ -119,9 +120,14 @@ absl::StatusOr<dyad::institutions::v1::ListInstitutionsResponse> InstitutionCore
 
 absl::StatusOr<dyad::institutions::v1::ListInstitutionsResponse> InstitutionCore::QueryInstitutions(
     const dyad::institutions::v1::ListInstitutionsRequest& req) {
+  if (req.kinds_size() > kMaxKinds) {
+    return InvalidField("kinds", absl::StrCat("at most ", kMaxKinds, " kinds"));
+  }
+  if (req.countries_size() > kMaxFilterCountries) {
+    return InvalidField("countries", absl::StrCat("at most ", kMaxFilterCountries, " countries"));
+  }
   auto size = EffectivePageSize(req.page_size());
   if (!size.ok()) return size.status();
-  if (req.kinds_size() > kMaxKinds) return InvalidField("kinds", absl::StrCat("at most ", kMaxKinds));
   for (int i = 0; i < req.kinds_size(); ++i) {
     const std::string field = absl::StrCat("kinds[", i, "]");
     if (req.kinds(i).empty()) {

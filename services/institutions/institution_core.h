@@ -22,7 +22,8 @@ class InstitutionCore {
   // `list_cache_entries` bounds the ListInstitutions result cache (0
   // disables it).
   InstitutionCore(std::unique_ptr<InstitutionStore> store, const PluginSet* plugins,
-                  size_t list_cache_entries = 1024);
+                  size_t list_cache_entries = 1024,
+                  size_t list_cache_bytes = kDefaultResultCacheBytes);
 
   // Loads every plugin's institutions into the store (idempotent: unchanged
   // plugins are skipped), drops those of plugins no longer present, and

@@ -1,55 +1,76 @@
 #include "institution_service.h"
 
+#include "common/admission.h"
 #include "common/grpc_util.h"
 
 namespace dyad::institutions {
 
-using namespace dyad::institutions::v1;  // NOLINT: adapter file
+using namespace dyad::institutions::v1;  // NOLINT: adapter file, names are unambiguous
 
-grpc::ServerUnaryReactor* InstitutionServiceImpl::GetInstitution(
-    grpc::CallbackServerContext* ctx, const GetInstitutionRequest* req, Institution* resp) {
+grpc::ServerUnaryReactor* InstitutionServiceImpl::GetInstitution(grpc::CallbackServerContext* ctx,
+                                             const grpc::ByteBuffer* req,
+                                             grpc::ByteBuffer* resp) {
+  DYAD_RETURN_IF_DENIED(ctx, AdmitCall());
   DYAD_RETURN_IF_DENIED(ctx, auth_->CheckRead(AuthorizationOf(*ctx)));
-  return FinishUnary(ctx, core_->GetInstitution(*req), resp);
+  CallLimits limits(ctx);
+  GetInstitutionRequest request;
+  DYAD_RETURN_IF_DENIED(ctx, ParseRequest(*req, &request));
+  return FinishRaw(ctx, core_->GetInstitution(request), resp);
 }
 
-grpc::ServerUnaryReactor* InstitutionServiceImpl::ListInstitutions(
-    grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req, grpc::ByteBuffer* resp) {
+grpc::ServerUnaryReactor* InstitutionServiceImpl::ListInstitutions(grpc::CallbackServerContext* ctx,
+                                             const grpc::ByteBuffer* req,
+                                             grpc::ByteBuffer* resp) {
+  DYAD_RETURN_IF_DENIED(ctx, AdmitCall());
   DYAD_RETURN_IF_DENIED(ctx, auth_->CheckRead(AuthorizationOf(*ctx)));
+  CallLimits limits(ctx);
   ListInstitutionsRequest request;
-  if (!ParseByteBuffer(*req, &request)) {
-    return FinishWith(ctx, absl::InvalidArgumentError("request is not a ListInstitutionsRequest"));
-  }
-  auto bytes = core_->ListInstitutionsSerialized(request);
-  if (bytes.ok()) *resp = SharedBytesToByteBuffer(*std::move(bytes));
-  return FinishWith(ctx, bytes.status());
+  DYAD_RETURN_IF_DENIED(ctx, ParseRequest(*req, &request));
+  return FinishRaw(ctx, core_->ListInstitutionsSerialized(request), resp);
 }
 
-grpc::ServerUnaryReactor* InstitutionServiceImpl::ListInstitutionKinds(
-    grpc::CallbackServerContext* ctx, const ListInstitutionKindsRequest* req,
-    ListInstitutionKindsResponse* resp) {
+grpc::ServerUnaryReactor* InstitutionServiceImpl::ListInstitutionKinds(grpc::CallbackServerContext* ctx,
+                                             const grpc::ByteBuffer* req,
+                                             grpc::ByteBuffer* resp) {
+  DYAD_RETURN_IF_DENIED(ctx, AdmitCall());
   DYAD_RETURN_IF_DENIED(ctx, auth_->CheckRead(AuthorizationOf(*ctx)));
-  return FinishUnary(ctx, core_->ListInstitutionKinds(*req), resp);
+  CallLimits limits(ctx);
+  ListInstitutionKindsRequest request;
+  DYAD_RETURN_IF_DENIED(ctx, ParseRequest(*req, &request));
+  return FinishRaw(ctx, core_->ListInstitutionKinds(request), resp);
 }
 
-grpc::ServerUnaryReactor* InstitutionServiceImpl::ListMemberships(
-    grpc::CallbackServerContext* ctx, const ListMembershipsRequest* req,
-    ListMembershipsResponse* resp) {
+grpc::ServerUnaryReactor* InstitutionServiceImpl::ListMemberships(grpc::CallbackServerContext* ctx,
+                                             const grpc::ByteBuffer* req,
+                                             grpc::ByteBuffer* resp) {
+  DYAD_RETURN_IF_DENIED(ctx, AdmitCall());
   DYAD_RETURN_IF_DENIED(ctx, auth_->CheckRead(AuthorizationOf(*ctx)));
-  return FinishUnary(ctx, core_->ListMemberships(*req), resp);
+  CallLimits limits(ctx);
+  ListMembershipsRequest request;
+  DYAD_RETURN_IF_DENIED(ctx, ParseRequest(*req, &request));
+  return FinishRaw(ctx, core_->ListMemberships(request), resp);
 }
 
-grpc::ServerUnaryReactor* InstitutionServiceImpl::CreateInstitution(
-    grpc::CallbackServerContext* ctx, const CreateInstitutionRequest* req, Institution* resp) {
+grpc::ServerUnaryReactor* InstitutionServiceImpl::CreateInstitution(grpc::CallbackServerContext* ctx,
+                                             const grpc::ByteBuffer* req,
+                                             grpc::ByteBuffer* resp) {
+  DYAD_RETURN_IF_DENIED(ctx, AdmitCall());
   DYAD_RETURN_IF_DENIED(ctx, auth_->Check(AuthorizationOf(*ctx)));
-  return FinishUnary(ctx, core_->CreateInstitution(*req), resp);
+  CallLimits limits(ctx);
+  CreateInstitutionRequest request;
+  DYAD_RETURN_IF_DENIED(ctx, ParseRequest(*req, &request));
+  return FinishRaw(ctx, core_->CreateInstitution(request), resp);
 }
 
 grpc::ServerUnaryReactor* InstitutionServiceImpl::ListSources(grpc::CallbackServerContext* ctx,
-                                                              const ListSourcesRequest* req,
-                                                              ListSourcesResponse* resp) {
+                                             const grpc::ByteBuffer* req,
+                                             grpc::ByteBuffer* resp) {
+  DYAD_RETURN_IF_DENIED(ctx, AdmitCall());
   DYAD_RETURN_IF_DENIED(ctx, auth_->CheckRead(AuthorizationOf(*ctx)));
-  *resp = core_->ListSources();
-  return FinishWith(ctx, absl::OkStatus());
+  CallLimits limits(ctx);
+  ListSourcesRequest request;
+  DYAD_RETURN_IF_DENIED(ctx, ParseRequest(*req, &request));
+  return FinishRaw(ctx, absl::StatusOr<ListSourcesResponse>(core_->ListSources()), resp);
 }
 
 }  // namespace dyad::institutions

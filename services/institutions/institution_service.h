@@ -6,36 +6,42 @@
 
 namespace dyad::institutions {
 
-// gRPC adapter (callback API): unpacks, asks InstitutionCore, maps status.
-// ListInstitutions is served raw: a page's bytes come from the result cache
-// and go out without being decoded into a message and encoded again.
+// gRPC adapter (callback API): admits the call, checks auth, decodes the
+// request, asks InstitutionCore, maps the status. No domain logic here.
+// Every method is served raw (ByteBuffer in and out): requests are decoded
+// by ParseRequest (common/grpc_util.h), so a malformed one is
+// INVALID_ARGUMENT naming the message and unknown fields are dropped before
+// anything sees them; cached and stored answers go out as the bytes they
+// already are. Replies are byte for byte what the typed API would send.
 class InstitutionServiceImpl final
-    : public dyad::institutions::v1::InstitutionService::WithRawCallbackMethod_ListInstitutions<
-          dyad::institutions::v1::InstitutionService::CallbackService> {
+    : public dyad::institutions::v1::InstitutionService::WithRawCallbackMethod_GetInstitution<
+          dyad::institutions::v1::InstitutionService::WithRawCallbackMethod_ListInstitutions<
+          dyad::institutions::v1::InstitutionService::WithRawCallbackMethod_ListInstitutionKinds<
+          dyad::institutions::v1::InstitutionService::WithRawCallbackMethod_ListMemberships<
+          dyad::institutions::v1::InstitutionService::WithRawCallbackMethod_CreateInstitution<
+          dyad::institutions::v1::InstitutionService::WithRawCallbackMethod_ListSources<
+          dyad::institutions::v1::InstitutionService::CallbackService>>>>>> {
  public:
-  InstitutionServiceImpl(InstitutionCore* core, const WriteAuthorizer* auth)
-      : core_(core), auth_(auth) {}
+  InstitutionServiceImpl(InstitutionCore* core, const WriteAuthorizer* auth) : core_(core), auth_(auth) {}
 
-  grpc::ServerUnaryReactor* GetInstitution(
-      grpc::CallbackServerContext* ctx, const dyad::institutions::v1::GetInstitutionRequest* req,
-      dyad::institutions::v1::Institution* resp) override;
+  grpc::ServerUnaryReactor* GetInstitution(grpc::CallbackServerContext* ctx,
+                                     const grpc::ByteBuffer* req,
+                                     grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* ListInstitutions(grpc::CallbackServerContext* ctx,
-                                             const grpc::ByteBuffer* req,
-                                             grpc::ByteBuffer* resp) override;
-  grpc::ServerUnaryReactor* ListInstitutionKinds(
-      grpc::CallbackServerContext* ctx,
-      const dyad::institutions::v1::ListInstitutionKindsRequest* req,
-      dyad::institutions::v1::ListInstitutionKindsResponse* resp) override;
-  grpc::ServerUnaryReactor* ListMemberships(
-      grpc::CallbackServerContext* ctx, const dyad::institutions::v1::ListMembershipsRequest* req,
-      dyad::institutions::v1::ListMembershipsResponse* resp) override;
-  grpc::ServerUnaryReactor* CreateInstitution(
-      grpc::CallbackServerContext* ctx,
-      const dyad::institutions::v1::CreateInstitutionRequest* req,
-      dyad::institutions::v1::Institution* resp) override;
+                                     const grpc::ByteBuffer* req,
+                                     grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* ListInstitutionKinds(grpc::CallbackServerContext* ctx,
+                                     const grpc::ByteBuffer* req,
+                                     grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* ListMemberships(grpc::CallbackServerContext* ctx,
+                                     const grpc::ByteBuffer* req,
+                                     grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* CreateInstitution(grpc::CallbackServerContext* ctx,
+                                     const grpc::ByteBuffer* req,
+                                     grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* ListSources(grpc::CallbackServerContext* ctx,
-                                        const dyad::institutions::v1::ListSourcesRequest* req,
-                                        dyad::institutions::v1::ListSourcesResponse* resp) override;
+                                     const grpc::ByteBuffer* req,
+                                     grpc::ByteBuffer* resp) override;
 
  private:
   InstitutionCore* core_;

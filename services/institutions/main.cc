@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
   auto store = dyad::institutions::OpenSqliteInstitutionStore(env->db);
   if (!store.ok()) return dyad::FailStartup(binary, store.status());
   dyad::institutions::InstitutionCore core(std::move(*store), env->plugins.get(),
-                                           dyad::ResultCacheEntries());
+                                           dyad::ResultCacheEntries(), dyad::ResultCacheBytes());
   auto lines = core.LoadPluginRecords();
   if (!lines.ok()) return dyad::FailStartup(binary, lines.status());
   for (const auto& l : *lines) dyad::Log().info("plugin records {}", l);

@@ -20,6 +20,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/sqlite/call_limits.h"
 #include "common/sqlite/database.h"
 #include "common/sqlite/migrations.h"
 #include "common/sqlite/statement.h"
@@ -235,7 +236,8 @@ class SqliteInstitutionStore final : public InstitutionStore {
   absl::Status Migrate() { return sql::Migrate(db_.get(), kMigrations, kCompatibleVersion); }
 
   absl::StatusOr<Institution> Get(const std::string& name) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::timed_mutex> lock;
+    if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
     return GetLocked(name);
   }
 
@@ -243,7 +245,8 @@ class SqliteInstitutionStore final : public InstitutionStore {
     const Filters filters = ComposeFilters(q);
     const std::string list_sql = absl::StrCat(kListHead, filters.sql, kListTail);
     const std::string count_sql = absl::StrCat(kCountHead, filters.sql);
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::timed_mutex> lock;
+    if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
     InstitutionPage page;
     {
       // The cache keys statements by their text, so each shape is prepared once.
@@ -293,7 +296,8 @@ class SqliteInstitutionStore final : public InstitutionStore {
 
   absl::StatusOr<std::string> ExplainList(const InstitutionQuery& q) override {
     const Filters filters = ComposeFilters(q);
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::timed_mutex> lock;
+    if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
     std::vector<std::string> steps;
     for (const std::string& text : {absl::StrCat(kListHead, filters.sql, kListTail),
                                     absl::StrCat(kCountHead, filters.sql)}) {
@@ -310,7 +314,8 @@ class SqliteInstitutionStore final : public InstitutionStore {
   }
 
   absl::Status Insert(const Institution& i) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::timed_mutex> lock;
+    if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
     sql::Transaction tx(db_.get());
     if (auto s = tx.Begin(); !s.ok()) return s;
     if (auto s = InsertLocked(i, ""); !s.ok()) return s;
@@ -320,7 +325,8 @@ class SqliteInstitutionStore final : public InstitutionStore {
   absl::StatusOr<SyncOutcome> SyncPlugin(const std::string& plugin, const std::string& version,
                                          const std::string& fingerprint,
                                          const std::vector<Institution>& records) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::timed_mutex> lock;
+    if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
     sql::Transaction tx(db_.get());
     if (auto s = tx.Begin(); !s.ok()) return s;
     bool existed = false;
@@ -361,7 +367,8 @@ class SqliteInstitutionStore final : public InstitutionStore {
 
   absl::StatusOr<std::vector<std::string>> RemovePluginsExcept(
       const std::set<std::string>& keep) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::timed_mutex> lock;
+    if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
     sql::Transaction tx(db_.get());
     if (auto s = tx.Begin(); !s.ok()) return s;
     std::vector<std::string> stored;
@@ -447,7 +454,7 @@ class SqliteInstitutionStore final : public InstitutionStore {
     return absl::OkStatus();
   }
 
-  std::mutex mu_;
+  std::timed_mutex mu_;  // waited for until the call's deadline (call_limits.h)
   std::unique_ptr<sql::Database> db_;
 };
 

@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/sqlite/call_limits.h"
 
 namespace dyad::sql {
 namespace {
@@ -28,6 +29,11 @@ std::string_view SkipBlank(std::string_view sql) {
   return sql;
 }
 
+// sqlite calls this every kProgressOps virtual-machine instructions of a
+// running statement; non-zero interrupts it (SQLITE_INTERRUPT).
+constexpr int kProgressOps = 1000;
+int InterruptWhenCallIsOver(void*) { return CheckCallLimits().ok() ? 0 : 1; }
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path,
@@ -46,6 +52,9 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
   }
   // Extended codes let SqliteError tell UNIQUE violations from others.
   sqlite3_extended_result_codes(raw, 1);
+  // Statements stop when the call they serve is past its deadline or
+  // cancelled (call_limits.h).
+  sqlite3_progress_handler(raw, kProgressOps, InterruptWhenCallIsOver, nullptr);
   std::unique_ptr<Database> db(new Database(raw, path));
 
   // Set first: switching to WAL may itself wait for another connection.

@@ -9,6 +9,10 @@
 // Foreign keys are enforced. A writer waits up to busy_timeout_ms for
 // another connection's lock, then fails with Unavailable.
 //
+// Interruptible: a statement run on a thread whose call is past its deadline
+// or cancelled (call_limits.h) stops and fails with DEADLINE_EXCEEDED or
+// CANCELLED.
+//
 // Not thread-safe: callers serialize all use of a Database and of its
 // statements (e.g. with a mutex).
 #pragma once

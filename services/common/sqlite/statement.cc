@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/sqlite/call_limits.h"
 
 namespace dyad::sql {
 namespace {
@@ -27,6 +28,13 @@ absl::Status SqliteError(int rc, sqlite3* db, std::string_view sql) {
                     sql.size() > kMaxSql ? "...\"" : "\"");
   }
   switch (rc & 0xff) {
+    case SQLITE_INTERRUPT: {
+      // Interrupted by the progress handler (database.cc) because the call
+      // it serves is over: say which way.
+      absl::Status limits = CheckCallLimits();
+      if (!limits.ok()) return limits;
+      return absl::AbortedError(message);
+    }
     case SQLITE_BUSY:
       return absl::UnavailableError(message);
     case SQLITE_CONSTRAINT:
