@@ -43,6 +43,9 @@ class EventCore {
   absl::StatusOr<dyad::events::v1::Event> CreateEvent(const dyad::events::v1::CreateEventRequest& req);
   dyad::events::v1::ListSourcesResponse ListSources() const;
 
+  // Bytes the ListEvents result cache holds now (keys and answers).
+  size_t ListCacheBytes() { return list_cache_.bytes(); }
+
  private:
   absl::Status ValidateNewEvent(const dyad::events::v1::Event& e) const;
 

@@ -7,9 +7,13 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <thread>
+
+#include "absl/time/clock.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/sqlite/call_limits.h"
 #include "common/sqlite/database.h"
 #include "common/sqlite/migrations.h"
 #include "common/sqlite/statement.h"
@@ -634,6 +638,77 @@ TEST(MigrationTest, CorruptVersionIsDataLoss) {
   ASSERT_TRUE(IsOk(Migrate(db.get(), v1_only, 1)));
   ASSERT_TRUE(IsOk(db->Execute("UPDATE meta SET value = 'two' WHERE key = 'version'")));
   EXPECT_TRUE(HasStatus(SchemaVersion(db.get()), absl::StatusCode::kDataLoss, "\"two\""));
+}
+
+
+// ---- Call limits: statements stop when the call they serve is over -------
+
+// Counts to 10^10: minutes of work unless something interrupts it.
+constexpr char kEndlessSql[] =
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10000000000)"
+    " SELECT COUNT(*) FROM c";
+
+TEST(CallLimitsTest, ExpiredDeadlineInterruptsAStatement) {
+  auto db = Database::Open(":memory:");
+  ASSERT_TRUE(IsOk(db));
+  auto st = (*db)->Prepare(kEndlessSql);
+  ASSERT_TRUE(IsOk(st));
+  const absl::Time start = absl::Now();
+  CallLimitsScope limits(start + absl::Milliseconds(100));
+  EXPECT_TRUE(HasStatus((*st)->Step().status(), absl::StatusCode::kDeadlineExceeded, "deadline"));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
+TEST(CallLimitsTest, CancellationInterruptsAStatement) {
+  auto db = Database::Open(":memory:");
+  ASSERT_TRUE(IsOk(db));
+  auto st = (*db)->Prepare(kEndlessSql);
+  ASSERT_TRUE(IsOk(st));
+  const absl::Time start = absl::Now();
+  CallLimitsScope limits(absl::InfiniteFuture(),
+                         [start] { return absl::Now() - start > absl::Milliseconds(50); });
+  EXPECT_TRUE(HasStatus((*st)->Step().status(), absl::StatusCode::kCancelled, "cancelled"));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
+TEST(CallLimitsTest, WithoutAScopeOrWithinTheDeadlineStatementsRun) {
+  auto db = Database::Open(":memory:");
+  ASSERT_TRUE(IsOk(db));
+  constexpr char kCountSql[] =
+      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000)"
+      " SELECT COUNT(*) FROM c";
+  auto st = (*db)->Prepare(kCountSql);
+  ASSERT_TRUE(IsOk(st));
+  {
+    CallLimitsScope limits(absl::Now() + absl::Seconds(60));
+    auto row = (*st)->Step();
+    ASSERT_TRUE(IsOk(row));
+    EXPECT_EQ((*st)->ColumnInt64(0), 100000);
+  }
+  (*st)->Reset();
+  auto row = (*st)->Step();  // the scope is gone: no limits
+  ASSERT_TRUE(IsOk(row));
+  EXPECT_EQ((*st)->ColumnInt64(0), 100000);
+}
+
+TEST(CallLimitsTest, WaitingForALockGivesUpAtTheDeadline) {
+  std::timed_mutex mu;
+  std::unique_lock<std::timed_mutex> held(mu);
+  std::thread waiter([&mu] {
+    CallLimitsScope limits(absl::Now() + absl::Milliseconds(100));
+    std::unique_lock<std::timed_mutex> lock;
+    const absl::Time start = absl::Now();
+    EXPECT_TRUE(HasStatus(LockUntilCallLimits(mu, &lock), absl::StatusCode::kDeadlineExceeded,
+                          "deadline"));
+    EXPECT_FALSE(lock.owns_lock());
+    EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  });
+  waiter.join();
+  held.unlock();
+  CallLimitsScope limits(absl::Now() + absl::Seconds(60));
+  std::unique_lock<std::timed_mutex> lock;
+  EXPECT_TRUE(IsOk(LockUntilCallLimits(mu, &lock)));
+  EXPECT_TRUE(lock.owns_lock());
 }
 
 }  // namespace

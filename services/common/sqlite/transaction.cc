@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include "common/sqlite/call_limits.h"
 #include "common/sqlite/database.h"
 
 namespace dyad::sql {
@@ -39,6 +40,8 @@ void Transaction::Rollback() {
   if (!open_) return;
   open_ = false;
   if (sqlite3_get_autocommit(db_->raw())) return;  // sqlite rolled back already
+  // Undoing is never interrupted, even for a call that is over.
+  CallLimitsScope unlimited(absl::InfiniteFuture());
   (void)db_->Execute(kRollbackSql);
 }
 
