@@ -13,6 +13,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "common/admission.h"
 #include "common/grpc_util.h"
 #include "common/server.h"
 #include "common/sqlite/call_limits.h"
@@ -160,7 +161,7 @@ class BackendLimitsTest : public ::testing::Test {
  protected:
   void SetUp() override { StartAll(/*max_in_flight=*/256); }
   void TearDown() override {
-    if (store_) store_->release.Notify();
+    if (store_ && !store_->release.HasBeenNotified()) store_->release.Notify();
     for (auto& r : runners_) r->Shutdown();
   }
 
@@ -349,6 +350,11 @@ TEST_F(BackendLimitsTest, WritesDropUnknownFields) {
   in::Institution* i = create_inst.mutable_institution();
   i->set_display_name("Padded institute");
   i->set_kind("edu.university");
+  i->set_host_country("AZE");
+  auto* ic = i->add_citations();
+  ic->set_source_id("inst-fixture");
+  ic->set_locator("p1");
+  AddUnknown(ic, kPad);
   AddUnknown(i, kPad);
   AddUnknown(&create_inst, kPad);
   in::Institution made;
