@@ -85,10 +85,10 @@ reply=$(data_bytes <<<"$one")
 [ -n "$reply" ] && [ "$reply" -gt 100 ] || { echo "one call failed:"; echo "$one"; exit 1; }
 
 mem() {  # pid → "hwm/rss MiB"
-  awk '/VmHWM/ {h=$2} /VmRSS/ {r=$2} END {printf "%d/%d", h/1024, r/1024}' "/proc/$1/status"
+  awk '/VmHWM/ {h=$2} /VmRSS/ {r=$2} /Threads/ {t=$2} END {printf "%d/%d/%dt", h/1024, r/1024, t}' "/proc/$1/status"
 }
 report() {  # label
-  printf '%-14s gateway %-10s events %-10s economics %-10s institutions %-10s (VmHWM/VmRSS MiB)\n' \
+  printf '%-14s gateway %-14s events %-14s economics %-14s institutions %-14s (VmHWM/VmRSS MiB/threads)\n' \
     "$1" "$(mem $gw_pid)" "$(mem $ev_pid)" "$(mem $ec_pid)" "$(mem $in_pid)"
 }
 echo "flood: $method, $clients connections x $streams streams, ${seconds}s each; reply $reply bytes;" \
