@@ -197,7 +197,10 @@ TEST_F(GatewayServiceTest, TimelinePagesAcrossBackendsWithoutGapsOrRepeats) {
 TEST_F(GatewayServiceTest, TimelineBlamesOnlyTheBackendThatHangs) {
   // Each backend hung in turn: its part alone is DEADLINE_EXCEEDED, the
   // others' reads ran in parallel and are OK (economics used to start only
-  // after the events page and inherit its lateness).
+  // after the events page and inherit its lateness). The backend calls get
+  // the gateway's 1s timeout; the client's deadline leaves ample time to
+  // compose even on a loaded machine.
+  TestGateway quick(Targets(), absl::Seconds(1));
   for (FakeControl* hung : {&fakes_.events.control, &fakes_.economics.control,
                             &fakes_.institutions.control}) {
     const std::string name = hung == &fakes_.events.control      ? "events"
@@ -209,7 +212,7 @@ TEST_F(GatewayServiceTest, TimelineBlamesOnlyTheBackendThatHangs) {
     req.add_countries("CHN");
     req.set_page_size(500);
     GetTimelineResponse resp;
-    grpc::Status s = stub().GetTimeline(Ctx(absl::Milliseconds(1500)).get(), req, &resp);
+    grpc::Status s = quick.stub().GetTimeline(Ctx(absl::Seconds(10)).get(), req, &resp);
     ASSERT_TRUE(s.ok()) << name << ": " << s.error_message();
     std::map<std::string, std::string> want = kAllOk;
     want[name] = "DEADLINE_EXCEEDED";
@@ -479,8 +482,9 @@ TEST_F(GatewayServiceTest, BackendInternalsNeverReachTheClient) {
 
 TEST_F(GatewayServiceTest, CallsBeyondMaxInFlightAreRefusedTheRestSucceed) {
   constexpr int kMax = 3;
-  TestGateway small(Targets(), absl::Seconds(5), nullptr, kMax);
-  // Events hangs, so admitted calls stay in flight until their deadline.
+  // Events hangs, so admitted calls stay in flight until the gateway's 2s
+  // backend timeout (the client's deadline leaves ample time to compose).
+  TestGateway small(Targets(), absl::Seconds(2), nullptr, kMax);
   fakes_.events.control.set_mode(FakeControl::Mode::kHang);
   GetOverviewRequest req;
   req.add_countries("AZE");
@@ -493,16 +497,19 @@ TEST_F(GatewayServiceTest, CallsBeyondMaxInFlightAreRefusedTheRestSucceed) {
   std::vector<std::unique_ptr<Call>> admitted;
   for (int i = 0; i < kMax; ++i) {
     auto c = std::make_unique<Call>();
-    c->ctx = Ctx(absl::Milliseconds(1500));
+    c->ctx = Ctx(absl::Seconds(10));
     small.stub().async()->GetOverview(c->ctx.get(), &req, &c->resp,
                                       [c = c.get()](grpc::Status s) { c->done.set_value(s); });
     admitted.push_back(std::move(c));
   }
   const absl::Time until = absl::Now() + absl::Seconds(5);
-  while (fakes_.events.control.hanging() < kMax && absl::Now() < until) {
+  while ((fakes_.events.control.hanging() < kMax ||
+          fakes_.economics.control.calls("ListIndicators") < kMax) &&
+         absl::Now() < until) {
     absl::SleepFor(absl::Milliseconds(5));
   }
   ASSERT_EQ(fakes_.events.control.hanging(), kMax);
+  ASSERT_EQ(fakes_.economics.control.calls("ListIndicators"), kMax);
   // Beyond the limit, concurrent calls are refused at once, before any
   // backend is called.
   const int indicator_reads = fakes_.economics.control.calls("ListIndicators");
