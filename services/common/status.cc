@@ -1,8 +1,44 @@
 #include "common/status.h"
 
+#include <atomic>
+#include <chrono>
+#include <random>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/logging.h"
 
 namespace dyad {
+namespace {
+
+// A fresh reference id: 16 hex digits, random per process start and then
+// counted, so two failures never share one.
+std::string NewErrorReference() {
+  static const uint64_t base = [] {
+    std::random_device rd;
+    return (static_cast<uint64_t>(rd()) << 32) ^ rd() ^
+           static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  }();
+  static std::atomic<uint64_t> next{0};
+  // Spread consecutive ids (splitmix64 finalizer) so they do not look sequential.
+  uint64_t z = base + 0x9e3779b97f4a7c15ULL * (next.fetch_add(1, std::memory_order_relaxed) + 1);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  return absl::StrFormat("%016x", z);
+}
+
+}  // namespace
+
+bool IsOpaqueCode(absl::StatusCode code) {
+  return code == absl::StatusCode::kInternal || code == absl::StatusCode::kUnknown ||
+         code == absl::StatusCode::kDataLoss;
+}
+
+std::string OpaqueMessage(absl::string_view reference) {
+  return absl::StrCat("internal error (reference ", reference,
+                      "); the details are in the server log");
+}
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   grpc::StatusCode code;
@@ -25,6 +61,14 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
     case absl::StatusCode::kDataLoss: code = grpc::StatusCode::DATA_LOSS; break;
     case absl::StatusCode::kUnauthenticated: code = grpc::StatusCode::UNAUTHENTICATED; break;
     default: code = grpc::StatusCode::UNKNOWN; break;
+  }
+  if (IsOpaqueCode(status.code())) {
+    // What failed inside (SQL text, file paths, addresses) stays in the
+    // server's log under a reference the client can quote.
+    const std::string reference = NewErrorReference();
+    Log().error("internal failure reference={} code={} message={}", reference,
+                std::string(GrpcCodeName(code)), LogValue(status.message()));
+    return grpc::Status(code, OpaqueMessage(reference));
   }
   return grpc::Status(code, std::string(status.message()));
 }

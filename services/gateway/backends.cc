@@ -350,11 +350,37 @@ void ListInstitutionSources(const std::shared_ptr<CallGroup>& group, Backends* b
       });
 }
 
+std::string PartMessage(const std::string& part, grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK: return "";
+    case grpc::StatusCode::UNAVAILABLE: return absl::StrCat(part, " backend unavailable");
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return absl::StrCat(part, " backend did not answer in time (deadline exceeded)");
+    case grpc::StatusCode::CANCELLED: return absl::StrCat(part, " read cancelled");
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return absl::StrCat(part, " backend busy or too many rows; the answer covers what was read");
+    case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return absl::StrCat(part, " backend refused the gateway's credentials");
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return absl::StrCat(part, " backend does not offer a read the gateway needs");
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::NOT_FOUND:
+    case grpc::StatusCode::FAILED_PRECONDITION:
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return absl::StrCat(part, " backend rejected a read (", GrpcCodeName(code), ")");
+    default: return absl::StrCat(part, " backend failed (", GrpcCodeName(code), ")");
+  }
+}
+
 dyad::gateway::v1::Part PartOf(const std::string& part, const grpc::Status& status) {
   dyad::gateway::v1::Part p;
   p.set_part(part);
   p.set_code(std::string(GrpcCodeName(status.error_code())));
-  if (!status.ok()) p.set_message(status.error_message());
+  // In our words only: a backend's own message may name its address
+  // ("ipv4:10.0.0.7:50052: Connection refused") or its internals. The raw
+  // message goes to the gateway's log (AddParts).
+  if (!status.ok()) p.set_message(PartMessage(part, status.error_code()));
   return p;
 }
 

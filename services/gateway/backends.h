@@ -206,7 +206,12 @@ void ListInstitutionSources(const std::shared_ptr<CallGroup>& group, Backends* b
                             SourcesDone done);
 
 // The `parts` entry of one backend: canonical code name ("OK",
-// "UNAVAILABLE", "DEADLINE_EXCEEDED", ...) and the message when failed.
+// "UNAVAILABLE", "DEADLINE_EXCEEDED", ...) and, when failed, PartMessage():
+// what failed in the gateway's words, never the backend's own message
+// (which may carry its address or internals; the gateway logs it).
 dyad::gateway::v1::Part PartOf(const std::string& part, const grpc::Status& status);
+// "events backend unavailable", "economics backend did not answer in time
+// (deadline exceeded)", ...; empty for OK.
+std::string PartMessage(const std::string& part, grpc::StatusCode code);
 
 }  // namespace dyad::gateway

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/admission.h"
 #include "common/grpc_util.h"
 #include "common/logging.h"
 #include "common/page_token.h"
@@ -186,6 +187,10 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::Serve(
     absl::string_view method,
     grpc::ServerUnaryReactor* (RelationsGatewayImpl::*handler)(grpc::CallbackServerContext*,
                                                                const Req*, Resp*, RawAnswer)) {
+  // Admission first, before the request is decoded or any backend called:
+  // beyond --max_in_flight the call costs nothing but its refusal, so a
+  // flood cannot grow the gateway's memory (nor the backends') without bound.
+  DYAD_RETURN_IF_DENIED(ctx, AdmitCall());
   auto call = std::make_shared<std::pair<Req, Resp>>();
   if (!ParseByteBuffer(*in, &call->first)) {
     return FinishWith(ctx, absl::InvalidArgumentError(
@@ -387,38 +392,23 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoGetTimeline(grpc::CallbackServ
     return static_cast<int>(std::min<size_t>(limit + static_cast<size_t>(p.skip), kMaxPageSize));
   };
 
-  // Phase 2, once the event and institution pages are in: the figures up to
-  // the date those pages reach, then the page.
-  auto pages_read = JoinAfter(3, [st, reactor, resp, group, b, cursor, r, limit, wanted] {
-    auto finish = [st, reactor, resp, cursor, limit] {
-      st->figures.ok = st->indicators_status.ok() && st->observations_status.ok();
-      TimelinePage page =
-          AssembleTimelinePage(cursor, st->events, st->institutions, st->figures, limit);
-      for (auto& e : page.entries) *resp->add_entries() = std::move(e);
-      if (page.more) resp->set_next_page_token(EncodeTimelineToken(page.next));
-      AddParts("GetTimeline", st->ev, FirstError({&st->indicators_status, &st->observations_status}),
-               FirstError({&st->kinds_status, &st->in}), resp->mutable_parts());
-      reactor->FinishAnswer(*resp);
-    };
-    const auto horizon = FigureHorizon(cursor, st->events, st->institutions, limit);
-    st->figures.complete = !horizon.has_value();
-    const auto window = FigureWindow(r.period(), cursor.figures, horizon);
-    if (cursor.figures.done || !st->indicators_status.ok() || !window) return finish();
-    ec::ListObservationsRequest q;
-    *q.mutable_countries() = r.countries();
-    *q.mutable_period() = *window;
-    ListAllObservations(group, b, q,
-                        [st, finish, wanted](grpc::Status s, std::vector<ec::Observation> obs) {
-                          st->observations_status = std::move(s);
-                          for (const auto& o : obs) {
-                            // Stocks "to date" have no place in time.
-                            if (o.period().year() == 0) continue;
-                            const ec::Indicator& ind = st->indicators[o.indicator()];
-                            if (!wanted(IndicatorDomain(ind))) continue;
-                            st->figures.entries.push_back(FigureEntry(o, ind));
-                          }
-                          finish();
-                        });
+  // The three backends are read in parallel, each on its own: one page of
+  // events, one of institutions, and the figures from the last one served
+  // to the filter's end. No backend's read waits for another's, so a part's
+  // code reflects that backend only (a hung events backend cannot make the
+  // economics read start late and miss the deadline). The page is assembled
+  // once all three are in; figures after what the other streams reach are
+  // held back by AssembleTimelinePage.
+  auto pages_read = JoinAfter(3, [st, reactor, resp, cursor, limit] {
+    st->figures.ok = st->indicators_status.ok() && st->observations_status.ok();
+    st->figures.complete = true;  // read to the filter's end
+    TimelinePage page =
+        AssembleTimelinePage(cursor, st->events, st->institutions, st->figures, limit);
+    for (auto& e : page.entries) *resp->add_entries() = std::move(e);
+    if (page.more) resp->set_next_page_token(EncodeTimelineToken(page.next));
+    AddParts("GetTimeline", st->ev, FirstError({&st->indicators_status, &st->observations_status}),
+             FirstError({&st->kinds_status, &st->in}), resp->mutable_parts());
+    reactor->FinishAnswer(*resp);
   });
 
   // Events: one page after the position.
@@ -488,12 +478,33 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoGetTimeline(grpc::CallbackServ
     });
   }
 
-  // Figures need the indicators (titles, domains) before they are read.
-  if (cursor.figures.done) {
+  // Figures: the indicators first (titles, domains), then the figures of
+  // the window; both economics reads.
+  const auto window = FigureWindow(r.period(), cursor.figures, std::nullopt);
+  if (cursor.figures.done || !window) {
     pages_read();
   } else {
-    ListIndicators(group, b,
-                   StoreThen(st, &st->indicators_status, &st->indicators, pages_read));
+    ListIndicators(group, b, [st, pages_read, group, b, r, window = *window, wanted](
+                                 grpc::Status s, std::map<std::string, ec::Indicator> indicators) {
+      st->indicators_status = std::move(s);
+      if (!st->indicators_status.ok()) return pages_read();
+      st->indicators = std::move(indicators);
+      ec::ListObservationsRequest q;
+      *q.mutable_countries() = r.countries();
+      *q.mutable_period() = window;
+      ListAllObservations(
+          group, b, q, [st, pages_read, wanted](grpc::Status s, std::vector<ec::Observation> obs) {
+            st->observations_status = std::move(s);
+            for (const auto& o : obs) {
+              // Stocks "to date" have no place in time.
+              if (o.period().year() == 0) continue;
+              const ec::Indicator& ind = st->indicators[o.indicator()];
+              if (!wanted(IndicatorDomain(ind))) continue;
+              st->figures.entries.push_back(FigureEntry(o, ind));
+            }
+            pages_read();
+          });
+    });
   }
   return reactor;
 }

@@ -7,6 +7,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "answer_cache.h"
+#include "common/admission.h"
 #include "backends.h"
 #include "common/flags.h"
 #include "common/logging.h"
@@ -37,14 +38,25 @@ ABSL_FLAG(std::string, backend_ca_file, "", "PEM CA to verify the backends (TLS 
 ABSL_FLAG(std::string, backend_cert_file, "", "PEM client certificate for mutual TLS to the backends");
 ABSL_FLAG(std::string, backend_key_file, "", "PEM key of --backend_cert_file");
 
+// The gateway's own default for --max_in_flight (the backends keep 256):
+// each gateway call holds its backends' replies until it is composed and
+// fans out to several backend calls at once, so far fewer composed calls
+// fit in the same memory. Measured with bench/flood.sh (50 connections x
+// 100 streams on GetOverview, five floods): 64 keeps the gateway near
+// 100 MiB and the busiest backend under 50 MiB, and answers as many whole
+// replies per flood as 256 does; see docs/performance.md.
+constexpr int kGatewayMaxInFlight = 64;
+
 int main(int argc, char** argv) {
   dyad::ServerRunner::BlockShutdownSignals();
+  absl::SetFlag(&FLAGS_max_in_flight, kGatewayMaxInFlight);  // --max_in_flight overrides
   dyad::ParseFlags(argc, argv,
                    "dyad-gateway: cross-cutting answers (overview, timeline, year in review, "
                    "explain a change, search, discrepancies, sources) composed from the three "
                    "services; a backend that fails shows in the answer's parts.\n"
                    "usage: dyad-gateway --events=TARGET --economics=TARGET "
-                   "--institutions=TARGET [--port=50050] [--backend_timeout=5s]");
+                   "--institutions=TARGET [--port=50050] [--backend_timeout=5s]\n"
+                   "The gateway's --max_in_flight defaults to 64 (not 256).");
   auto fail = [](const absl::Status& s) {
     dyad::Log().error("startup failed: {}", std::string(s.message()));
     return 1;
@@ -88,10 +100,11 @@ int main(int argc, char** argv) {
   }
   dyad::Log().info(
       "serving service=dyad.gateway.v1.RelationsGateway address={} port={} events={} "
-      "economics={} institutions={} backend_timeout={} answer_cache_ttl={}",
+      "economics={} institutions={} backend_timeout={} answer_cache_ttl={} max_in_flight={}",
       runner.address(), runner.port(), dyad::LogValue(targets.events),
       dyad::LogValue(targets.economics), dyad::LogValue(targets.institutions),
-      absl::FormatDuration(backend_timeout), absl::FormatDuration(answer_ttl));
+      absl::FormatDuration(backend_timeout), absl::FormatDuration(answer_ttl),
+      dyad::MaxCallsInFlight());
   runner.WaitForShutdownSignal();
   if (runner.abandoned()) {
     // gRPC's own shutdown is still waiting for idle clients: leave the

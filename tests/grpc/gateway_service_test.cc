@@ -12,6 +12,7 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
+#include "common/admission.h"
 #include "common/server.h"
 #include "testing/fake_backends.h"
 #include "testing/status_matchers.h"
@@ -27,7 +28,7 @@ using namespace dyad::gateway::v1;  // NOLINT
 class TestGateway {
  public:
   TestGateway(const BackendTargets& targets, absl::Duration backend_timeout,
-              AnswerCache* cache = nullptr) {
+              AnswerCache* cache = nullptr, int max_in_flight = 256) {
     auto b = Backends::Connect(targets, grpc::InsecureChannelCredentials());
     EXPECT_OK(b);
     backends_ = std::move(*b);
@@ -36,6 +37,7 @@ class TestGateway {
     config.host = "127.0.0.1";
     config.port = 0;
     config.shutdown_grace = absl::Seconds(1);
+    config.max_in_flight = max_in_flight;
     EXPECT_OK(runner_.Start(config, {service_.get()}, {"dyad.gateway.v1.RelationsGateway"}));
     stub_ = RelationsGateway::NewStub(grpc::CreateChannel(
         absl::StrCat("127.0.0.1:", runner_.port()), grpc::InsecureChannelCredentials()));
@@ -192,19 +194,35 @@ TEST_F(GatewayServiceTest, TimelinePagesAcrossBackendsWithoutGapsOrRepeats) {
   }
 }
 
-TEST_F(GatewayServiceTest, TimelineReadsFiguresOnlyUpToWhatThePageReaches) {
-  GetTimelineRequest req;
-  req.add_countries("AZE");
-  req.add_countries("CHN");
-  req.set_page_size(2);
-  GetTimelineResponse resp;
-  ASSERT_TRUE(stub().GetTimeline(Ctx().get(), req, &resp).ok());
-  dyad::economics::v1::ListObservationsRequest figures;
-  ASSERT_TRUE(figures.ParseFromString(fakes_.economics.control.last_request("ListObservations")));
-  // The first two events are of 1991 and 1992: no figure after 1992 can be
-  // on this page, so none is read.
-  EXPECT_EQ(figures.period().end().year(), 1992);
-  EXPECT_FALSE(resp.next_page_token().empty());
+TEST_F(GatewayServiceTest, TimelineBlamesOnlyTheBackendThatHangs) {
+  // Each backend hung in turn: its part alone is DEADLINE_EXCEEDED, the
+  // others' reads ran in parallel and are OK (economics used to start only
+  // after the events page and inherit its lateness). The backend calls get
+  // the gateway's 1s timeout; the client's deadline leaves ample time to
+  // compose even on a loaded machine.
+  TestGateway quick(Targets(), absl::Seconds(1));
+  for (FakeControl* hung : {&fakes_.events.control, &fakes_.economics.control,
+                            &fakes_.institutions.control}) {
+    const std::string name = hung == &fakes_.events.control      ? "events"
+                             : hung == &fakes_.economics.control ? "economics"
+                                                                 : "institutions";
+    hung->set_mode(FakeControl::Mode::kHang);
+    GetTimelineRequest req;
+    req.add_countries("AZE");
+    req.add_countries("CHN");
+    req.set_page_size(500);
+    GetTimelineResponse resp;
+    grpc::Status s = quick.stub().GetTimeline(Ctx(absl::Seconds(10)).get(), req, &resp);
+    ASSERT_TRUE(s.ok()) << name << ": " << s.error_message();
+    std::map<std::string, std::string> want = kAllOk;
+    want[name] = "DEADLINE_EXCEEDED";
+    EXPECT_EQ(Codes(resp.parts()), want) << name << " hung";
+    std::set<int> kinds;
+    for (const auto& e : resp.entries()) kinds.insert(e.record_case());
+    EXPECT_EQ(kinds.size(), 2u) << name << " hung: the two others' rows are on the page";
+    hung->set_mode(FakeControl::Mode::kServe);
+    EXPECT_TRUE(NoneHanging(*hung)) << name;
+  }
 }
 
 TEST_F(GatewayServiceTest, TimelineFiltersAndRejectsBadInput) {
@@ -406,9 +424,13 @@ TEST_F(GatewayServiceTest, StoppedBackendGivesAPartialAnswer) {
   EXPECT_EQ(resp.events_size(), 4);
   EXPECT_EQ(resp.institutions_founded_size(), 1);
   EXPECT_EQ(resp.indicators_size(), 0);
+  // The part says what failed in the gateway's words: no backend address,
+  // no backend text (gRPC's own names the address it could not reach).
   for (const auto& p : resp.parts()) {
     if (p.part() == "economics") {
-      EXPECT_FALSE(p.message().empty());
+      EXPECT_EQ(p.message(), "economics backend unavailable");
+    } else {
+      EXPECT_EQ(p.message(), "");
     }
   }
   // Every method answers with what the others gave.
@@ -432,6 +454,97 @@ TEST_F(GatewayServiceTest, StoppedBackendGivesAPartialAnswer) {
   EXPECT_EQ(Codes(tr.parts())["economics"], "UNAVAILABLE");
   for (const auto& e : tr.entries()) EXPECT_FALSE(e.has_observation());
   EXPECT_GT(tr.entries_size(), 0);
+}
+
+TEST_F(GatewayServiceTest, BackendInternalsNeverReachTheClient) {
+  fakes_.events.control.set_mode(FakeControl::Mode::kInternal);
+  fakes_.institutions_server->Stop();
+  GetOverviewRequest req;
+  req.add_countries("AZE");
+  req.add_countries("CHN");
+  GetOverviewResponse resp;
+  ASSERT_TRUE(stub().GetOverview(Ctx().get(), req, &resp).ok());
+  EXPECT_EQ(Codes(resp.parts()), (std::map<std::string, std::string>{
+                                     {"events", "INTERNAL"},
+                                     {"economics", "OK"},
+                                     {"institutions", "UNAVAILABLE"}}));
+  const std::string answer = resp.DebugString();
+  for (const std::string& leak : std::vector<std::string>{
+           "SELECT", "sqlite", "events.db", "10.9.8.7", "127.0.0.1",
+           std::to_string(fakes_.institutions_server->port())}) {
+    EXPECT_EQ(answer.find(leak), std::string::npos) << leak << " in\n" << answer;
+  }
+  std::map<std::string, std::string> messages;
+  for (const auto& p : resp.parts()) messages[p.part()] = p.message();
+  EXPECT_EQ(messages["events"], "events backend failed (INTERNAL)");
+  EXPECT_EQ(messages["institutions"], "institutions backend unavailable");
+}
+
+TEST_F(GatewayServiceTest, CallsBeyondMaxInFlightAreRefusedTheRestSucceed) {
+  constexpr int kMax = 3;
+  // Events hangs, so admitted calls stay in flight until the gateway's 2s
+  // backend timeout (the client's deadline leaves ample time to compose).
+  TestGateway small(Targets(), absl::Seconds(2), nullptr, kMax);
+  fakes_.events.control.set_mode(FakeControl::Mode::kHang);
+  GetOverviewRequest req;
+  req.add_countries("AZE");
+  req.add_countries("CHN");
+  struct Call {
+    std::unique_ptr<grpc::ClientContext> ctx;
+    GetOverviewResponse resp;
+    std::promise<grpc::Status> done;
+  };
+  std::vector<std::unique_ptr<Call>> admitted;
+  for (int i = 0; i < kMax; ++i) {
+    auto c = std::make_unique<Call>();
+    c->ctx = Ctx(absl::Seconds(10));
+    small.stub().async()->GetOverview(c->ctx.get(), &req, &c->resp,
+                                      [c = c.get()](grpc::Status s) { c->done.set_value(s); });
+    admitted.push_back(std::move(c));
+  }
+  const absl::Time until = absl::Now() + absl::Seconds(5);
+  while ((fakes_.events.control.hanging() < kMax ||
+          fakes_.economics.control.calls("ListIndicators") < kMax) &&
+         absl::Now() < until) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_EQ(fakes_.events.control.hanging(), kMax);
+  ASSERT_EQ(fakes_.economics.control.calls("ListIndicators"), kMax);
+  // Beyond the limit, concurrent calls are refused at once, before any
+  // backend is called.
+  const int indicator_reads = fakes_.economics.control.calls("ListIndicators");
+  std::vector<std::thread> extra;
+  std::atomic<int> refused{0};
+  for (int i = 0; i < 4; ++i) {
+    extra.emplace_back([&] {
+      GetOverviewResponse r;
+      grpc::Status s = small.stub().GetOverview(Ctx(absl::Seconds(5)).get(), req, &r);
+      if (s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+          s.error_message().find("--max_in_flight") != std::string::npos) {
+        ++refused;
+      }
+    });
+  }
+  for (auto& t : extra) t.join();
+  EXPECT_EQ(refused.load(), 4);
+  EXPECT_EQ(fakes_.economics.control.calls("ListIndicators"), indicator_reads);
+  EXPECT_EQ(fakes_.events.control.calls("ListEvents"), kMax);
+  // The admitted calls succeed (events late, the rest composed).
+  for (auto& c : admitted) {
+    grpc::Status s = c->done.get_future().get();
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(Codes(c->resp.parts())["events"], "DEADLINE_EXCEEDED");
+    EXPECT_EQ(Codes(c->resp.parts())["economics"], "OK");
+  }
+  // Once they are over, calls are admitted again.
+  fakes_.events.control.set_mode(FakeControl::Mode::kServe);
+  EXPECT_TRUE(NoneHanging(fakes_.events.control));
+  const absl::Time idle_until = absl::Now() + absl::Seconds(5);
+  while (CallsInFlight() > 0 && absl::Now() < idle_until) absl::SleepFor(absl::Milliseconds(5));
+  GetOverviewResponse after;
+  grpc::Status s = small.stub().GetOverview(Ctx().get(), req, &after);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(Codes(after.parts()), kAllOk);
 }
 
 TEST_F(GatewayServiceTest, AllBackendsDownIsStillAnAnswer) {

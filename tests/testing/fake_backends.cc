@@ -130,6 +130,9 @@ grpc::ServerUnaryReactor* FakeControl::Begin(grpc::CallbackServerContext* ctx,
     return Finish(ctx, grpc::Status(grpc::StatusCode::UNAVAILABLE, "fake backend unavailable"));
   }
   if (mode() == Mode::kHang) return new HangingReactor(&hanging_, &cancelled_);
+  if (mode() == Mode::kInternal) {
+    return Finish(ctx, grpc::Status(grpc::StatusCode::INTERNAL, kInternalMessage));
+  }
   return nullptr;
 }
 

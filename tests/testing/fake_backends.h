@@ -27,7 +27,13 @@ class FakeControl {
     kServe,        // answer from the records
     kUnavailable,  // every call fails UNAVAILABLE
     kHang,         // never answer; finish CANCELLED once the caller cancels
+    kInternal,     // every call fails INTERNAL with kInternalMessage
   };
+  // What a kInternal fake says: internals (SQL, a path, an address) that
+  // must never reach the gateway's client.
+  static constexpr char kInternalMessage[] =
+      "sqlite3_step failed: SELECT name FROM events WHERE secret_column = ?1 "
+      "(/var/lib/dyad/events.db, peer ipv4:10.9.8.7:50051)";
   void set_mode(Mode m) { mode_.store(m); }
   Mode mode() const { return mode_.load(); }
   // The next `n` calls fail UNAVAILABLE, then the mode applies.
