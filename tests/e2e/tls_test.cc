@@ -141,7 +141,9 @@ TEST_F(TlsTest, GatewayReachesBackendsOverMutualTls) {
     EXPECT_TRUE(s.ok()) << s.error_message();
     std::map<std::string, std::string> parts;
     for (const auto& p : resp.parts()) parts[p.part()] = p.code();
-    if (parts["events"] == "OK") EXPECT_GT(resp.events_size(), 0);
+    if (parts["events"] == "OK") {
+      EXPECT_GT(resp.events_size(), 0);
+    }
     EXPECT_EQ(g->process.Stop(SIGTERM, absl::Seconds(20)).value_or(-1), 0);
     return parts;
   };
