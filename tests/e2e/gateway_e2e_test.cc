@@ -305,22 +305,59 @@ std::pair<int, std::string> RunCli(std::vector<std::string> args) {
 TEST_F(GatewayE2eTest, CliGatewayCommands) {
   const std::string cli = BuildPath("bin/dyad");
   const std::string target = Addr(gateway_port_);
+  using ::testing::HasSubstr;
   auto [code, out] = RunCli({cli, "--target", target, "year", "2019"});
   EXPECT_EQ(code, 0) << out;
-  EXPECT_THAT(out, ::testing::HasSubstr("Trade turnover"));
-  EXPECT_THAT(out, ::testing::HasSubstr("+66.7%"));
+  EXPECT_THAT(out, HasSubstr("2019 in review"));
+  EXPECT_THAT(out, HasSubstr("24 April 2019"));
+  EXPECT_THAT(out, HasSubstr("Belt and Road Forum"));
+  EXPECT_THAT(out, HasSubstr("jafarli:p11"));
+  EXPECT_THAT(out, ::testing::ContainsRegex(
+                       "Trade turnover +2.184 billion USD +1.31 billion USD +\\+66.7%"));
   std::tie(code, out) = RunCli({cli, "--target", target, "explain", "trade.turnover", "2019"});
   EXPECT_EQ(code, 0) << out;
-  EXPECT_THAT(out, ::testing::HasSubstr("Candidate factors"));
+  EXPECT_THAT(out, HasSubstr("Trade turnover 2018 → 2019: 1.31 billion USD → 2.184 billion USD "
+                             "(+66.7%)"));
+  EXPECT_THAT(out, HasSubstr("Candidate factors"));
+  // The first factor row: the forum's deals worth $821 million.
+  const size_t table = out.find("\n-----");
+  ASSERT_NE(table, std::string::npos) << out;
+  const size_t first = out.find('\n', table + 1) + 1;
+  EXPECT_THAT(out.substr(first, out.find('\n', first) - first),
+              ::testing::AllOf(HasSubstr("April 2019"), HasSubstr("$821 million")))
+      << out;
   std::tie(code, out) = RunCli({cli, "--target", target, "--json", "discrepancies"});
   EXPECT_EQ(code, 0) << out;
-  EXPECT_THAT(out, ::testing::HasSubstr("\"checks\""));
-  for (const char* cmd : {"overview", "timeline", "sources"}) {
-    std::tie(code, out) = RunCli({cli, "--target", target, cmd});
-    EXPECT_EQ(code, 0) << cmd << ": " << out;
+  EXPECT_THAT(out, HasSubstr("\"checks\""));
+  EXPECT_THAT(out, HasSubstr("\"name\": \"exports + imports = turnover\""));
+  EXPECT_THAT(out, HasSubstr("\"subject\": \"investment.stock CHN→AZE"));
+  EXPECT_THAT(out, HasSubstr("\"subject\": \"tanap-loan-600m\""));
+  std::tie(code, out) = RunCli({cli, "--target", target, "overview"});
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_THAT(out, HasSubstr("Relations AZE–CHN"));
+  EXPECT_THAT(out, ::testing::ContainsRegex("27 December 1991 +China recognizes Azerbaijan"));
+  EXPECT_THAT(out, ::testing::ContainsRegex("2 April 1992 +Azerbaijan and China establish "
+                                            "diplomatic relations"));
+  EXPECT_THAT(out, HasSubstr("Trade turnover"));
+  EXPECT_THAT(out, HasSubstr("Events by domain: "));
+  std::tie(code, out) = RunCli({cli, "--target", target, "timeline"});
+  EXPECT_EQ(code, 0) << out;
+  // Oldest first: recognition in December 1991 opens the relations.
+  const size_t row = out.find('\n', out.find("\n-----") + 1) + 1;
+  EXPECT_THAT(out.substr(row, out.find('\n', row) - row),
+              ::testing::AllOf(HasSubstr("27 December 1991"),
+                               HasSubstr("China recognizes Azerbaijan"), HasSubstr("jafarli:p3")))
+      << out;
+  std::tie(code, out) = RunCli({cli, "--target", target, "sources"});
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_THAT(out, ::testing::ContainsRegex("jafarli +Azerbaijan-China relations +Shahin Jafarli"));
+  for (const char* id : {"azemedia", "ismayilova", "khalturina", "valiyev"}) {
+    EXPECT_THAT(out, HasSubstr(std::string("\n") + id + " ")) << id;
   }
   std::tie(code, out) = RunCli({cli, "--target", target, "search", "railway"});
   EXPECT_EQ(code, 0) << out;
+  EXPECT_THAT(out, HasSubstr("events/baku-tbilisi-kars-railway-completed-2017"));
+  EXPECT_THAT(out, HasSubstr("institutions/baku-tbilisi-kars-railway"));
   std::tie(code, out) = RunCli({cli, "--target", target, "year", "20x9"});
   EXPECT_EQ(code, 2) << out;
 }
@@ -348,6 +385,48 @@ TEST_F(GatewayE2eTest, StoppedBackendGivesAPartialAnswer) {
   std::tie(code, out) = RunCli({BuildPath("bin/dyad"), "--target", Addr(g.port), "--strict", "year", "2019"});
   EXPECT_EQ(code, 3) << out;
   (void)g.process.Stop(SIGTERM, absl::Seconds(20));
+}
+
+// --answer_cache_ttl: within the TTL the same question is answered from the
+// cache (still whole after its events backend is stopped); after the TTL it
+// is composed afresh (the events part now UNAVAILABLE). Without the flag
+// nothing is cached.
+TEST_F(GatewayE2eTest, AnswerCacheTtlServesTheSameAnswerUntilItExpires) {
+  ASSERT_OK_AND_ASSIGN(auto events, StartBackend("events"));
+  ASSERT_OK_AND_ASSIGN(
+      auto cached,
+      StartServer({BuildPath("bin/dyad-gateway"), "--events=" + Addr(events.port),
+                   "--economics=" + Addr(ports_["economics"]),
+                   "--institutions=" + Addr(ports_["institutions"]), "--backend_timeout=3s",
+                   "--answer_cache_ttl=3s"}));
+  EXPECT_THAT(cached.process.Output(), ::testing::HasSubstr("answer_cache_ttl=3s"));
+  ASSERT_OK_AND_ASSIGN(auto uncached, StartGateway(Addr(events.port), Addr(ports_["economics"]),
+                                                   Addr(ports_["institutions"])));
+  const absl::Time composed = absl::Now();
+  GetYearInReviewResponse first;
+  ASSERT_TRUE(Stub(cached.port)->GetYearInReview(Ctx().get(), Year2019(), &first).ok());
+  ASSERT_EQ(PartCode(first.parts(), "events"), "OK");
+  ASSERT_GT(first.events_size(), 0);
+  ASSERT_OK(events.process.Stop(SIGTERM, absl::Seconds(20)));
+
+  GetYearInReviewResponse again;
+  ASSERT_TRUE(Stub(cached.port)->GetYearInReview(Ctx().get(), Year2019(), &again).ok());
+  ASSERT_LT(absl::Now() - composed, absl::Seconds(3)) << "too slow to test within the TTL";
+  EXPECT_TRUE(again.SerializeAsString() == first.SerializeAsString()) << "not the cached answer";
+  EXPECT_EQ(PartCode(again.parts(), "events"), "OK");
+
+  GetYearInReviewResponse fresh;
+  ASSERT_TRUE(Stub(uncached.port)->GetYearInReview(Ctx().get(), Year2019(), &fresh).ok());
+  EXPECT_EQ(PartCode(fresh.parts(), "events"), "UNAVAILABLE");
+
+  absl::SleepFor(composed + absl::Milliseconds(3500) - absl::Now());
+  GetYearInReviewResponse expired;
+  ASSERT_TRUE(Stub(cached.port)->GetYearInReview(Ctx().get(), Year2019(), &expired).ok());
+  EXPECT_EQ(PartCode(expired.parts(), "events"), "UNAVAILABLE");
+  EXPECT_EQ(expired.events_size(), 0);
+  EXPECT_EQ(PartCode(expired.parts(), "economics"), "OK");
+  EXPECT_EQ(cached.process.Stop(SIGTERM, absl::Seconds(20)).value_or(-1), 0);
+  EXPECT_EQ(uncached.process.Stop(SIGTERM, absl::Seconds(20)).value_or(-1), 0);
 }
 
 TEST_F(GatewayE2eTest, TargetsFromTheEnvironmentAndTheServingLine) {

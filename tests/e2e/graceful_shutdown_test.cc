@@ -6,9 +6,13 @@
 // ended with CANCELLED (grpc/grpc#41785; the handler never ran, so nothing
 // was done and a retry is safe). Such calls start within a few milliseconds
 // of the signal; a CANCELLED call that started earlier fails the test.
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -16,6 +20,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "dyad/events/v1/event_service.grpc.pb.h"
+#include "dyad/gateway/v1/gateway.grpc.pb.h"
 #include "testing/process.h"
 #include "testing/status_matchers.h"
 
@@ -100,6 +105,117 @@ TEST(GracefulShutdownTest, InFlightCallsFinishNewCallsAreRefused) {
               static_cast<long long>(ok), static_cast<long long>(ok_before),
               static_cast<long long>(refused), static_cast<long long>(cancelled_at_stop),
               absl::FormatDuration(took).c_str());
+}
+
+// A TCP port that accepts connections but never speaks HTTP/2: a backend
+// whose calls last until their deadline.
+class HangingPort {
+ public:
+  HangingPort() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+    listen(fd_, 64);
+    socklen_t len = sizeof(a);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+  }
+  ~HangingPort() { close(fd_); }
+  std::string target() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+// One call held in flight for seconds across SIGTERM: a gateway call whose
+// economics backend never answers lasts the gateway's --backend_timeout (3s)
+// and then answers OK with that part DEADLINE_EXCEEDED. SIGTERM half a
+// second into it must let it finish and answer (the grace is 10s), refuse
+// calls made after the signal, and exit 0 only once the call is answered.
+TEST(GracefulShutdownTest, ASlowCallInFlightFinishesAcrossSigterm) {
+  namespace gw = dyad::gateway::v1;
+  HangingPort economics;
+  std::vector<dyad::testing::Server> backends;
+  for (const char* name : {"events", "institutions"}) {
+    ASSERT_OK_AND_ASSIGN(auto s, dyad::testing::StartServer(
+                                     {BuildPath(std::string("bin/dyad-") + name), "--db=:memory:",
+                                      "--plugins=" + BuildPath("plugins")}));
+    backends.push_back(std::move(s));
+  }
+  ASSERT_OK_AND_ASSIGN(
+      auto gateway,
+      dyad::testing::StartServer({BuildPath("bin/dyad-gateway"),
+                                  "--events=127.0.0.1:" + std::to_string(backends[0].port),
+                                  "--economics=" + economics.target(),
+                                  "--institutions=127.0.0.1:" + std::to_string(backends[1].port),
+                                  "--backend_timeout=3s", "--shutdown_grace=10s"}));
+  const std::string target = "127.0.0.1:" + std::to_string(gateway.port);
+  auto stub = gw::RelationsGateway::NewStub(
+      grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+  gw::GetYearInReviewRequest req;
+  req.add_countries("AZE");
+  req.add_countries("CHN");
+  req.set_year(2019);
+
+  const absl::Time start = absl::Now();
+  struct Result {
+    grpc::Status status;
+    gw::GetYearInReviewResponse resp;
+    absl::Time done;
+  };
+  std::future<Result> slow = std::async(std::launch::async, [&] {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+    Result r;
+    r.status = stub->GetYearInReview(&ctx, req, &r.resp);
+    r.done = absl::Now();
+    return r;
+  });
+  absl::SleepFor(absl::Milliseconds(500));
+  ASSERT_EQ(slow.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
+      << "the call should still be waiting on the hanging backend";
+  const absl::Time signalled = absl::Now();
+  ASSERT_EQ(kill(gateway.process.pid(), SIGTERM), 0);
+
+  // Calls made after the signal, on a fresh connection and on the one the
+  // slow call uses, are refused while the slow call is still running.
+  absl::SleepFor(absl::Milliseconds(300));
+  for (int i = 0; i < 2; ++i) {
+    auto fresh = i == 0 ? gw::RelationsGateway::NewStub(grpc::CreateChannel(
+                              target, grpc::InsecureChannelCredentials()))
+                        : nullptr;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+    gw::GetYearInReviewResponse resp;
+    grpc::Status s = (i == 0 ? *fresh : *stub).GetYearInReview(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE)
+        << (i == 0 ? "fresh" : "same") << " connection: " << s.error_message();
+  }
+  EXPECT_EQ(slow.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
+      << "the refused calls should come back while the slow one is still in flight";
+
+  Result r = slow.get();
+  ASSERT_TRUE(r.status.ok()) << r.status.error_code() << " " << r.status.error_message();
+  std::map<std::string, std::string> parts;
+  for (const auto& p : r.resp.parts()) parts[p.part()] = p.code();
+  EXPECT_EQ(parts["economics"], "DEADLINE_EXCEEDED");
+  EXPECT_EQ(parts["events"], "OK");
+  EXPECT_GT(r.resp.events_size(), 0);
+  EXPECT_GE(r.done - start, absl::Milliseconds(2500)) << "the call was not held by the backend";
+  EXPECT_GE(r.done - signalled, absl::Seconds(2)) << "the call did not span the signal";
+
+  ASSERT_OK_AND_ASSIGN(int code, gateway.process.Wait(absl::Seconds(20)));
+  const absl::Time exited = absl::Now();
+  EXPECT_EQ(code, 0) << gateway.process.Output();
+  EXPECT_GE(exited, r.done) << "exited before the in-flight call was answered";
+  EXPECT_LT(exited - r.done, absl::Seconds(5)) << "the drain should not wait out the grace";
+  std::printf("slow call answered %s after SIGTERM (%s in all); gateway exited %s after it\n",
+              absl::FormatDuration(r.done - signalled).c_str(),
+              absl::FormatDuration(r.done - start).c_str(),
+              absl::FormatDuration(exited - r.done).c_str());
 }
 
 }  // namespace

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan + UBSan) in build-fuzz/ and
 # runs each for a bounded time over its corpus (tests/fuzz/corpus/<target>).
+# The requests target also builds the shapes that found the hardening bugs
+# (large unknown fields, huge repeated fields, deep nesting, invalid UTF-8;
+# see fuzz_requests.cc); ctest replays both corpora without libFuzzer
+# (fuzz_corpus_requests, fuzz_corpus_bundle).
 #   tests/fuzz/run.sh [SECONDS]   (default 20 per target)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -22,8 +26,12 @@ for t in requests bundle; do
   work=$(mktemp -d)
   echo "== fuzz $t for ${seconds}s"
   # New inputs go to a scratch directory; the committed corpus stays as is.
+  # Inputs up to 64 KiB (large unknown fields and repeated fields need room),
+  # and one slower than 10 s counts as a failure (a request that ties a
+  # server up is a bug too).
   if ! ASAN_OPTIONS=detect_leaks=0 "$build/bin/dyad_fuzz_$t" -max_total_time="$seconds" \
-       -rss_limit_mb=4096 -artifact_prefix="$work/" "$work" "$corpus" 2>"$work/log"; then
+       -max_len=65536 -timeout=10 -rss_limit_mb=4096 -artifact_prefix="$work/" \
+       "$work" "$corpus" 2>"$work/log"; then
     tail -40 "$work/log"; status=1
   else
     grep -E "^#[0-9]+.*(DONE|pulse)" "$work/log" | tail -1 || true

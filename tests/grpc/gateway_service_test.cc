@@ -22,6 +22,13 @@ namespace {
 
 using dyad::testing::FakeBackends;
 using dyad::testing::FakeControl;
+using dyad::testing::FixedSeriesKey;
+using dyad::testing::kExports2019;
+using dyad::testing::kImports2019;
+using dyad::testing::kInvestmentStock;
+using dyad::testing::kTurnover2018;
+using dyad::testing::kTurnover2019;
+using dyad::testing::kTurnoverChange2019;
 using namespace dyad::gateway::v1;  // NOLINT
 
 // A gateway server over given backend targets.
@@ -117,10 +124,19 @@ TEST_F(GatewayServiceTest, YearInReviewComposesAllThreeBackends) {
   EXPECT_EQ(t.point().period().year(), 2019);
   EXPECT_EQ(t.previous().period().year(), 2018);
   ASSERT_TRUE(t.point().has_change_percent());
-  EXPECT_NEAR(t.point().change_percent(), 66.7, 0.1);
+  // The hand-written series' figures (tests/testing/fake_backends.cc): the
+  // gateway picks the year's point and the year before's, nothing else.
+  EXPECT_DOUBLE_EQ(t.point().value().value(), kTurnover2019);
+  EXPECT_DOUBLE_EQ(t.previous().value().value(), kTurnover2018);
+  EXPECT_DOUBLE_EQ(t.point().change_percent(), kTurnoverChange2019);
+  EXPECT_EQ(t.point().rule(), "most-precise-consistent");
+  EXPECT_EQ(t.indicator().display_name(), "Trade turnover");
   EXPECT_EQ(t.point().observations_size(), 2);  // both sources' figures, with citations
   ASSERT_TRUE(values.count("trade.exports"));
+  EXPECT_DOUBLE_EQ(values["trade.exports"]->point().value().value(), kExports2019);
   EXPECT_FALSE(values["trade.exports"]->point().has_change_percent());  // no 2018 figure
+  ASSERT_TRUE(values.count("trade.imports"));
+  EXPECT_DOUBLE_EQ(values["trade.imports"]->point().value().value(), kImports2019);
   EXPECT_FALSE(values.count("investment.stock"));  // a stock "to date" is not a 2019 figure
 }
 
@@ -140,12 +156,15 @@ TEST_F(GatewayServiceTest, OverviewMilestonesFiguresAndCounts) {
     if (f.indicator().id() == "trade.turnover") {
       turnover = true;
       EXPECT_EQ(f.point().period().year(), 2019);
+      EXPECT_DOUBLE_EQ(f.point().value().value(), kTurnover2019);
       EXPECT_GE(f.point().observations(0).citations_size(), 1);
     }
     if (f.indicator().id() == "investment.stock") {
       stock = true;
       EXPECT_EQ(f.reporter(), "CHN");  // investment of China in Azerbaijan
       EXPECT_EQ(f.partner(), "AZE");
+      EXPECT_DOUBLE_EQ(f.point().value().value(), kInvestmentStock);
+      EXPECT_TRUE(f.point().disputed());
     }
   }
   EXPECT_TRUE(turnover);
@@ -282,9 +301,11 @@ TEST_F(GatewayServiceTest, ExplainChangeRanksTheForumAndItsDeals) {
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(Codes(resp.parts()), kAllOk);
   ASSERT_TRUE(resp.has_change_percent());
-  EXPECT_NEAR(resp.change_percent(), 66.7, 0.1);
+  EXPECT_DOUBLE_EQ(resp.change_percent(), kTurnoverChange2019);
   EXPECT_EQ(resp.current().period().year(), 2019);
   EXPECT_EQ(resp.previous().period().year(), 2018);
+  EXPECT_DOUBLE_EQ(resp.current().value().value(), kTurnover2019);
+  EXPECT_DOUBLE_EQ(resp.previous().value().value(), kTurnover2018);
   EXPECT_EQ(resp.window().start().year(), 2018);
   EXPECT_EQ(resp.window().end().year(), 2019);
   ASSERT_GE(resp.factors_size(), 3);
@@ -359,9 +380,57 @@ TEST_F(GatewayServiceTest, DiscrepanciesAndConsistencyChecks) {
   EXPECT_EQ(kinds["investment.stock CHN→AZE to 2022"], std::set<int>{Discrepancy::KIND_FIGURE});
   EXPECT_EQ(kinds.size(), 4u);
   ASSERT_EQ(resp.checks_size(), 2);
-  for (const auto& c : resp.checks()) EXPECT_TRUE(c.consistent()) << c.description();
+  for (const auto& c : resp.checks()) {
+    EXPECT_TRUE(c.consistent()) << c.description();
+    EXPECT_EQ(c.subject(), "AZE-CHN 2019");
+  }
+  // 752 + 1,432 = 2,184 million (each to the million): the sum's range.
+  EXPECT_THAT(resp.checks(0).description(), ::testing::HasSubstr("meets turnover"));
+  std::set<std::string> locators;
+  for (const auto& c : resp.checks(0).claims()) locators.insert(c.citations(0).locator());
+  EXPECT_EQ(locators, (std::set<std::string>{"exports-2019", "imports-2019", "turnover-2019",
+                                             "turnover-2019-rounded"}));
   // Figures first.
   EXPECT_EQ(resp.discrepancies(0).kind(), Discrepancy::KIND_FIGURE);
+}
+
+// The consistency checks are the gateway's own arithmetic over the series the
+// backend sends: a hand-written turnover of 3,000 million for 2019 (against
+// exports 752 and imports 1,432 million, and a stated growth of 66.7% on
+// 1,310 million) fails both checks, with the figures named.
+TEST_F(GatewayServiceTest, ConsistencyChecksComputeFromTheSeriesServed) {
+  for (const auto& key : {FixedSeriesKey("trade.turnover", "AZE", "CHN"),
+                          FixedSeriesKey("trade.turnover", "CHN", "AZE")}) {
+    auto& series = fakes_.economics.fixed_series.at(key);
+    auto* p = series.mutable_points(1);
+    ASSERT_EQ(p->period().year(), 2019);
+    p->mutable_observations()->DeleteSubrange(1, 1);
+    p->mutable_observations(0)->mutable_value()->set_value(3000e6);
+    p->mutable_value()->set_value(3000e6);
+    p->set_rule("single-source");
+  }
+  ListDiscrepanciesRequest req;
+  req.add_countries("AZE");
+  req.add_countries("CHN");
+  ListDiscrepanciesResponse resp;
+  ASSERT_TRUE(stub().ListDiscrepancies(Ctx().get(), req, &resp).ok());
+  EXPECT_EQ(Codes(resp.parts()), kAllOk);
+  ASSERT_EQ(resp.checks_size(), 2);
+  std::map<std::string, const ConsistencyCheck*> checks;
+  for (const auto& c : resp.checks()) checks[c.name()] = &c;
+  ASSERT_TRUE(checks.count("exports + imports = turnover"));
+  ASSERT_TRUE(checks.count("stated growth = growth of the turnover series"));
+  const ConsistencyCheck& sum = *checks["exports + imports = turnover"];
+  EXPECT_FALSE(sum.consistent());
+  EXPECT_THAT(sum.description(), ::testing::HasSubstr("does not meet"));
+  const ConsistencyCheck& growth = *checks["stated growth = growth of the turnover series"];
+  EXPECT_FALSE(growth.consistent());
+  EXPECT_THAT(growth.description(), ::testing::HasSubstr("inconsistent"));
+  int failed = 0;
+  for (const auto& d : resp.discrepancies()) {
+    if (d.kind() == Discrepancy::KIND_CONSISTENCY) ++failed;
+  }
+  EXPECT_EQ(failed, 2);
 }
 
 TEST_F(GatewayServiceTest, SourcesMergeAndOneBackendIsEnough) {

@@ -192,6 +192,17 @@ grpc::ServerUnaryReactor* FakeEconomicsService::GetSeries(grpc::CallbackServerCo
                                                           const ec::GetSeriesRequest* req,
                                                           ec::Series* resp) {
   if (auto* r = control.Begin(ctx, "GetSeries", *req)) return r;
+  if (auto fixed = fixed_series.find(FixedSeriesKey(req->indicator(), req->reporter(),
+                                                    req->partner()));
+      fixed != fixed_series.end()) {
+    *resp = fixed->second;
+    resp->clear_points();
+    for (const auto& p : fixed->second.points()) {
+      const PartialDate& when = p.period().year() > 0 ? p.period() : p.as_of();
+      if (Overlaps(when, when, req->period())) *resp->add_points() = p;
+    }
+    return Finish(ctx, grpc::Status::OK);
+  }
   const ec::Indicator* ind = nullptr;
   for (const auto& i : indicators) {
     if (i.id() == req->indicator()) ind = &i;
@@ -342,6 +353,74 @@ void FakeServer::Stop() {
   server_.reset();
 }
 
+std::string FixedSeriesKey(const std::string& indicator, const std::string& reporter,
+                           const std::string& partner) {
+  return absl::StrCat(indicator, " ", reporter, " ", partner);
+}
+
+namespace {
+
+// The series of the fake observations, written out by hand: which figure
+// each point shows, its change on the year before, whether its sources
+// disagree and the rule named, so no reconciliation code runs in the fake.
+void AddFixedSeries(FakeEconomicsService& economics) {
+  auto observation = [&](const std::string& name) {
+    for (const auto& o : economics.observations) {
+      if (o.name() == "observations/" + name) return o;
+    }
+    std::abort();  // a typo below
+  };
+  auto point = [&](int year, const std::string& shown, std::vector<std::string> sources,
+                   const char* rule, bool disputed = false) {
+    ec::SeriesPoint p;
+    if (year > 0) {
+      p.mutable_period()->set_year(year);
+    } else {
+      p.mutable_as_of()->set_year(2022);
+    }
+    *p.mutable_value() = observation(shown).value();
+    p.set_rule(rule);
+    p.set_disputed(disputed);
+    for (const auto& s : sources) *p.add_observations() = observation(s);
+    return p;
+  };
+  auto add = [&](const std::string& indicator, const std::string& reporter,
+                 const std::string& partner, const std::string& unit, bool undirected,
+                 std::vector<ec::SeriesPoint> points) {
+    ec::Series s;
+    s.set_indicator(indicator);
+    s.set_reporter(reporter);
+    s.set_partner(partner);
+    s.set_unit(unit);
+    for (auto& p : points) *s.add_points() = std::move(p);
+    economics.fixed_series[FixedSeriesKey(indicator, reporter, partner)] = s;
+    if (undirected) {
+      s.set_reporter(partner);
+      s.set_partner(reporter);
+      economics.fixed_series[FixedSeriesKey(indicator, partner, reporter)] = s;
+    }
+  };
+  ec::SeriesPoint turnover2019 =
+      point(2019, "turnover-2019", {"turnover-2019", "turnover-2019-rounded"},
+            "most-precise-consistent");  // 2,184 million lies within "2.2 billion"
+  turnover2019.set_change_percent(kTurnoverChange2019);
+  add("trade.turnover", "AZE", "CHN", "USD", true,
+      {point(2018, "turnover-2018", {"turnover-2018"}, "single-source"), turnover2019});
+  add("trade.exports", "AZE", "CHN", "USD", false,
+      {point(2019, "exports-2019", {"exports-2019"}, "single-source")});
+  add("trade.imports", "AZE", "CHN", "USD", false,
+      {point(2019, "imports-2019", {"imports-2019"}, "single-source")});
+  add("trade.turnover_growth", "AZE", "CHN", "percent", true,
+      {point(2019, "growth-2019", {"growth-2019"}, "single-source")});
+  // "over 800 million" against 1.7 billion: disputed; equally precise, the
+  // first by name is shown.
+  add("investment.stock", "CHN", "AZE", "USD", false,
+      {point(0, "stock-1700", {"stock-1700", "stock-800"}, "most-precise-disputed",
+             /*disputed=*/true)});
+}
+
+}  // namespace
+
 // A few AZE–CHN records, shaped like the curated ones: the April 2019
 // forum with its deals, milestones, disagreements kept as records sharing a
 // fact key, and trade figures whose sums and growth rate can be checked.
@@ -486,6 +565,7 @@ FakeBackends::FakeBackends() {
   events.sources = {source("s-events"), source("s-other")};
   economics.sources = {source("s-econ"), source("s-other")};
   institutions.sources = {source("s-inst"), source("s-other")};
+  AddFixedSeries(economics);
 
   events_server = std::make_unique<FakeServer>(&events);
   economics_server = std::make_unique<FakeServer>(&economics);

@@ -83,6 +83,12 @@ class FakeEconomicsService final : public dyad::economics::v1::EconomicsService:
   std::vector<dyad::economics::v1::Indicator> indicators;
   std::vector<dyad::economics::v1::Observation> observations;
   std::vector<dyad::type::v1::Source> sources;
+  // Hand-written series by "indicator reporter partner" (an undirected one
+  // under both orders). GetSeries serves a listed series as written (points
+  // filtered by the request's period) instead of reconciling the
+  // observations, so gateway tests compare the gateway's composition with
+  // known values, not with what the economics code computes.
+  std::map<std::string, dyad::economics::v1::Series> fixed_series;
   FakeControl control;
 
   grpc::ServerUnaryReactor* ListIndicators(grpc::CallbackServerContext* ctx,
@@ -136,6 +142,20 @@ class FakeServer {
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };
+
+// The key of FakeEconomicsService::fixed_series.
+std::string FixedSeriesKey(const std::string& indicator, const std::string& reporter,
+                           const std::string& partner);
+
+// The hand-written series FakeBackends serves (see fake_backends.cc) and the
+// figures the gateway tests expect from them.
+inline constexpr double kTurnover2018 = 1310e6;
+inline constexpr double kTurnover2019 = 2184e6;
+inline constexpr double kTurnoverChange2019 = 66.71755725190839;  // 2184 / 1310 - 1
+inline constexpr double kExports2019 = 752e6;
+inline constexpr double kImports2019 = 1432e6;
+inline constexpr double kStatedGrowth2019 = 66.7;
+inline constexpr double kInvestmentStock = 1.7e9;
 
 // The three fakes with a small AZE–CHN record set (see fake_backends.cc),
 // each on its own server.

@@ -107,8 +107,13 @@ class GatewayTest(unittest.TestCase):
         sources = self.dyad.gateway.ListSources(dc.pb.gateway.ListSourcesRequest())
         self.assertTrue(sources.sources)
         ids = {s.id for s in sources.sources}
+        self.assertIn("jafarli", ids)
         d = self.dyad.gateway.ListDiscrepancies(dc.pb.gateway.ListDiscrepanciesRequest(countries=DYAD))
         self.assertAllOk(d.parts)
+        # Chinese investment stock: the sources' figures disagree.
+        self.assertTrue(any(x.subject.startswith("investment.stock CHN") for x in d.discrepancies),
+                        [x.subject for x in d.discrepancies])
+        self.assertTrue(d.checks)
         for disc in d.discrepancies:
             for claim in disc.claims:
                 for c in claim.citations:
@@ -119,8 +124,30 @@ class GatewayTest(unittest.TestCase):
             indicator="trade.turnover", countries=DYAD, year=2019))
         self.assertAllOk(r.parts)
         self.assertEqual(r.indicator.id, "trade.turnover")
+        # The curated turnover: 1,310 million in 2018, 2,184 million in 2019.
+        self.assertTrue(r.HasField("change_percent"))
+        self.assertAlmostEqual(r.change_percent, 66.7, delta=0.05)
+        self.assertEqual(r.current.period.year, 2019)
+        self.assertEqual(r.previous.period.year, 2018)
+        self.assertAlmostEqual(r.current.value.value, 2184e6, delta=1e6)
+        self.assertAlmostEqual(r.previous.value.value, 1310e6, delta=1e6)
+        self.assertEqual((r.window.start.year, r.window.end.year), (2018, 2019))
+        self.assertGreaterEqual(len(r.factors), 5)
         scores = [f.score for f in r.factors]
         self.assertEqual(scores, sorted(scores, reverse=True))
+        # The ten deals worth $821 million signed at the April 2019 forum first.
+        top = r.factors[0]
+        self.assertEqual(top.event.kind, "economy.deal.signed")
+        self.assertEqual((top.event.date.year, top.event.date.month), (2019, 4))
+        self.assertIn("821", top.event.title)
+        source_ids = {s.id for s in self.dyad.gateway.ListSources(
+            dc.pb.gateway.ListSourcesRequest()).sources}
+        for f in r.factors:
+            self.assertTrue(f.reason, f)
+            self.assertTrue(f.citations, f.reason)
+            for c in f.citations:
+                self.assertIn(c.source_id, source_ids)
+                self.assertTrue(c.locator, c.source_id)
 
     def test_invalid_argument_from_gateway(self):
         with self.assertRaises(dc.DyadError) as cm:

@@ -94,9 +94,13 @@ describe("gateway", { skip }, () => {
   it("lists sources and discrepancies citing them", async () => {
     const sources = await dyad.gateway.listSources({});
     const ids = new Set(sources.sources.map((s) => s.id));
-    assert.ok(ids.size > 0);
+    assert.ok(ids.has("jafarli"), [...ids].join(","));
     const d = await dyad.gateway.listDiscrepancies({ countries: DYAD });
     assertAllOk(d.parts);
+    // Chinese investment stock: the sources' figures disagree.
+    assert.ok(d.discrepancies.some((x) => x.subject.startsWith("investment.stock CHN")),
+      d.discrepancies.map((x) => x.subject).join("; "));
+    assert.ok(d.checks.length > 0);
     for (const disc of d.discrepancies)
       for (const claim of disc.claims) for (const c of claim.citations) assert.ok(ids.has(c.sourceId), c.sourceId);
   });
@@ -105,8 +109,32 @@ describe("gateway", { skip }, () => {
     const r = await dyad.gateway.explainChange({ indicator: "trade.turnover", countries: DYAD, year: 2019 });
     assertAllOk(r.parts);
     assert.equal(r.indicator?.id, "trade.turnover");
+    // The curated turnover: 1,310 million in 2018, 2,184 million in 2019.
+    assert.ok(r.changePercent !== undefined && Math.abs(r.changePercent - 66.7) < 0.05, String(r.changePercent));
+    assert.equal(r.current?.period?.year, 2019);
+    assert.equal(r.previous?.period?.year, 2018);
+    assert.ok(Math.abs((r.current?.value?.value ?? 0) - 2184e6) < 1e6, String(r.current?.value?.value));
+    assert.ok(Math.abs((r.previous?.value?.value ?? 0) - 1310e6) < 1e6, String(r.previous?.value?.value));
+    assert.deepEqual([r.window?.start?.year, r.window?.end?.year], [2018, 2019]);
+    assert.ok(r.factors.length >= 5, String(r.factors.length));
     const scores = r.factors.map((f) => f.score);
     assert.deepEqual(scores, [...scores].sort((a, b) => b - a));
+    // The ten deals worth $821 million signed at the April 2019 forum first.
+    const top = r.factors[0].record;
+    assert.equal(top.case, "event");
+    const deal = top.case === "event" ? top.value : undefined;
+    assert.equal(deal?.kind, "economy.deal.signed");
+    assert.deepEqual([deal?.date?.year, deal?.date?.month], [2019, 4]);
+    assert.match(deal?.title ?? "", /821/);
+    const ids = new Set((await dyad.gateway.listSources({})).sources.map((s) => s.id));
+    for (const f of r.factors) {
+      assert.ok(f.reason, "a factor without a reason");
+      assert.ok(f.citations.length > 0, f.reason);
+      for (const c of f.citations) {
+        assert.ok(ids.has(c.sourceId), c.sourceId);
+        assert.ok(c.locator, c.sourceId);
+      }
+    }
   });
 
   it("maps INVALID_ARGUMENT", async () => {
