@@ -57,6 +57,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
@@ -87,6 +88,8 @@ ABSL_FLAG(int, channels, 2, "Connections per class and process");
 ABSL_FLAG(int, oversized_bytes, 3900000, "Size of the unknown field appended by hostile calls");
 ABSL_FLAG(int, huge_list, 100000, "Entries of the hostile filter lists");
 ABSL_FLAG(int, nesting, 100000, "Depth of the hostile nested groups");
+ABSL_FLAG(std::string, hostile_only, "",
+          "Send only the hostile calls whose label holds this text (to isolate one)");
 ABSL_FLAG(int64_t, rss_limit_mib, 4096,
           "Stop the run (a failure) when a watched process's RSS exceeds this");
 ABSL_FLAG(int64_t, min_available_mib, 2048,
@@ -391,6 +394,7 @@ class Soak {
   Request Hostile(uint64_t n);
   Request Flood(uint64_t n);
   void BuildHostile();
+  absl::Status FilterHostile();
   void Fail(const std::string& why) {
     std::lock_guard<std::mutex> lock(fail_mu_);
     failures_.push_back(why);
@@ -654,7 +658,7 @@ absl::Status Soak::Prepare() {
   }
   setup_.institution_source = in_sources.sources(0).id();
   BuildHostile();
-  return absl::OkStatus();
+  return FilterHostile();
 }
 
 grpc::Slice SliceOf(const Message& m) { return grpc::Slice(m.SerializeAsString()); }
@@ -930,6 +934,22 @@ void Soak::BuildHostile() {
 }
 
 Request Soak::Hostile(uint64_t n) { return hostile_[n % hostile_.size()](n / hostile_.size()); }
+
+// Keeps the hostile calls whose label holds --hostile_only.
+absl::Status Soak::FilterHostile() {
+  const std::string only = absl::GetFlag(FLAGS_hostile_only);
+  if (only.empty()) return absl::OkStatus();
+  std::vector<std::function<Request(uint64_t)>> kept;
+  for (auto& make : hostile_) {
+    if (absl::StrContains(make(0).label, only)) kept.push_back(make);
+  }
+  if (kept.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--hostile_only: no hostile call's label holds \"", only, "\""));
+  }
+  hostile_ = std::move(kept);
+  return absl::OkStatus();
+}
 
 // Composed answers, as many as the flood keeps in flight: years vary so
 // that an answer cache, if any, does not absorb them all.
@@ -1311,7 +1331,9 @@ int Soak::Report() {
   }
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
-  std::printf("(dyad-soak itself %.1f MiB)\n", ru.ru_maxrss / 1024.0);
+  std::printf("(dyad-soak itself %.1f MiB, %.1f CPU s)\n", ru.ru_maxrss / 1024.0,
+              ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+                  (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
   std::printf("writes        %lld acknowledged (events %zu, observations %zu, institutions %zu); "
               "%lld read back, %lld missing, %lld not checked\n",
               static_cast<long long>(acked), acked_[0].size(), acked_[1].size(),
