@@ -1085,14 +1085,13 @@ void Soak::Run() {
     for (auto& w : watched_) {
       if (!SampleRss(&w)) {
         w.died = true;
-        Fail(absl::StrCat(w.name, " (pid ", w.pid, ") died after ",
-                          absl::FormatDuration(absl::Trunc(absl::Now() - start, absl::Seconds(1)))));
+        Fail(absl::StrFormat("%s (pid %d) died after %.1f s", w.name, w.pid,
+                             absl::ToDoubleSeconds(absl::Now() - start)));
         aborted = true;
       } else if (w.last_kb > rss_limit_kb) {
-        Fail(absl::StrCat(w.name, " grew to ", w.last_kb / 1024, " MiB RSS (limit ",
-                          rss_limit_kb / 1024, " MiB) after ",
-                          absl::FormatDuration(absl::Trunc(absl::Now() - start, absl::Seconds(1))),
-                          "; run stopped"));
+        Fail(absl::StrFormat("%s grew to %.1f MiB RSS (limit %d MiB) after %.1f s; run stopped",
+                             w.name, w.last_kb / 1024.0, rss_limit_kb / 1024,
+                             absl::ToDoubleSeconds(absl::Now() - start)));
         aborted = true;
       }
     }
