@@ -27,7 +27,7 @@ for arg in "$@"; do
       duration=5s
       # Every hostile shape still goes out, at sizes a CI machine shrugs off.
       extra+=(--oversized_bytes=200000 --huge_list=5000 --nesting=5000 --flood=16
-              --progress_every=0 --verify_timeout=60s) ;;
+              --progress_every=0 --verify_timeout=60s --min_available_mib=256) ;;
     --duration=*) duration="${arg#--duration=}" ;;
     *) extra+=("$arg") ;;
   esac
