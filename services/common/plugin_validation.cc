@@ -25,6 +25,56 @@ bool ValidPluginName(absl::string_view n) {
   return true;
 }
 
+// Source ids are lower-kebab-case with dots allowed between the parts, so a
+// dataset's version can be part of its id ("gdelt-2.0").
+absl::Status CheckSourceId(absl::string_view plugin, const std::string& id) {
+  bool ok = !id.empty() && id.size() <= 63;
+  for (char c : id) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) ok = false;
+  }
+  if (ok) {
+    auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+    ok = alnum(id.front()) && alnum(id.back());
+  }
+  if (!ok) {
+    return Fail(plugin, absl::StrCat("source \"", id, "\""),
+                "id must be 1..63 of [a-z0-9-.], starting and ending with a letter or digit");
+  }
+  return absl::OkStatus();
+}
+
+// A coded taxonomy's kinds (EventKind.taxonomy set) each carry a code, and a
+// code names one kind per taxonomy across all plugins: imported events take
+// the kind whose cameo_code equals their coded code.
+class TaxonomyCodes {
+ public:
+  absl::Status Add(absl::string_view plugin, const dyad::events::v1::EventKind& k) {
+    const std::string what = absl::StrCat("event kind \"", k.id(), "\"");
+    if (k.quad_class() < 0 || k.quad_class() > 4) {
+      return Fail(plugin, what, absl::StrCat("quad_class ", k.quad_class(), " is not in 0..4"));
+    }
+    if (k.has_goldstein() && !(k.goldstein() >= -10 && k.goldstein() <= 10)) {
+      return Fail(plugin, what, absl::StrCat("goldstein ", k.goldstein(), " is not in -10..10"));
+    }
+    if (k.taxonomy().empty()) return absl::OkStatus();
+    if (k.cameo_code().empty()) {
+      return Fail(plugin, what, absl::StrCat("belongs to taxonomy \"", k.taxonomy(),
+                                             "\" but has no cameo_code"));
+    }
+    auto [it, inserted] = owner_[k.taxonomy()].emplace(
+        k.cameo_code(), absl::StrCat("kind ", k.id(), " of plugin ", plugin));
+    if (!inserted) {
+      return Fail(plugin, what, absl::StrCat("cameo_code \"", k.cameo_code(), "\" of taxonomy \"",
+                                             k.taxonomy(), "\" is already the code of ", it->second));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  // taxonomy → code → "kind <id> of plugin <name>"
+  std::map<std::string, std::map<std::string, std::string>> owner_;
+};
+
 constexpr absl::string_view kServices[] = {"events", "economics", "institutions"};
 
 // Ids seen so far across all plugins, with the plugin that brought them.
@@ -81,6 +131,7 @@ bool KindKnown(const Registry& reg, absl::string_view registry, const std::strin
 
 absl::Status ValidatePlugins(const std::vector<LoadedPlugin>& plugins) {
   Registry reg;
+  TaxonomyCodes codes;
   // Pass 1: plugin names, services, and the vocabularies (sources, kinds,
   // indicators, institutions) that records of any plugin may refer to.
   for (const auto& p : plugins) {
@@ -113,7 +164,7 @@ absl::Status ValidatePlugins(const std::vector<LoadedPlugin>& plugins) {
       return s;
     }
     for (const auto& src : b.sources()) {
-      if (auto s = ValidateId(src.id(), "id"); !s.ok()) return Wrap(p.name, "source", s);
+      if (auto s = CheckSourceId(p.name, src.id()); !s.ok()) return s;
       if (src.title().empty()) return Fail(p.name, absl::StrCat("source ", src.id()), "has no title");
       if (auto s = ValidatePartialDate(src.published(), "published"); !s.ok()) {
         return Wrap(p.name, absl::StrCat("source ", src.id()), s);
@@ -125,6 +176,7 @@ absl::Status ValidatePlugins(const std::vector<LoadedPlugin>& plugins) {
         return Fail(p.name, absl::StrCat("event kind \"", k.id(), "\""), "needs id, label and domain");
       }
       if (auto s = reg.Add(p.name, "event kind", k.id()); !s.ok()) return s;
+      if (auto s = codes.Add(p.name, k); !s.ok()) return s;
     }
     for (const auto& ind : b.indicators()) {
       if (ind.id().empty() || ind.display_name().empty() || ind.unit().empty()) {

@@ -89,6 +89,25 @@ TEST_F(EventsE2eTest, ServesCuratedDataWithHealthAndStopsGracefully) {
     EXPECT_TRUE(e.date().year() == 2015 || e.end_date().year() >= 2015) << e.name();
   }
 
+  // The cameo plugin's taxonomy is served next to the curated kinds.
+  ListEventKindsRequest kreq;
+  kreq.set_domain("cameo");
+  ListEventKindsResponse kinds;
+  s = stub_->ListEventKinds(Ctx().get(), kreq, &kinds);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_GE(kinds.kinds_size(), 300);
+  bool visit = false;
+  for (const auto& k : kinds.kinds()) {
+    EXPECT_EQ(k.taxonomy(), "cameo") << k.id();
+    EXPECT_EQ(k.plugin(), "cameo") << k.id();
+    if (k.id() == "cameo.04.042") {
+      visit = true;
+      EXPECT_EQ(k.cameo_code(), "042");
+      EXPECT_EQ(k.quad_class(), 1);
+    }
+  }
+  EXPECT_TRUE(visit);
+
   ASSERT_OK_AND_ASSIGN(int code, p.Stop(SIGTERM, absl::Seconds(20)));
   EXPECT_EQ(code, 0) << p.Output();
   EXPECT_THAT(p.Output(), ::testing::HasSubstr("shutting down signal=SIGTERM"));

@@ -274,7 +274,9 @@ TEST_F(GatewayE2eTest, OverviewSearchAndSources) {
 
   ListSourcesResponse sources;
   ASSERT_TRUE(Stub(gateway_port_)->ListSources(Ctx().get(), ListSourcesRequest(), &sources).ok());
-  EXPECT_EQ(sources.sources_size(), 5);
+  // Five seed documents, plus the datasets (gdelt-1.0, gdelt-2.0, icews,
+  // comtrade, wdi) of the cameo and world_data plugins.
+  EXPECT_EQ(sources.sources_size(), 10);
 }
 
 TEST_F(GatewayE2eTest, BadInputIsInvalidArgumentNamingTheField) {

@@ -3,6 +3,8 @@
 #include "common/plugin_host.h"
 
 #include <fstream>
+#include <map>
+#include <set>
 
 #include "testing/process.h"
 #include "testing/status_matchers.h"
@@ -230,7 +232,151 @@ TEST(PluginHostTest, AllDeployedPluginsLoadTogether) {
   ASSERT_OK_AND_ASSIGN(auto set, PluginSet::Load(o));
   EXPECT_GE(set->plugins().size(), 1u);
   EXPECT_NE(set->Find("diplomacy"), nullptr);
-  EXPECT_EQ(set->sources().size(), 5u);
+  EXPECT_NE(set->Find("cameo"), nullptr);
+  EXPECT_NE(set->Find("world_data"), nullptr);
+  // Five seed documents and the five imported datasets.
+  EXPECT_EQ(set->sources().size(), 10u);
+  std::set<std::string> ids;
+  for (const auto& src : set->sources()) ids.insert(src.id());
+  for (const char* id : {"gdelt-1.0", "gdelt-2.0", "icews", "comtrade", "wdi"}) {
+    EXPECT_EQ(ids.count(id), 1u) << id;
+  }
+  // Every indicator the importers write exists.
+  std::set<std::string> indicators;
+  for (const auto& p : set->plugins()) {
+    for (const auto& ind : p.bundle.indicators()) indicators.insert(ind.id());
+  }
+  for (const char* id : {"trade.exports", "trade.imports", "trade.reexports", "trade.reimports",
+                         "wdi.NY.GDP.PCAP.CD", "wdi.NY.GDP.MKTP.CD", "wdi.SP.POP.TOTL",
+                         "wdi.NE.TRD.GNFS.ZS", "wdi.BX.KLT.DINV.CD.WD", "wdi.NE.EXP.GNFS.CD",
+                         "wdi.NE.IMP.GNFS.CD"}) {
+    EXPECT_EQ(indicators.count(id), 1u) << id;
+  }
+}
+
+// The cameo plugin declares the whole CAMEO event taxonomy: 20 roots, every
+// sub-code under a present parent, ids that nest so kind filters match
+// sub-kinds, and the published QuadClass, Goldstein and PLOVER values.
+TEST(PluginHostTest, CameoTaxonomyIsComplete) {
+  PluginHostOptions o;
+  o.dir = BuildPath("plugins");
+  ASSERT_OK_AND_ASSIGN(auto set, PluginSet::Load(o));
+  const LoadedPlugin* cameo = set->Find("cameo");
+  ASSERT_NE(cameo, nullptr);
+  std::map<std::string, dyad::events::v1::EventKind> by_code;
+  for (const auto& k : cameo->bundle.event_kinds()) {
+    EXPECT_EQ(k.domain(), "cameo") << k.id();
+    EXPECT_EQ(k.taxonomy(), "cameo") << k.id();
+    EXPECT_FALSE(k.description().empty()) << k.id();
+    by_code[k.cameo_code()] = k;
+  }
+  EXPECT_GE(by_code.size(), 300u);
+  for (int root = 1; root <= 20; ++root) {
+    const std::string code = (root < 10 ? "0" : "") + std::to_string(root);
+    ASSERT_EQ(by_code.count(code), 1u) << "root " << code;
+    EXPECT_EQ(by_code[code].id(), "cameo." + code);
+    // QuadClass as GDELT exports carry it: 01-05, 06-09, 10-14, 15-20.
+    EXPECT_EQ(by_code[code].quad_class(), root <= 5 ? 1 : root <= 9 ? 2 : root <= 14 ? 3 : 4) << code;
+  }
+  for (const auto& [code, k] : by_code) {
+    ASSERT_TRUE(code.size() >= 2 && code.size() <= 4) << code;
+    if (code.size() == 2) continue;
+    const std::string parent = code.substr(0, code.size() - 1);
+    const std::string parent_code = code.size() == 3 ? code.substr(0, 2) : parent;
+    ASSERT_EQ(by_code.count(parent_code), 1u) << code << " has no parent " << parent_code;
+    EXPECT_EQ(k.id(), by_code[parent_code].id() + "." + code);
+    EXPECT_EQ(k.quad_class(), by_code[code.substr(0, 2)].quad_class()) << code;
+  }
+  const auto& visit = by_code["042"];
+  EXPECT_EQ(visit.id(), "cameo.04.042");
+  EXPECT_EQ(visit.label(), "Make a visit");
+  EXPECT_EQ(visit.quad_class(), 1);
+  EXPECT_DOUBLE_EQ(visit.goldstein(), 1.9);
+  EXPECT_EQ(visit.plover_type(), "CONSULT");
+  EXPECT_DOUBLE_EQ(by_code["190"].goldstein(), -10.0);
+  EXPECT_EQ(by_code["190"].quad_class(), 4);
+  EXPECT_EQ(by_code["0211"].id(), "cameo.02.021.0211");
+  EXPECT_DOUBLE_EQ(by_code["0874"].goldstein(), 10.0);
+  EXPECT_EQ(by_code["0874"].plover_type(), "RETREAT");
+  EXPECT_EQ(by_code["057"].plover_type(), "SUPPORT");
+  EXPECT_TRUE(by_code["010"].plover_type().empty());  // PLOVER drops CAMEO 01 and 02
+  // Curated kinds keep their informational cameo_code outside the taxonomy.
+  for (const auto& p : set->plugins()) {
+    if (p.name == "cameo") continue;
+    for (const auto& k : p.bundle.event_kinds()) EXPECT_TRUE(k.taxonomy().empty()) << k.id();
+  }
+}
+
+LoadedPlugin TaxonomyPlugin(const std::string& name, std::vector<std::pair<std::string, std::string>> kinds) {
+  LoadedPlugin p;
+  p.name = name;
+  p.version = "1.0.0";
+  p.manifest.set_name(name);
+  p.manifest.add_services("events");
+  for (const auto& [id, code] : kinds) {
+    auto* k = p.bundle.add_event_kinds();
+    k->set_id(id);
+    k->set_label("Kind");
+    k->set_domain("testing");
+    k->set_cameo_code(code);
+    k->set_taxonomy("cameo");
+  }
+  return p;
+}
+
+TEST(PluginHostTest, TaxonomyCodesAreUniqueAcrossPlugins) {
+  std::vector<LoadedPlugin> v;
+  v.push_back(TaxonomyPlugin("a", {{"t.04", "04"}, {"t.04.042", "042"}}));
+  EXPECT_OK(PluginSet::FromLoaded(v));
+  // The same code twice in one plugin's taxonomy.
+  v[0].bundle.mutable_event_kinds(1)->set_cameo_code("04");
+  EXPECT_STATUS(PluginSet::FromLoaded(v), absl::StatusCode::kFailedPrecondition,
+                "plugin a: event kind \"t.04.042\": cameo_code \"04\" of taxonomy \"cameo\" is "
+                "already the code of kind t.04 of plugin a");
+  v[0].bundle.mutable_event_kinds(1)->set_cameo_code("042");
+  // ... and across plugins.
+  v.push_back(TaxonomyPlugin("b", {{"u.042", "042"}}));
+  EXPECT_STATUS(PluginSet::FromLoaded(v), absl::StatusCode::kFailedPrecondition,
+                "plugin b: event kind \"u.042\": cameo_code \"042\" of taxonomy \"cameo\" is "
+                "already the code of kind t.04.042 of plugin a");
+  // Another taxonomy, or a curated kind with an informational code, is fine.
+  v[1].bundle.mutable_event_kinds(0)->set_taxonomy("other");
+  EXPECT_OK(PluginSet::FromLoaded(v));
+  v[1].bundle.mutable_event_kinds(0)->clear_taxonomy();
+  EXPECT_OK(PluginSet::FromLoaded(v));
+}
+
+TEST(PluginHostTest, TaxonomyKindChecks) {
+  std::vector<LoadedPlugin> v;
+  v.push_back(TaxonomyPlugin("a", {{"t.04", ""}}));
+  EXPECT_STATUS(PluginSet::FromLoaded(v), absl::StatusCode::kFailedPrecondition,
+                "plugin a: event kind \"t.04\": belongs to taxonomy \"cameo\" but has no cameo_code");
+  v[0].bundle.mutable_event_kinds(0)->set_cameo_code("04");
+  v[0].bundle.mutable_event_kinds(0)->set_quad_class(5);
+  EXPECT_STATUS(PluginSet::FromLoaded(v), absl::StatusCode::kFailedPrecondition,
+                "quad_class 5 is not in 0..4");
+  v[0].bundle.mutable_event_kinds(0)->set_quad_class(1);
+  v[0].bundle.mutable_event_kinds(0)->set_goldstein(10.5);
+  EXPECT_STATUS(PluginSet::FromLoaded(v), absl::StatusCode::kFailedPrecondition,
+                "goldstein 10.5 is not in -10..10");
+  v[0].bundle.mutable_event_kinds(0)->set_goldstein(-10);
+  EXPECT_OK(PluginSet::FromLoaded(v));
+}
+
+TEST(PluginHostTest, SourceIdsMayCarryAVersion) {
+  std::vector<LoadedPlugin> v;
+  v.push_back(TaxonomyPlugin("a", {}));
+  auto* src = v[0].bundle.add_sources();
+  src->set_title("T");
+  for (const char* good : {"gdelt-2.0", "icews", "wdi", "jafarli"}) {
+    src->set_id(good);
+    EXPECT_OK(PluginSet::FromLoaded(v)) << good;
+  }
+  for (const char* bad : {"", "gdelt-2.", ".gdelt", "-x", "GDELT", "a b", "gdelt_2"}) {
+    src->set_id(bad);
+    EXPECT_STATUS(PluginSet::FromLoaded(v), absl::StatusCode::kFailedPrecondition,
+                  "id must be 1..63 of [a-z0-9-.]");
+  }
 }
 
 }  // namespace
