@@ -311,15 +311,19 @@ absl::StatusOr<Mapped<Observation>> MapComtrade(const Row& row, const ComtradeCo
   Mapped<Observation> out;
   // Breakdowns by second partner, customs procedure or transport mode repeat
   // the total row's figure in parts: only the totals are imported.
-  for (auto [col, name, totals] :
-       {std::tuple{cols.partner2, "partner2Code", std::initializer_list<absl::string_view>{"", "0"}},
-        std::tuple{cols.customs, "customsCode", std::initializer_list<absl::string_view>{"", "C00"}},
-        std::tuple{cols.mot, "motCode", std::initializer_list<absl::string_view>{"", "0"}},
-        std::tuple{cols.mos, "mosCode", std::initializer_list<absl::string_view>{"", "0"}}}) {
-    if (!col) continue;
-    absl::string_view v = f[*col];
-    if (std::find(totals.begin(), totals.end(), v) == totals.end()) {
-      out.skipped = absl::StrCat("breakdown row (", name, " ", v, "); the total row is imported");
+  struct Breakdown {
+    std::optional<size_t> col;
+    const char* name;
+    const char* total;  // the code meaning "all"; empty also means all
+  };
+  for (const Breakdown& b : {Breakdown{cols.partner2, "partner2Code", "0"},
+                             Breakdown{cols.customs, "customsCode", "C00"},
+                             Breakdown{cols.mot, "motCode", "0"},
+                             Breakdown{cols.mos, "mosCode", "0"}}) {
+    if (!b.col) continue;
+    absl::string_view v = f[*b.col];
+    if (!v.empty() && v != b.total) {
+      out.skipped = absl::StrCat("breakdown row (", b.name, " ", v, "); the total row is imported");
       return out;
     }
   }
@@ -486,6 +490,7 @@ absl::StatusOr<Mapped<Observation>> MapWdi(const Row& row, const WdiColumns& col
       if (f[col].empty()) continue;
       if (auto s = add(year, f[col]); !s.ok()) return s;
     }
+    if (out.records.empty()) out.skipped = absl::StrCat(country, ": no value in any year");
     return out;
   }
   absl::string_view y = f[cols.year];
