@@ -239,11 +239,10 @@ std::optional<absl::string_view> LineReader::Next() {
       if (begin_ == end_) return std::nullopt;
       stop = end_;
     } else {
-      size_t offset = scanned - begin_;
+      // Everything up to end_ has no newline: scan only the new bytes.
+      size_t offset = end_ - begin_;
       if (!Fill()) return std::nullopt;
       scanned = begin_ + offset;
-      // Scan only the new bytes next time round.
-      scanned = std::max(begin_, std::min(scanned, end_));
       continue;
     }
     absl::string_view line(buf_.data() + begin_, stop - begin_);
