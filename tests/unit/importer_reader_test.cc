@@ -136,6 +136,36 @@ TEST(OpenReader, WdiPreambleAndBomAreSkipped) {
   EXPECT_EQ(row->fields[1], "AZE");
 }
 
+// Serves a string a few bytes at a time, so lines cross every refill.
+class TrickleSource : public ByteSource {
+ public:
+  TrickleSource(std::string data, size_t step) : data_(std::move(data)), step_(step) {}
+  absl::StatusOr<size_t> Read(char* buf, size_t n) override {
+    size_t k = std::min({n, step_, data_.size() - pos_});
+    std::copy_n(data_.data() + pos_, k, buf);
+    pos_ += k;
+    return k;
+  }
+
+ private:
+  std::string data_;
+  size_t step_;
+  size_t pos_ = 0;
+};
+
+TEST(LineReader, LinesAcrossRefillsCrlfBomAndNoFinalNewline) {
+  std::string text = "\xEF\xBB\xBF" "first\r\n\nthird line is longer\nlast";
+  for (size_t step : {1u, 2u, 3u, 7u, 64u}) {
+    LineReader lines(std::make_unique<TrickleSource>(text, step), "t.csv");
+    std::vector<std::string> got;
+    while (auto l = lines.Next()) got.emplace_back(*l);
+    ASSERT_OK(lines.status());
+    EXPECT_EQ(got, (std::vector<std::string>{"first", "", "third line is longer", "last"}))
+        << "step " << step;
+    EXPECT_EQ(lines.line(), 4);
+  }
+}
+
 TEST(LineReader, OverlongLineIsAnErrorNotUnboundedMemory) {
   class Endless : public ByteSource {
    public:
