@@ -12,30 +12,55 @@
 
 namespace dyad::importers {
 
+namespace {
+constexpr Format kAllFormats[] = {
+    Format::kAuto,          Format::kGdelt,           Format::kComtrade,
+    Format::kWdi,           Format::kGdelt1,          Format::kGdelt2,
+    Format::kIcews,         Format::kComtradeClassic, Format::kComtradePlus,
+    Format::kWdiWide,       Format::kWdiLong};
+}  // namespace
+
 absl::string_view FormatName(Format f) {
   switch (f) {
     case Format::kAuto: return "auto";
+    case Format::kGdelt: return "gdelt";
+    case Format::kComtrade: return "comtrade";
+    case Format::kWdi: return "wdi";
     case Format::kGdelt1: return "gdelt1";
     case Format::kGdelt2: return "gdelt2";
     case Format::kIcews: return "icews";
-    case Format::kComtradeClassic: return "comtrade";
+    case Format::kComtradeClassic: return "comtrade-classic";
     case Format::kComtradePlus: return "comtrade-plus";
-    case Format::kWdiWide: return "wdi";
+    case Format::kWdiWide: return "wdi-wide";
     case Format::kWdiLong: return "wdi-long";
   }
   return "unknown";
 }
 
 absl::StatusOr<Format> ParseFormat(absl::string_view name) {
-  for (Format f : {Format::kAuto, Format::kGdelt1, Format::kGdelt2, Format::kIcews,
-                   Format::kComtradeClassic, Format::kComtradePlus, Format::kWdiWide,
-                   Format::kWdiLong}) {
+  for (Format f : kAllFormats) {
     if (name == FormatName(f)) return f;
   }
-  if (name == "gdelt") return Format::kAuto;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "format: \"", name, "\" is not one of auto, gdelt, gdelt1, gdelt2, icews, comtrade, ",
-      "comtrade-plus, wdi, wdi-long"));
+  std::string names;
+  for (Format f : kAllFormats) absl::StrAppend(&names, names.empty() ? "" : ", ", FormatName(f));
+  return absl::InvalidArgumentError(
+      absl::StrCat("format: \"", name, "\" is not one of ", names));
+}
+
+Format FamilyOf(Format f) {
+  switch (f) {
+    case Format::kGdelt1:
+    case Format::kGdelt2: return Format::kGdelt;
+    case Format::kComtradeClassic:
+    case Format::kComtradePlus: return Format::kComtrade;
+    case Format::kWdiWide:
+    case Format::kWdiLong: return Format::kWdi;
+    default: return f;
+  }
+}
+
+bool NeedsDetection(Format f) {
+  return f == Format::kAuto || f == Format::kGdelt || f == Format::kComtrade || f == Format::kWdi;
 }
 
 std::string NormaliseHeader(absl::string_view name) {

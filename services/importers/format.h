@@ -11,6 +11,11 @@ namespace dyad::importers {
 
 enum class Format {
   kAuto,             // detect from the file's first line
+  // Dataset families: detect the layout, but refuse a file of another dataset.
+  kGdelt,
+  kComtrade,
+  kWdi,
+  // Exact layouts.
   kGdelt1,           // GDELT 1.0 events: TSV, no header, 57 or 58 columns
   kGdelt2,           // GDELT 2.0 events export: TSV, no header, 61 columns
   kIcews,            // ICEWS coded events: TSV with the 20-column header
@@ -20,12 +25,16 @@ enum class Format {
   kWdiLong,          // World Bank WDI long CSV (Country Code, Year, Value, indicator)
 };
 
-// "gdelt1", "gdelt2", "icews", "comtrade", "comtrade-plus", "wdi", "wdi-long", "auto".
+// "auto", "gdelt", "comtrade", "wdi", "gdelt1", "gdelt2", "icews",
+// "comtrade-classic", "comtrade-plus", "wdi-wide", "wdi-long".
 absl::string_view FormatName(Format f);
-// Parses a name above; also "gdelt" (auto between 1.0 and 2.0 by column
-// count is not possible per file, so "gdelt" means detect). INVALID_ARGUMENT
-// names the accepted values.
+// Parses a name above. INVALID_ARGUMENT names the accepted values.
 absl::StatusOr<Format> ParseFormat(absl::string_view name);
+// The dataset family of a layout (kGdelt for kGdelt1, ...); itself for
+// kAuto, a family, and kIcews.
+Format FamilyOf(Format f);
+// True for kAuto and the families: the layout is detected from content.
+bool NeedsDetection(Format f);
 
 // Detects the format from the first line of a file (after a UTF-8 BOM and
 // blank lines). INVALID_ARGUMENT naming `file` when it is none of them.

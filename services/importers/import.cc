@@ -98,7 +98,7 @@ absl::StatusOr<FileSummary> ImportFile(const std::string& path, Format format, R
       case Format::kWdiLong:
         st = Deliver(s, options, sink, *row, MapWdi(*row, *wdi, tables));
         break;
-      case Format::kAuto:
+      default:
         return absl::InternalError("format not resolved");
     }
     if (!st.ok()) return st;

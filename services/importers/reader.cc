@@ -293,7 +293,7 @@ absl::StatusOr<std::unique_ptr<RowReader>> OpenReader(const std::string& path, F
   if (!src.ok()) return src.status();
   std::string file = BaseName(path);
   std::unique_ptr<ByteSource> source = std::move(*src);
-  if (format == Format::kAuto) {
+  if (NeedsDetection(format)) {
     std::string prefix(64 * 1024, '\0');
     size_t have = 0;
     while (have < prefix.size()) {
@@ -316,6 +316,11 @@ absl::StatusOr<std::unique_ptr<RowReader>> OpenReader(const std::string& path, F
     if (!first.empty() && first.back() == '\r') first.remove_suffix(1);
     auto detected = DetectFormat(first, path);
     if (!detected.ok()) return detected.status();
+    if (format != Format::kAuto && FamilyOf(*detected) != format) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": not a ", FormatName(format),
+                                                     " file (its content is ",
+                                                     FormatName(*detected), ")"));
+    }
     format = *detected;
     source = std::make_unique<PrefixedSource>(std::move(prefix), std::move(source));
   }
@@ -337,7 +342,7 @@ absl::StatusOr<std::unique_ptr<RowReader>> OpenReader(const std::string& path, F
     case Format::kWdiWide:
       reader = std::make_unique<CsvReader>(std::move(lines), file, format, "countryname");
       break;
-    case Format::kAuto:
+    default:
       return absl::InternalError("format not resolved");
   }
   if (!reader->status().ok()) return reader->status();

@@ -51,8 +51,20 @@ TEST(DetectFormat, EachFormatFromItsFirstLine) {
 
 TEST(ParseFormat, NamesAndErrors) {
   EXPECT_EQ(*ParseFormat("comtrade-plus"), Format::kComtradePlus);
-  EXPECT_EQ(*ParseFormat("gdelt"), Format::kAuto);
-  EXPECT_STATUS(ParseFormat("csv"), absl::StatusCode::kInvalidArgument, "format");
+  EXPECT_EQ(*ParseFormat("gdelt"), Format::kGdelt);
+  EXPECT_EQ(*ParseFormat("wdi-wide"), Format::kWdiWide);
+  EXPECT_STATUS(ParseFormat("csv"), absl::StatusCode::kInvalidArgument,
+                "format: \"csv\" is not one of auto, gdelt, comtrade, wdi");
+}
+
+TEST(OpenReader, AFamilyDetectsItsLayoutAndRefusesAnotherDataset) {
+  ASSERT_OK_AND_ASSIGN(auto r, OpenReader(Fixture("comtradeplus-fixture.csv"), Format::kComtrade));
+  EXPECT_EQ(r->format(), Format::kComtradePlus);
+  ASSERT_OK_AND_ASSIGN(auto w, OpenReader(Fixture("wdi-long-fixture.csv"), Format::kWdi));
+  EXPECT_EQ(w->format(), Format::kWdiLong);
+  EXPECT_STATUS(OpenReader(Fixture("wdi-long-fixture.csv"), Format::kGdelt),
+                absl::StatusCode::kInvalidArgument,
+                "wdi-long-fixture.csv: not a gdelt file (its content is wdi-long)");
 }
 
 TEST(OpenReader, GdeltRowsCarryTheirLineSkippingBlankLines) {
