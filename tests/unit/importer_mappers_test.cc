@@ -3,6 +3,8 @@
 // rejected with its line and reason (or skipped, when valid but not imported).
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "import.h"
 #include "importer_test_util.h"
 #include "tables.h"
@@ -278,6 +280,29 @@ TEST(FormatSummary, CountsAndProblemLines) {
   EXPECT_THAT(text, HasSubstr("wdi-long-fixture.csv (wdi-long): 6 rows read, 2 mapped (2 records), "
                               "2 skipped, 2 rejected"));
   EXPECT_THAT(text, HasSubstr("wdi-long-fixture.csv:5: rejected: Country Code"));
+}
+
+}  // namespace
+}  // namespace dyad::importers
+
+namespace dyad::importers {
+namespace {
+
+TEST(ImportFile, UnterminatedQuoteIsRejectedAtTheLineItStarts) {
+  std::string path = ::testing::TempDir() + "/unterminated-quote.csv";
+  {
+    std::ofstream out(path);
+    out << "Country Name,Country Code,Indicator Code,Year,Value\n"
+        << "Azerbaijan,AZE,NY.GDP.MKTP.CD,2019,1\n"
+        << "\"Azerbaijan,AZE,NY.GDP.MKTP.CD,2019,2\n"
+        << "China,CHN,NY.GDP.MKTP.CD,2019,3\n";
+  }
+  testing::CollectingSink sink;
+  ASSERT_OK_AND_ASSIGN(auto s, ImportFile(path, Format::kAuto, sink));
+  EXPECT_EQ(s.rows_mapped, 1);
+  ASSERT_EQ(s.rejected, 1);
+  EXPECT_EQ(s.rejected_rows[0].line, 3);
+  EXPECT_THAT(s.rejected_rows[0].reason, ::testing::HasSubstr("columns: row has 1 columns"));
 }
 
 }  // namespace

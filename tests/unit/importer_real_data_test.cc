@@ -21,6 +21,8 @@ struct RealFile {
   int64_t rows;
 };
 
+void PrintTo(const RealFile& f, std::ostream* os) { *os << f.name; }
+
 class RealDataTest : public ::testing::TestWithParam<RealFile> {};
 
 TEST_P(RealDataTest, MapsWithZeroRejected) {
