@@ -9,6 +9,7 @@ debs=(
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc grpc-proto
   libabsl-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libcsv-dev libarchive-dev
   nghttp2-client python3-grpcio python3-protobuf python3-yaml
   openssl libssl-dev clang libclang-rt-14-dev
 )
