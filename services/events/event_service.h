@@ -33,6 +33,12 @@ class EventServiceImpl final
   grpc::ServerUnaryReactor* ListSources(grpc::CallbackServerContext* ctx,
                                         const dyad::events::v1::ListSourcesRequest* req,
                                         dyad::events::v1::ListSourcesResponse* resp) override;
+  // event_import_service.cc: client streaming, one transaction per message.
+  grpc::ServerReadReactor<dyad::events::v1::ImportEventsRequest>* ImportEvents(
+      grpc::CallbackServerContext* ctx, dyad::events::v1::ImportEventsResponse* resp) override;
+  grpc::ServerUnaryReactor* CountEvents(grpc::CallbackServerContext* ctx,
+                                        const dyad::events::v1::CountEventsRequest* req,
+                                        dyad::events::v1::CountEventsResponse* resp) override;
 
  private:
   EventCore* core_;
