@@ -31,6 +31,10 @@ class EconomicsServiceImpl final
   grpc::ServerUnaryReactor* ListSources(grpc::CallbackServerContext* ctx,
                                         const dyad::economics::v1::ListSourcesRequest* req,
                                         dyad::economics::v1::ListSourcesResponse* resp) override;
+  // economics_import_service.cc: client streaming, one transaction per message.
+  grpc::ServerReadReactor<dyad::economics::v1::ImportObservationsRequest>* ImportObservations(
+      grpc::CallbackServerContext* ctx,
+      dyad::economics::v1::ImportObservationsResponse* resp) override;
 
  private:
   EconomicsCore* core_;

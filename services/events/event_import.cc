@@ -4,10 +4,10 @@
 #include <algorithm>
 #include <cmath>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/page_token.h"
 #include "common/partial_date.h"
+#include "common/records.h"
 #include "common/status.h"
 #include "common/validation.h"
 #include "event_core.h"
@@ -24,31 +24,6 @@ constexpr size_t kMaxTitle = 200;
 constexpr size_t kMaxSummary = 4000;
 constexpr size_t kMaxShortText = 200;
 constexpr size_t kMaxUrl = 2000;
-constexpr int kMaxNameId = 63;
-
-// "gdelt-2.0" + "882239871" -> "gdelt-2-0-882239871": lower case, every run
-// of other characters one '-'. An id longer than 63 characters keeps its
-// first 46 and ends in 16 hex digits of a hash of the whole, so distinct
-// rows keep distinct names.
-std::string ImportedId(const std::string& dataset, const std::string& upstream_id) {
-  const std::string raw = absl::StrCat(dataset, "-", upstream_id);
-  std::string id;
-  id.reserve(raw.size());
-  for (unsigned char c : raw) {
-    if (absl::ascii_isalnum(c)) {
-      id += static_cast<char>(absl::ascii_tolower(c));
-    } else if (!id.empty() && id.back() != '-') {
-      id += '-';
-    }
-  }
-  while (!id.empty() && id.back() == '-') id.pop_back();
-  if (static_cast<int>(id.size()) > kMaxNameId) {
-    id.resize(kMaxNameId - 17);
-    while (!id.empty() && id.back() == '-') id.pop_back();
-    id += absl::StrCat("-", absl::Hex(Fingerprint(raw), absl::kZeroPad16));
-  }
-  return id;
-}
 
 bool Finite(bool has, double v) { return !has || std::isfinite(v); }
 
@@ -185,7 +160,7 @@ absl::StatusOr<ImportedEvent> EventCore::MapImported(Event e) const {
   out.dataset = row.source_id();
   out.upstream_id = row.row().upstream_id();
   // Output-only fields, whatever the importer sent.
-  e.set_name(absl::StrCat("events/", ImportedId(out.dataset, out.upstream_id)));
+  e.set_name(absl::StrCat("events/", ImportedRecordId(out.dataset, out.upstream_id)));
   e.set_kind(k.id());
   e.set_domain(k.domain());
   e.clear_plugin();
