@@ -55,4 +55,32 @@ inline std::string RandomSuffix() {
   return absl::StrCat(absl::Hex(rng() & 0xffffffffULL, absl::kZeroPad8));
 }
 
+// The id of an imported record: "{dataset}-{upstream_id}" lower-case, every
+// run of other characters one '-' ("gdelt-2.0", "882239871" ->
+// "gdelt-2-0-882239871"), the same on every import. Longer than 63
+// characters, it keeps its first 46 and ends in 16 hex digits of a hash of
+// the whole, so distinct rows keep distinct ids.
+inline std::string ImportedRecordId(absl::string_view dataset, absl::string_view upstream_id) {
+  constexpr size_t kMaxId = 63;
+  const std::string raw = absl::StrCat(dataset, "-", upstream_id);
+  std::string id;
+  id.reserve(raw.size());
+  for (char c : raw) {
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+      id += c;
+    } else if (c >= 'A' && c <= 'Z') {
+      id += static_cast<char>(c - 'A' + 'a');
+    } else if (!id.empty() && id.back() != '-') {
+      id += '-';
+    }
+  }
+  while (!id.empty() && id.back() == '-') id.pop_back();
+  if (id.size() > kMaxId) {
+    id.resize(kMaxId - 17);
+    while (!id.empty() && id.back() == '-') id.pop_back();
+    absl::StrAppend(&id, "-", absl::Hex(Fingerprint(raw), absl::kZeroPad16));
+  }
+  return id;
+}
+
 }  // namespace dyad

@@ -28,6 +28,7 @@ using dyad::type::v1::PartialDate;
 using dyad::type::v1::Quantity;
 
 constexpr size_t kMaxShortText = 200;
+constexpr size_t kMaxCommodity = 64;
 // Derived indicators may feed on derived indicators; deeper than this is a
 // cycle in some plugin's definitions.
 constexpr int kMaxDeriveDepth = 8;
@@ -152,10 +153,11 @@ absl::StatusOr<dyad::economics::v1::Series> EconomicsCore::GetSeries(
     if (auto s = ValidateCountry(req.partner(), "partner"); !s.ok()) return s;
   }
   if (auto s = ValidateDateRange(req.period(), "period"); !s.ok()) return s;
+  if (auto s = ValidateText(req.commodity(), "commodity", kMaxCommodity); !s.ok()) return s;
   const Indicator& ind = it->second;
   // The whole series first: change_percent of the first point in the
   // period still compares with the point before it.
-  auto points = BuildSeries(ind, req.reporter(), req.partner(), 0);
+  auto points = BuildSeries(ind, req.reporter(), req.partner(), req.commodity(), 0);
   if (!points.ok()) return points.status();
   dyad::economics::v1::Series series;
   series.set_indicator(ind.id());
@@ -163,6 +165,7 @@ absl::StatusOr<dyad::economics::v1::Series> EconomicsCore::GetSeries(
   series.set_partner(req.partner());
   series.set_unit(ind.unit());
   series.set_derived(ind.derived());
+  series.set_commodity(req.commodity());
   const DaySpan span = RangeDays(req.period());
   for (auto& p : *points) {
     if (Overlaps(p.period().year() > 0 ? p.period() : p.as_of(), span)) {
@@ -175,17 +178,20 @@ absl::StatusOr<dyad::economics::v1::Series> EconomicsCore::GetSeries(
 absl::StatusOr<std::vector<SeriesPoint>> EconomicsCore::BuildSeries(const Indicator& indicator,
                                                                     const std::string& reporter,
                                                                     const std::string& partner,
+                                                                    const std::string& commodity,
                                                                     int depth) const {
-  auto points = indicator.derived() ? DerivedPoints(indicator, reporter, partner, depth)
-                                    : SourcedPoints(indicator, reporter, partner);
+  auto points = indicator.derived() ? DerivedPoints(indicator, reporter, partner, commodity, depth)
+                                    : SourcedPoints(indicator, reporter, partner, commodity);
   if (!points.ok()) return points.status();
   SetChanges(&*points);
   return points;
 }
 
 absl::StatusOr<std::vector<SeriesPoint>> EconomicsCore::SourcedPoints(
-    const Indicator& indicator, const std::string& reporter, const std::string& partner) const {
-  auto observations = store_->ListSeries(indicator.id(), reporter, partner, !indicator.directed());
+    const Indicator& indicator, const std::string& reporter, const std::string& partner,
+    const std::string& commodity) const {
+  auto observations =
+      store_->ListSeries(indicator.id(), reporter, partner, !indicator.directed(), commodity);
   if (!observations.ok()) return observations.status();
   std::map<int64_t, std::vector<Observation>> dated;  // by SortKey(period): one group per period
   std::vector<Observation> to_date;
@@ -221,7 +227,7 @@ absl::StatusOr<std::vector<SeriesPoint>> EconomicsCore::SourcedPoints(
 
 absl::StatusOr<std::vector<SeriesPoint>> EconomicsCore::DerivedPoints(
     const Indicator& indicator, const std::string& reporter, const std::string& partner,
-    int depth) const {
+    const std::string& commodity, int depth) const {
   const LoadedPlugin* plugin = plugins_ != nullptr ? plugins_->Find(indicator.plugin()) : nullptr;
   if (plugin == nullptr || !plugin->Implements(dyad::plugin::v1::HOOK_DERIVE)) {
     return absl::FailedPreconditionError(
@@ -245,7 +251,7 @@ absl::StatusOr<std::vector<SeriesPoint>> EconomicsCore::DerivedPoints(
           "derived indicator ", indicator.id(), ": input ", input_id,
           " is not an indicator of a loaded economics plugin"));
     }
-    auto input_points = BuildSeries(it->second, reporter, partner, depth + 1);
+    auto input_points = BuildSeries(it->second, reporter, partner, commodity, depth + 1);
     if (!input_points.ok()) return input_points.status();
     auto* series = derive->add_inputs();
     series->set_indicator(input_id);
@@ -308,12 +314,19 @@ absl::StatusOr<dyad::economics::v1::ListObservationsResponse> EconomicsCore::Lis
   if (auto s = ValidateText(req.indicator(), "indicator", kMaxShortText); !s.ok()) return s;
   if (auto s = ValidateCountries(req.countries(), "countries"); !s.ok()) return s;
   if (auto s = ValidateDateRange(req.period(), "period"); !s.ok()) return s;
+  if (auto s = ValidateText(req.commodity(), "commodity", kMaxCommodity); !s.ok()) return s;
+  if (!dyad::type::v1::Origin_IsValid(req.origin())) {
+    return InvalidField("origin", absl::StrCat("unknown value ", req.origin()));
+  }
   const std::set<std::string> countries(req.countries().begin(), req.countries().end());
   const auto& start = req.period().start();
   const auto& end = req.period().end();
   const uint64_t fp = Fingerprint(absl::StrCat(
       req.indicator(), "|", absl::StrJoin(countries, ","), "|", DateKey(start), "|",
-      DateKey(end)));
+      DateKey(end),
+      req.origin() != 0 || !req.commodity().empty()
+          ? absl::StrCat("|origin=", req.origin(), "|commodity=", req.commodity())
+          : ""));
   ObservationQuery q;
   if (!req.page_token().empty()) {
     auto cursor = DecodePageToken(req.page_token(), fp);
@@ -334,6 +347,8 @@ absl::StatusOr<dyad::economics::v1::ListObservationsResponse> EconomicsCore::Lis
   q.countries.assign(countries.begin(), countries.end());
   q.period = RangeDays(req.period());
   q.limit = *size;
+  q.commodity = req.commodity();
+  q.origin = req.origin();
   auto page = store_->List(q);
   if (!page.ok()) return page.status();
   for (auto& o : page->observations) *resp.add_observations() = std::move(o);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,6 +48,15 @@ class EconomicsCore {
   absl::StatusOr<dyad::economics::v1::Observation> RecordObservation(
       const dyad::economics::v1::RecordObservationRequest& req);
   dyad::economics::v1::ListSourcesResponse ListSources() const;
+  // One message of an ImportObservations stream (economics_import.cc):
+  // validates and maps its figures, writes the valid ones in one
+  // transaction and adds what happened to `summary`. `next_index` is the
+  // stream position of the message's first figure and is advanced past it.
+  // A storage error is returned with nothing of the message written and
+  // `summary` untouched.
+  absl::Status ImportObservations(const dyad::economics::v1::ImportObservationsRequest& req,
+                                  int64_t* next_index,
+                                  dyad::economics::v1::ImportObservationsResponse* summary);
 
  private:
   // The whole series (every period, change_percent set), before the
@@ -54,13 +64,16 @@ class EconomicsCore {
   // feed on each other.
   absl::StatusOr<std::vector<dyad::economics::v1::SeriesPoint>> BuildSeries(
       const dyad::economics::v1::Indicator& indicator, const std::string& reporter,
-      const std::string& partner, int depth) const;
+      const std::string& partner, const std::string& commodity, int depth) const;
   absl::StatusOr<std::vector<dyad::economics::v1::SeriesPoint>> SourcedPoints(
       const dyad::economics::v1::Indicator& indicator, const std::string& reporter,
-      const std::string& partner) const;
+      const std::string& partner, const std::string& commodity) const;
   absl::StatusOr<std::vector<dyad::economics::v1::SeriesPoint>> DerivedPoints(
       const dyad::economics::v1::Indicator& indicator, const std::string& reporter,
-      const std::string& partner, int depth) const;
+      const std::string& partner, const std::string& commodity, int depth) const;
+  // economics_import.cc.
+  absl::StatusOr<ImportedObservation> MapImported(dyad::economics::v1::Observation o,
+                                                  const std::set<std::string>& known_sources) const;
   absl::Status ValidateNewObservation(const dyad::economics::v1::Observation& o) const;
 
   std::unique_ptr<ObservationStore> store_;

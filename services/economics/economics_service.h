@@ -38,6 +38,10 @@ class EconomicsServiceImpl final
   grpc::ServerUnaryReactor* ListSources(grpc::CallbackServerContext* ctx,
                                      const grpc::ByteBuffer* req,
                                      grpc::ByteBuffer* resp) override;
+  // economics_import_service.cc: client streaming, one transaction per message.
+  grpc::ServerReadReactor<dyad::economics::v1::ImportObservationsRequest>* ImportObservations(
+      grpc::CallbackServerContext* ctx,
+      dyad::economics::v1::ImportObservationsResponse* resp) override;
 
  private:
   EconomicsCore* core_;

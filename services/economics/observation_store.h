@@ -32,7 +32,18 @@ struct ObservationQuery {
   DaySpan period;                      // overlap with period (or as_of); unbounded by default
   int limit = 50;
   std::optional<ObservationCursor> after;  // keyset position
+  std::string commodity;               // only this commodity's figures; '' = totals only
+  int origin = 0;                      // dyad.type.v1.Origin; 0: any
 };
+
+// One imported figure, already validated and mapped.
+struct ImportedObservation {
+  dyad::economics::v1::Observation observation;  // name, unit, origin set
+  std::string dataset;                           // Source id, e.g. "comtrade"
+  std::string upstream_id;
+};
+
+enum class ImportOutcome { kCreated, kUpdated, kUnchanged, kNameTaken };
 
 struct ObservationPage {
   std::vector<dyad::economics::v1::Observation> observations;
@@ -52,12 +63,12 @@ class ObservationStore {
   // NOT_FOUND names the observation.
   virtual absl::StatusOr<dyad::economics::v1::Observation> Get(const std::string& name) = 0;
   virtual absl::StatusOr<ObservationPage> List(const ObservationQuery& query) = 0;
-  // Every observation of `indicator` between `reporter` and `partner`
-  // (also partner → reporter when `either_order`), ordered by
-  // ObservationSortKey() then name.
+  // Every observation of `indicator` and `commodity` ('' = the totals)
+  // between `reporter` and `partner` (also partner → reporter when
+  // `either_order`), ordered by ObservationSortKey() then name.
   virtual absl::StatusOr<std::vector<dyad::economics::v1::Observation>> ListSeries(
       const std::string& indicator, const std::string& reporter, const std::string& partner,
-      bool either_order) = 0;
+      bool either_order, const std::string& commodity = "") = 0;
   // Stores one observation written through the API; ALREADY_EXISTS when
   // the name is taken. Durable when it returns OK.
   virtual absl::Status Insert(const dyad::economics::v1::Observation& observation) = 0;
@@ -72,6 +83,10 @@ class ObservationStore {
   // Returns the names of the plugins removed.
   virtual absl::StatusOr<std::vector<std::string>> RemovePluginsExcept(
       const std::set<std::string>& keep) = 0;
+  // Writes imported figures in one transaction (all or none), idempotently
+  // by (dataset, upstream_id), as EventStore::Import does.
+  virtual absl::StatusOr<std::vector<ImportOutcome>> Import(
+      const std::vector<ImportedObservation>& observations) = 0;
 };
 
 // SQLite store at `path` (":memory:" allowed); creates or migrates the schema.

@@ -57,6 +57,21 @@ CREATE TABLE plugin_state (
   fingerprint TEXT NOT NULL
 );
 )sql"},
+    // Imported figures (UN Comtrade, WDI): origin, commodity and the dataset
+    // row, idempotent by (dataset, upstream_id). The series index gains the
+    // commodity so a total series never reads a commodity's figures (and the
+    // old index, its prefix, goes).
+    {2, R"sql(
+ALTER TABLE observations ADD COLUMN origin INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE observations ADD COLUMN commodity TEXT NOT NULL DEFAULT '';
+ALTER TABLE observations ADD COLUMN dataset TEXT;
+ALTER TABLE observations ADD COLUMN upstream_id TEXT;
+CREATE UNIQUE INDEX observations_by_upstream ON observations (dataset, upstream_id)
+  WHERE dataset IS NOT NULL;
+DROP INDEX observations_by_series;
+CREATE INDEX observations_by_series_commodity
+  ON observations (indicator, reporter, partner, commodity, sort_key, name);
+)sql"},
 };
 constexpr int kCompatibleVersion = 1;
 
@@ -65,23 +80,20 @@ constexpr int kCompatibleVersion = 1;
 constexpr int64_t kToDateBase = INT64_C(1) << 40;
 
 constexpr char kGetSql[] = "SELECT body FROM observations WHERE name = ?";
-constexpr char kInsertSql[] =
-    "INSERT INTO observations (name, indicator, reporter, partner, sort_key, start_day, end_day, "
-    "plugin, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr char kInsertCountrySql[] =
     "INSERT OR IGNORE INTO observation_countries (country, indicator, sort_key, name, "
     "observation_id) VALUES (?, ?, ?, ?, ?)";
 constexpr char kSeriesSql[] =
     "SELECT body, name FROM observations WHERE indicator = ?1 AND reporter = ?2 AND partner = ?3"
-    " ORDER BY sort_key, name";
+    " AND commodity = ?4 ORDER BY sort_key, name";
 // One range scan of the series index per country order (an OR of the two
 // would make SQLite fall back to the indicator alone); UNION drops the
 // repeat when reporter = partner.
 constexpr char kSeriesEitherOrderSql[] =
     "SELECT body, name, sort_key FROM observations"
-    " WHERE indicator = ?1 AND reporter = ?2 AND partner = ?3"
+    " WHERE indicator = ?1 AND reporter = ?2 AND partner = ?3 AND commodity = ?4"
     " UNION SELECT body, name, sort_key FROM observations"
-    " WHERE indicator = ?1 AND reporter = ?3 AND partner = ?2"
+    " WHERE indicator = ?1 AND reporter = ?3 AND partner = ?2 AND commodity = ?4"
     " ORDER BY sort_key, name";
 constexpr char kGetPluginStateSql[] =
     "SELECT version, fingerprint FROM plugin_state WHERE plugin = ?";
@@ -92,12 +104,24 @@ constexpr char kPutPluginStateSql[] =
 constexpr char kDeletePluginObservationsSql[] = "DELETE FROM observations WHERE plugin = ?";
 constexpr char kDeletePluginStateSql[] = "DELETE FROM plugin_state WHERE plugin = ?";
 constexpr char kListPluginsSql[] = "SELECT plugin FROM plugin_state ORDER BY plugin";
+// Every figure, curated or imported (dataset and upstream_id NULL for
+// curated ones).
+constexpr char kInsertSql[] =
+    "INSERT INTO observations (name, indicator, reporter, partner, sort_key, start_day, end_day, "
+    "plugin, body, origin, commodity, dataset, upstream_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr char kFindImportedSql[] =
+    "SELECT id, body FROM observations WHERE dataset = ? AND upstream_id = ?";
+constexpr char kDeleteObservationSql[] = "DELETE FROM observations WHERE id = ?";
 
 // ListObservations. Parameters:
 //   ?1 indicator (the *Indicator variants)   ?2 period last day   ?3 period first day
 //   ?4 ?5 ?6 cursor (indicator, sort_key, name)   ?7 limit
 //   ?8 first country (the *Country variants)      ?9 second country or NULL
-#define DYAD_OBS_PERIOD " AND o.start_day <= ?2 AND o.end_day >= ?3"
+//   ?10 commodity ('' for totals)                 ?11 origin (0: any)
+#define DYAD_OBS_PERIOD                                                      \
+  " AND o.start_day <= ?2 AND o.end_day >= ?3 AND o.commodity = ?10"         \
+  " AND (?11 = 0 OR o.origin = ?11)"
 #define DYAD_OBS_SECOND_COUNTRY " AND (?9 IS NULL OR o.reporter = ?9 OR o.partner = ?9)"
 #define DYAD_OBS_FROM_COUNTRY \
   " FROM observation_countries oc JOIN observations o ON o.id = oc.observation_id"
@@ -180,6 +204,7 @@ class SqliteObservationStore final : public ObservationStore {
       if (by_indicator) s.BindText(1, q.indicator);
       s.BindInt64(2, q.period.last);
       s.BindInt64(3, q.period.first);
+      s.BindText(10, q.commodity).BindInt64(11, q.origin);
       if (by_country) {
         s.BindText(8, q.countries[0]);
         if (q.countries.size() > 1) s.BindText(9, q.countries[1]); else s.BindNull(9);
@@ -217,14 +242,15 @@ class SqliteObservationStore final : public ObservationStore {
   absl::StatusOr<std::vector<Observation>> ListSeries(const std::string& indicator,
                                                       const std::string& reporter,
                                                       const std::string& partner,
-                                                      bool either_order) override {
+                                                      bool either_order,
+                                                      const std::string& commodity) override {
     std::unique_lock<std::timed_mutex> lock;
     if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
     auto st = db_->GetCachedStatement(either_order ? kSeriesEitherOrderSql : kSeriesSql);
     if (!st.ok()) return st.status();
     sql::Statement& s = **st;
     sql::ScopedReset reset(&s);
-    s.BindText(1, indicator).BindText(2, reporter).BindText(3, partner);
+    s.BindText(1, indicator).BindText(2, reporter).BindText(3, partner).BindText(4, commodity);
     std::vector<Observation> out;
     for (;;) {
       auto row = s.Step();
@@ -332,9 +358,56 @@ class SqliteObservationStore final : public ObservationStore {
 
   absl::Status Migrate() { return sql::Migrate(db_.get(), kMigrations, kCompatibleVersion); }
 
+  absl::StatusOr<std::vector<ImportOutcome>> Import(
+      const std::vector<ImportedObservation>& observations) override {
+    std::vector<ImportOutcome> outcomes;
+    outcomes.reserve(observations.size());
+    std::unique_lock<std::timed_mutex> lock;
+    if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
+    sql::Transaction tx(db_.get());
+    if (auto s = tx.Begin(); !s.ok()) return s;
+    std::string body;
+    for (const ImportedObservation& in : observations) {
+      int64_t old_id = -1;
+      {
+        auto st = db_->GetCachedStatement(kFindImportedSql);
+        if (!st.ok()) return st.status();
+        sql::ScopedReset reset(*st);
+        (*st)->BindText(1, in.dataset).BindText(2, in.upstream_id);
+        auto row = (*st)->Step();
+        if (!row.ok()) return row.status();
+        if (*row) {
+          body.clear();
+          in.observation.SerializeToString(&body);
+          if ((*st)->ColumnBlob(1) == body) {
+            outcomes.push_back(ImportOutcome::kUnchanged);
+            continue;
+          }
+          old_id = (*st)->ColumnInt64(0);
+        }
+      }
+      if (old_id >= 0) {  // a corrected row replaces its record (cascade)
+        auto st = db_->GetCachedStatement(kDeleteObservationSql);
+        if (!st.ok()) return st.status();
+        (*st)->BindInt64(1, old_id);
+        if (auto s = (*st)->Run(); !s.ok()) return s;
+      }
+      absl::Status s = InsertLocked(in.observation, "", in.dataset, in.upstream_id);
+      if (absl::IsAlreadyExists(s) && old_id < 0) {
+        outcomes.push_back(ImportOutcome::kNameTaken);
+        continue;
+      }
+      if (!s.ok()) return s;
+      outcomes.push_back(old_id >= 0 ? ImportOutcome::kUpdated : ImportOutcome::kCreated);
+    }
+    if (auto s = tx.Commit(); !s.ok()) return s;
+    return outcomes;
+  }
+
  private:
   // Caller holds mu_ and a transaction.
-  absl::Status InsertLocked(const Observation& o, const std::string& plugin) {
+  absl::Status InsertLocked(const Observation& o, const std::string& plugin,
+                            const std::string& dataset = "", const std::string& upstream_id = "") {
     const auto& date = PlacingDate(o);
     const bool dated = date.year() > 0;
     const int64_t first = dated ? FirstDay(date) : kMinDay;
@@ -342,6 +415,13 @@ class SqliteObservationStore final : public ObservationStore {
     const int64_t key = ObservationSortKey(o);
     auto st = db_->GetCachedStatement(kInsertSql);
     if (!st.ok()) return st.status();
+    (*st)->BindInt64(10, o.origin() != 0 ? o.origin() : dyad::type::v1::ORIGIN_CURATED)
+        .BindText(11, o.commodity());
+    if (dataset.empty()) {
+      (*st)->BindNull(12).BindNull(13);
+    } else {
+      (*st)->BindText(12, dataset).BindText(13, upstream_id);
+    }
     (*st)->BindText(1, o.name())
         .BindText(2, o.indicator())
         .BindText(3, o.reporter())

@@ -33,7 +33,8 @@ std::string CanonicalFilters(const dyad::events::v1::ListEventsRequest& r) {
                       r.period().start().month(), "-", r.period().start().day(), "|",
                       r.period().end().year(), "-", r.period().end().month(), "-",
                       r.period().end().day(), "|", absl::StrJoin(r.kinds(), ","), "|",
-                      absl::StrJoin(r.domains(), ","), "|", r.query());
+                      absl::StrJoin(r.domains(), ","), "|", r.query(),
+                      r.origin() != 0 ? absl::StrCat("|origin=", r.origin()) : "");
 }
 
 }  // namespace
@@ -49,6 +50,7 @@ EventCore::EventCore(std::unique_ptr<EventStore> store, const PluginSet* plugins
       }
     }
   }
+  IndexImportTables();
 }
 
 absl::StatusOr<std::vector<std::string>> EventCore::LoadPluginRecords() {
@@ -127,6 +129,9 @@ absl::StatusOr<dyad::events::v1::ListEventsResponse> EventCore::QueryEvents(
   if (auto s = ValidateCountries(req.countries(), "countries"); !s.ok()) return s;
   if (auto s = ValidateDateRange(req.period(), "period"); !s.ok()) return s;
   if (auto s = ValidateText(req.query(), "query", kMaxQueryLength); !s.ok()) return s;
+  if (!dyad::type::v1::Origin_IsValid(req.origin())) {
+    return InvalidField("origin", absl::StrCat("unknown value ", req.origin()));
+  }
   for (int i = 0; i < req.kinds_size(); ++i) {
     if (auto s = ValidateText(req.kinds(i), absl::StrCat("kinds[", i, "]"), kMaxShortText); !s.ok()) return s;
   }
@@ -160,6 +165,7 @@ absl::StatusOr<dyad::events::v1::ListEventsResponse> EventCore::QueryEvents(
   q.domains.assign(req.domains().begin(), req.domains().end());
   q.fts_query = ToFtsQuery(req.query());
   q.limit = *size;
+  q.origin = req.origin();
   auto page = store_->List(q);
   if (!page.ok()) return page.status();
   dyad::events::v1::ListEventsResponse resp;

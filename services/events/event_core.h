@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,6 +46,16 @@ class EventCore {
 
   // Bytes the ListEvents result cache holds now (keys and answers).
   size_t ListCacheBytes() { return list_cache_.bytes(); }
+  // One message of an ImportEvents stream (event_import.cc): validates and
+  // maps its records, writes the valid ones in one transaction and adds
+  // what happened to `summary`. `next_index` is the stream position of the
+  // message's first record and is advanced past it. A storage error is
+  // returned with nothing of the message written and `summary` untouched.
+  absl::Status ImportEvents(const dyad::events::v1::ImportEventsRequest& req, int64_t* next_index,
+                            dyad::events::v1::ImportEventsResponse* summary);
+  // count_events.cc.
+  absl::StatusOr<dyad::events::v1::CountEventsResponse> CountEvents(
+      const dyad::events::v1::CountEventsRequest& req) const;
 
  private:
   absl::Status ValidateNewEvent(const dyad::events::v1::Event& e) const;
@@ -56,6 +67,12 @@ class EventCore {
   ResultCache list_cache_;  // ListEvents pages; cleared by every write
   const PluginSet* plugins_;
   std::map<std::string, dyad::events::v1::EventKind> kinds_;  // by id
+  // Kinds of taxonomy "cameo" by cameo_code, and the catalog's source ids,
+  // for the import path (event_import.cc).
+  void IndexImportTables();
+  absl::StatusOr<ImportedEvent> MapImported(dyad::events::v1::Event e) const;
+  std::map<std::string, const dyad::events::v1::EventKind*> cameo_kinds_;
+  std::set<std::string> source_ids_;
 };
 
 }  // namespace dyad::events

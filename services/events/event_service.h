@@ -19,7 +19,8 @@ class EventServiceImpl final
           dyad::events::v1::EventService::WithRawCallbackMethod_ListEventKinds<
           dyad::events::v1::EventService::WithRawCallbackMethod_CreateEvent<
           dyad::events::v1::EventService::WithRawCallbackMethod_ListSources<
-          dyad::events::v1::EventService::CallbackService>>>>> {
+          dyad::events::v1::EventService::WithRawCallbackMethod_CountEvents<
+          dyad::events::v1::EventService::CallbackService>>>>>> {
  public:
   EventServiceImpl(EventCore* core, const WriteAuthorizer* auth) : core_(core), auth_(auth) {}
 
@@ -38,6 +39,12 @@ class EventServiceImpl final
   grpc::ServerUnaryReactor* ListSources(grpc::CallbackServerContext* ctx,
                                      const grpc::ByteBuffer* req,
                                      grpc::ByteBuffer* resp) override;
+  // event_import_service.cc: client streaming, one transaction per message.
+  grpc::ServerReadReactor<dyad::events::v1::ImportEventsRequest>* ImportEvents(
+      grpc::CallbackServerContext* ctx, dyad::events::v1::ImportEventsResponse* resp) override;
+  grpc::ServerUnaryReactor* CountEvents(grpc::CallbackServerContext* ctx,
+                                        const grpc::ByteBuffer* req,
+                                        grpc::ByteBuffer* resp) override;
 
  private:
   EventCore* core_;

@@ -23,6 +23,42 @@ struct EventQuery {
   std::string fts_query;               // already in safe FTS5 form
   int limit = 50;
   std::optional<PageCursor> after;     // keyset position
+  int origin = 0;                      // dyad.type.v1.Origin; 0: any
+};
+
+// One machine-coded event to import, already validated and mapped.
+struct ImportedEvent {
+  dyad::events::v1::Event event;  // name, kind, domain, origin set
+  std::string dataset;            // Source id, e.g. "gdelt-2.0"
+  std::string upstream_id;
+};
+
+enum class ImportOutcome { kCreated, kUpdated, kUnchanged, kNameTaken };
+
+// What CountEvents asks of storage. countries: one code, or two in
+// ascending order.
+struct CountQuery {
+  std::vector<std::string> countries;
+  int64_t first_day = kMinDay;  // the event's date lies in [first_day, last_day]
+  int64_t last_day = kMaxDay;
+  // For two countries: 0 any, 1 coded from countries[0] to countries[1],
+  // 2 the reverse.
+  int direction = 0;
+  int origin = 0;  // dyad.type.v1.Origin; 0: any
+};
+
+// Events of one (year, month, kind, coded QuadClass); month 0 holds the
+// year-only events.
+struct CountRow {
+  int year = 0;
+  int month = 0;
+  std::string kind;
+  int quad_class = 0;
+  int64_t count = 0;
+  double goldstein_sum = 0;
+  int64_t goldstein_count = 0;
+  double tone_sum = 0;
+  int64_t tone_count = 0;
 };
 
 struct EventPage {
@@ -63,6 +99,15 @@ class EventStore {
   // Returns the names of the plugins removed.
   virtual absl::StatusOr<std::vector<std::string>> RemovePluginsExcept(
       const std::set<std::string>& keep) = 0;
+  // Writes machine-coded events in one transaction (all or none),
+  // idempotently by (dataset, upstream_id): a new row is created, a stored
+  // one with the same bytes left alone, a different one replaced. A name
+  // already used by another record is kNameTaken for that event (nothing
+  // written for it, the rest goes on). One outcome per event, in order.
+  virtual absl::StatusOr<std::vector<ImportOutcome>> Import(
+      const std::vector<ImportedEvent>& events) = 0;
+  // Counts grouped by (year, month, kind, coded QuadClass), ordered so.
+  virtual absl::StatusOr<std::vector<CountRow>> Count(const CountQuery& query) = 0;
 };
 
 // SQLite store at `path` (":memory:" allowed); creates or migrates the schema.

@@ -149,6 +149,13 @@ class ControlledEventStore final : public events::EventStore {
       const std::set<std::string>& keep) override {
     return real_->RemovePluginsExcept(keep);
   }
+  absl::StatusOr<std::vector<events::ImportOutcome>> Import(
+      const std::vector<events::ImportedEvent>& e) override {
+    return real_->Import(e);
+  }
+  absl::StatusOr<std::vector<events::CountRow>> Count(const events::CountQuery& q) override {
+    return real_->Count(q);
+  }
 
  private:
   std::unique_ptr<events::EventStore> real_;

@@ -1,0 +1,33 @@
+// EventService's bulk and count methods (gRPC adapter only).
+#include "common/admission.h"
+#include "common/grpc_util.h"
+#include "common/import_reactor.h"
+#include "event_service.h"
+
+namespace dyad::events {
+
+using dyad::events::v1::ImportEventsRequest;
+using dyad::events::v1::ImportEventsResponse;
+
+grpc::ServerReadReactor<ImportEventsRequest>* EventServiceImpl::ImportEvents(
+    grpc::CallbackServerContext* ctx, ImportEventsResponse* resp) {
+  EventCore* core = core_;
+  return new ImportReactor<ImportEventsRequest, ImportEventsResponse>(
+      auth_->Check(AuthorizationOf(*ctx)), resp,
+      [core](const ImportEventsRequest& req, int64_t* next, ImportEventsResponse* summary) {
+        return core->ImportEvents(req, next, summary);
+      });
+}
+
+grpc::ServerUnaryReactor* EventServiceImpl::CountEvents(grpc::CallbackServerContext* ctx,
+                                                        const grpc::ByteBuffer* req,
+                                                        grpc::ByteBuffer* resp) {
+  DYAD_RETURN_IF_DENIED(ctx, AdmitCall());
+  DYAD_RETURN_IF_DENIED(ctx, auth_->CheckRead(AuthorizationOf(*ctx)));
+  CallLimits limits(ctx);
+  dyad::events::v1::CountEventsRequest request;
+  DYAD_RETURN_IF_DENIED(ctx, ParseRequest(*req, &request));
+  return FinishRaw(ctx, core_->CountEvents(request), resp);
+}
+
+}  // namespace dyad::events

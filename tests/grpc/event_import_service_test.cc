@@ -1,0 +1,159 @@
+// ImportEvents (client streaming) and CountEvents over a real server on a
+// free loopback port: the write token, the summary, a second import all
+// unchanged, a bad message ending the stream, and counts at the edge.
+#include <grpcpp/grpcpp.h>
+
+#include "common/server.h"
+#include "event_service.h"
+#include "testing/cameo_fixture.h"
+#include "testing/process.h"
+#include "testing/status_matchers.h"
+
+namespace dyad::events {
+namespace {
+
+using namespace dyad::events::v1;  // NOLINT
+using dyad::testing::GdeltEvent;
+
+class EventImportServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(plugins_, dyad::testing::CameoFixturePlugins());
+    auto store = OpenSqliteEventStore(":memory:");
+    ASSERT_OK(store);
+    core_ = std::make_unique<EventCore>(std::move(*store), plugins_.get());
+    ASSERT_OK(core_->LoadPluginRecords());
+    auth_ = WriteAuthorizer("test-token");
+    service_ = std::make_unique<EventServiceImpl>(core_.get(), &auth_);
+    ServerConfig config;
+    config.host = "127.0.0.1";
+    config.port = 0;
+    config.shutdown_grace = absl::Seconds(1);
+    ASSERT_OK(runner_.Start(config, {service_.get()}, {"dyad.events.v1.EventService"}));
+    stub_ = EventService::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", runner_.port()), grpc::InsecureChannelCredentials()));
+  }
+  void TearDown() override { runner_.Shutdown(); }
+
+  std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token = "") {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
+    return ctx;
+  }
+
+  // Streams `messages` batches of `per_message` GDELT rows (ids from 1),
+  // plus one record with an unknown CAMEO code at the end.
+  grpc::Status Stream(const std::string& token, int messages, int per_message,
+                      ImportEventsResponse* summary) {
+    auto ctx = Ctx(token);
+    auto writer = stub_->ImportEvents(ctx.get(), summary);
+    int64_t id = 1;
+    for (int m = 0; m < messages; ++m) {
+      ImportEventsRequest req;
+      for (int i = 0; i < per_message; ++i, ++id) {
+        *req.add_events() = GdeltEvent(std::to_string(id), id % 2 ? "AZE" : "GEO",
+                                       id % 2 ? "GEO" : "AZE", id % 3 ? "042" : "19", 2020,
+                                       static_cast<int>(id % 12) + 1, 1, 1.0, -1.0);
+      }
+      if (m == messages - 1) {
+        *req.add_events() = GdeltEvent(std::to_string(id), "AZE", "GEO", "0999", 2020, 1, 1, 0, 0);
+      }
+      if (!writer->Write(req)) break;
+    }
+    writer->WritesDone();
+    return writer->Finish();
+  }
+
+  std::unique_ptr<PluginSet> plugins_;
+  std::unique_ptr<EventCore> core_;
+  WriteAuthorizer auth_;
+  std::unique_ptr<EventServiceImpl> service_;
+  ServerRunner runner_;
+  std::unique_ptr<EventService::Stub> stub_;
+};
+
+TEST_F(EventImportServiceTest, ImportNeedsTheWriteToken) {
+  ImportEventsResponse summary;
+  grpc::Status s = Stream("", 1, 5, &summary);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << s.error_message();
+  s = Stream("wrong", 1, 5, &summary);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << s.error_message();
+  CountEventsRequest r;
+  r.add_countries("AZE");
+  CountEventsResponse c;
+  ASSERT_TRUE(stub_->CountEvents(Ctx().get(), r, &c).ok());
+  EXPECT_EQ(c.total(), 1);  // only the curated event: nothing was imported
+}
+
+TEST_F(EventImportServiceTest, SummaryThenSecondImportAllUnchanged) {
+  ImportEventsResponse first;
+  grpc::Status s = Stream("test-token", 3, 400, &first);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(first.received(), 1201);
+  EXPECT_EQ(first.created(), 1200);
+  EXPECT_EQ(first.rejected(), 1);
+  ASSERT_EQ(first.rejections_size(), 1);
+  EXPECT_EQ(first.rejections(0).index(), 1200);
+  EXPECT_EQ(first.rejections(0).row().upstream_id(), "1201");
+  EXPECT_EQ(first.rejections(0).row().line(), 1201);
+  EXPECT_THAT(first.rejections(0).reason(), ::testing::HasSubstr("\"0999\""));
+
+  ImportEventsResponse second;
+  s = Stream("test-token", 3, 400, &second);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(second.received(), 1201);
+  EXPECT_EQ(second.created(), 0);
+  EXPECT_EQ(second.updated(), 0);
+  EXPECT_EQ(second.unchanged(), 1200);
+  EXPECT_EQ(second.rejected(), 1);
+
+  CountEventsRequest r;
+  r.add_countries("GEO");
+  r.add_countries("AZE");
+  r.set_direction(DIRECTION_B_TO_A);  // AZE -> GEO: the odd ids
+  r.set_granularity(GRANULARITY_YEAR);
+  r.set_origin(dyad::type::v1::ORIGIN_MACHINE_CODED);
+  CountEventsResponse c;
+  s = stub_->CountEvents(Ctx().get(), r, &c);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(c.total(), 600);
+  ASSERT_EQ(c.buckets_size(), 1);
+  EXPECT_DOUBLE_EQ(c.buckets(0).goldstein_mean(), 1.0);
+  EXPECT_DOUBLE_EQ(c.buckets(0).mean_tone(), -1.0);
+}
+
+TEST_F(EventImportServiceTest, OversizedMessageEndsTheStreamNamingTheField) {
+  auto ctx = Ctx("test-token");
+  ImportEventsResponse summary;
+  auto writer = stub_->ImportEvents(ctx.get(), &summary);
+  ImportEventsRequest ok;
+  *ok.add_events() = GdeltEvent("1", "AZE", "GEO", "042", 2020, 1, 1, 0, 0);
+  ASSERT_TRUE(writer->Write(ok));
+  ImportEventsRequest big;
+  for (int i = 0; i < 10001; ++i) big.add_events();
+  writer->Write(big);
+  writer->WritesDone();
+  grpc::Status s = writer->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("events: at most 10000"));
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("import stopped at record 1"));
+  // The first message was written.
+  GetEventRequest get;
+  get.set_name("events/gdelt-2-0-1");
+  Event e;
+  EXPECT_TRUE(stub_->GetEvent(Ctx().get(), get, &e).ok());
+}
+
+TEST_F(EventImportServiceTest, CountEventsRejectsBadRequests) {
+  CountEventsRequest r;
+  r.add_countries("AZE");
+  r.set_direction(DIRECTION_A_TO_B);
+  CountEventsResponse c;
+  grpc::Status s = stub_->CountEvents(Ctx().get(), r, &c);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("direction"));
+}
+
+}  // namespace
+}  // namespace dyad::events
