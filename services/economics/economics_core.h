@@ -61,6 +61,8 @@ class EconomicsCore {
       const dyad::economics::v1::Indicator& indicator, const std::string& reporter,
       const std::string& partner, int depth) const;
   absl::Status ValidateNewObservation(const dyad::economics::v1::Observation& o) const;
+  // The sources a citation may name: those of the loaded plugins.
+  const std::vector<dyad::type::v1::Source>& SourceCatalog() const;
 
   std::unique_ptr<ObservationStore> store_;
   ResultCache series_cache_;
