@@ -1,4 +1,5 @@
 #include "common/auth.h"
+#include "common/health.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -116,6 +117,22 @@ TEST(WriteAuthorizerTest, WriteGateRefusesAfterTheTokenMatched) {
   EXPECT_STATUS(auth.Check("Bearer tok"), absl::StatusCode::kUnavailable, "database unhealthy");
   // A wrong token is still UNAUTHENTICATED: the gate says nothing to strangers.
   EXPECT_STATUS(auth.Check("Bearer nope"), absl::StatusCode::kUnauthenticated, "invalid");
+}
+
+TEST(StoreHealthTest, UnhealthyRefusesWritesUntilACheckPasses) {
+  StoreHealth health("test.db");
+  WriteAuthorizer auth("tok");
+  auth.set_write_gate([&health] { return health.WriteGate(); });
+  EXPECT_OK(auth.Check("Bearer tok"));
+  health.MarkUnhealthy("integrity check failed: page 7");
+  EXPECT_FALSE(health.healthy());
+  EXPECT_STATUS(auth.Check("Bearer tok"), absl::StatusCode::kUnavailable,
+                "writes are refused while the database is unhealthy (integrity check failed");
+  health.MarkUnhealthy("second fault");  // the first reason stays
+  EXPECT_STATUS(health.WriteGate(), absl::StatusCode::kUnavailable, "page 7");
+  health.MarkHealthy();
+  EXPECT_TRUE(health.healthy());
+  EXPECT_OK(auth.Check("Bearer tok"));
 }
 
 TEST(ConstantTimeEqualsTest, ComparesWholeStrings) {
