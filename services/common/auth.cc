@@ -39,7 +39,14 @@ absl::StatusOr<std::optional<std::string>> ReadToken(const std::string& file, co
     return std::optional<std::string>(std::move(token));
   }
   if (const char* v = std::getenv(env); v != nullptr && *v != '\0') {
-    return std::optional<std::string>(std::string(absl::StripAsciiWhitespace(v)));
+    std::string token(absl::StripAsciiWhitespace(v));
+    // Same rule as for a file: a blank token would be matched by a blank
+    // "Bearer " header, so it is a start-up error, not "no token".
+    if (token.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          env, " is set but holds only whitespace: set a real token or unset it"));
+    }
+    return std::optional<std::string>(std::move(token));
   }
   return std::optional<std::string>();
 }
@@ -55,7 +62,17 @@ absl::StatusOr<absl::string_view> BearerToken(std::optional<absl::string_view> a
   if (v.size() < kBearer.size() || !absl::EqualsIgnoreCase(v.substr(0, kBearer.size()), kBearer)) {
     return absl::UnauthenticatedError("authorization metadata must be \"Bearer <token>\"");
   }
-  return v.substr(kBearer.size());
+  absl::string_view token = v.substr(kBearer.size());
+  // An empty token never matches, whatever the server holds.
+  if (token.empty()) return absl::UnauthenticatedError("empty bearer token");
+  return token;
+}
+
+// Constant-time match of a presented token against a configured one; an
+// empty configured token matches nothing.
+bool Matches(absl::string_view presented, const std::optional<std::string>& configured) {
+  return configured.has_value() && !configured->empty() &&
+         ConstantTimeEquals(presented, *configured);
 }
 
 }  // namespace
@@ -79,8 +96,8 @@ absl::Status WriteAuthorizer::CheckRead(std::optional<absl::string_view> authori
   auto token = BearerToken(authorization);
   if (!token.ok()) return token.status();
   // Both comparisons always run, so timing does not tell which token matched.
-  const bool read_ok = ConstantTimeEquals(*token, *read_token_);
-  const bool write_ok = token_.has_value() && ConstantTimeEquals(*token, *token_);
+  const bool read_ok = Matches(*token, read_token_);
+  const bool write_ok = Matches(*token, token_);
   if (!(read_ok | write_ok)) return absl::UnauthenticatedError("invalid token");
   return absl::OkStatus();
 }
@@ -97,7 +114,10 @@ absl::Status WriteAuthorizer::Check(std::optional<absl::string_view> authorizati
   }
   auto token = BearerToken(authorization);
   if (!token.ok()) return token.status();
-  if (!ConstantTimeEquals(*token, *token_)) return absl::UnauthenticatedError("invalid write token");
+  if (!Matches(*token, token_)) return absl::UnauthenticatedError("invalid write token");
+  if (write_gate_ != nullptr) {
+    if (absl::Status s = write_gate_(); !s.ok()) return s;
+  }
   return absl::OkStatus();
 }
 

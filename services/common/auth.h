@@ -1,6 +1,7 @@
 #pragma once
 
 #include "absl/strings/string_view.h"
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,7 +20,8 @@ class WriteAuthorizer {
 
   // Token from `file` when non-empty (surrounding whitespace trimmed; an
   // empty or unreadable file is an error), else from the environment
-  // variable DYAD_WRITE_TOKEN, else none.
+  // variable DYAD_WRITE_TOKEN (a whitespace-only value is an error too),
+  // else none. An empty presented token never matches.
   static absl::StatusOr<WriteAuthorizer> FromConfig(const std::string& file);
 
   bool configured() const { return token_.has_value(); }
@@ -39,9 +41,14 @@ class WriteAuthorizer {
   // stay open. An empty or unreadable file is an error.
   absl::Status LoadReadToken(const std::string& file);
 
+  // Consulted by Check() after the token matched: a non-OK status (e.g.
+  // UNAVAILABLE while the database is unhealthy) refuses the write.
+  void set_write_gate(std::function<absl::Status()> gate) { write_gate_ = std::move(gate); }
+
  private:
   std::optional<std::string> token_;
   std::optional<std::string> read_token_;
+  std::function<absl::Status()> write_gate_;
 };
 
 // Constant-time equality of two byte strings (time depends only on lengths).

@@ -1,12 +1,22 @@
 #include "common/backend.h"
 
+#include <signal.h>
+
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "common/flags.h"
+#include "common/health.h"
+#include "common/sqlite/database.h"
 #include "common/logging.h"
 #include "common/server.h"
 
@@ -31,7 +41,102 @@ ABSL_FLAG(int, result_cache_mib, 64,
           "Memory for those cached answers, in MiB (keys and answers counted); an answer bigger "
           "than an eighth of it is not kept; 0 disables the cache");
 
+ABSL_FLAG(absl::Duration, db_check_interval, absl::Minutes(1),
+          "How often the database is re-checked (PRAGMA quick_check and a write probe); a "
+          "failing check makes health NOT_SERVING and refuses writes, a passing one restores "
+          "SERVING. 0 disables the periodic check (start-up checks still run)");
+
 namespace dyad {
+namespace {
+
+// The store's health in this process (one database per backend). Created by
+// PrepareBackend, never freed: sqlite's fault listener may use it until exit.
+StoreHealth* g_store_health = nullptr;
+
+// During start-up SIGINT/SIGTERM are blocked (so that the serving loop can
+// sigwait them later); this thread takes them meanwhile, so a slow or hung
+// start-up still ends promptly.
+class StartupSignalWatcher {
+ public:
+  void Start(const std::string& binary) {
+    binary_ = binary;
+    thread_ = std::thread([this] { Run(); });
+  }
+  // Stops watching; a signal that arrives afterwards stays pending for the
+  // serving loop's sigwait.
+  void Stop() {
+    if (!thread_.joinable()) return;
+    stop_.store(true);
+    thread_.join();
+  }
+
+ private:
+  void Run() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    const timespec tick{0, 50 * 1000 * 1000};
+    while (!stop_.load()) {
+      const int sig = sigtimedwait(&set, nullptr, &tick);
+      if (sig == SIGINT || sig == SIGTERM) {
+        Log().error("startup interrupted by {}: exiting before serving",
+                    sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        Log().flush();
+        std::fflush(nullptr);
+        std::_Exit(128 + sig);
+      }
+    }
+  }
+
+  std::string binary_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+StartupSignalWatcher& StartupWatcher() {
+  static auto* w = new StartupSignalWatcher();  // never destroyed: may outlive main
+  return *w;
+}
+
+// Re-checks the database every `interval` until stopped.
+class PeriodicDbCheck {
+ public:
+  PeriodicDbCheck(std::string path, absl::Duration interval, StoreHealth* health)
+      : path_(std::move(path)), interval_(interval), health_(health) {
+    if (interval_ > absl::ZeroDuration()) thread_ = std::thread([this] { Run(); });
+  }
+  ~PeriodicDbCheck() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, absl::ToChronoMilliseconds(interval_), [this] { return stop_; })) {
+      lock.unlock();
+      absl::Status s = sql::CheckDatabaseHealth(path_);
+      if (s.ok()) health_->MarkHealthy();
+      else health_->MarkUnhealthy(std::string(s.message()));
+      lock.lock();
+    }
+  }
+
+  const std::string path_;
+  const absl::Duration interval_;
+  StoreHealth* health_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
 
 size_t ResultCacheEntries() {
   return static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_result_cache_entries)));
@@ -42,16 +147,36 @@ size_t ResultCacheBytes() {
 }
 
 int FailStartup(const std::string& binary, const absl::Status& status) {
+  StartupWatcher().Stop();
   Log().error("startup failed: {}", std::string(status.message()));
   return 1;
 }
 
 absl::StatusOr<BackendEnv> PrepareBackend(const std::string& binary) {
   if (auto s = InitLogging(binary, absl::GetFlag(FLAGS_log_level)); !s.ok()) return s;
+  StartupWatcher().Start(binary);
   BackendEnv env;
   env.db = absl::GetFlag(FLAGS_db);
   if (env.db.empty()) {
     return absl::InvalidArgumentError("--db is required (a file path, or :memory:)");
+  }
+  if (absl::GetFlag(FLAGS_db_check_interval) < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--db_check_interval: must not be negative");
+  }
+  // Refuse what cannot be served before sqlite touches it (a 0-byte file
+  // would silently become an empty database).
+  if (auto s = sql::CheckDatabaseFile(env.db); !s.ok()) return s;
+  if (g_store_health == nullptr) {
+    g_store_health = new StoreHealth(env.db);
+    StoreHealth* health = g_store_health;
+    // Corruption, I/O, read-only and full-disk errors met while serving flip
+    // health at once (the periodic check may bring it back).
+    if (auto s = sql::InstallStorageFaultListener([health](int code, const char* message) {
+          health->MarkUnhealthy(absl::StrCat("sqlite error ", code, ": ", message));
+        });
+        !s.ok()) {
+      return s;
+    }
   }
   PluginHostOptions options;
   options.dir = absl::GetFlag(FLAGS_plugins);
@@ -63,6 +188,7 @@ absl::StatusOr<BackendEnv> PrepareBackend(const std::string& binary) {
   auto auth = WriteAuthorizer::FromConfig(absl::GetFlag(FLAGS_write_token_file));
   if (!auth.ok()) return auth.status();
   env.auth = std::move(*auth);
+  env.auth.set_write_gate([health = g_store_health] { return health->WriteGate(); });
   if (auto s = env.auth.LoadReadToken(absl::GetFlag(FLAGS_read_token_file)); !s.ok()) return s;
   if (env.auth.reads_closed()) Log().info("reads need a token");
   if (!env.auth.configured()) {
@@ -73,14 +199,26 @@ absl::StatusOr<BackendEnv> PrepareBackend(const std::string& binary) {
 
 int ServeBackend(const std::string& binary, int default_port, grpc::Service* service,
                  const std::string& service_name, const PluginSet& plugins) {
+  const std::string db = absl::GetFlag(FLAGS_db);
+  // The store is open (and migrated) by now: check what it will serve.
+  if (auto s = sql::CheckDatabaseHealth(db); !s.ok()) {
+    return FailStartup(binary, absl::Status(s.code(), absl::StrCat(
+        s.message(), " (restore the file from a backup, or remove it to start fresh)")));
+  }
   ServerRunner runner;
   if (auto s = runner.Start(ServerConfigFromFlags(default_port), {service}, {service_name});
       !s.ok()) {
     return FailStartup(binary, s);
   }
+  if (g_store_health != nullptr) g_store_health->Attach(&runner.health(), {service_name});
+  StartupWatcher().Stop();
+  PeriodicDbCheck periodic(
+      db, g_store_health != nullptr ? absl::GetFlag(FLAGS_db_check_interval) : absl::ZeroDuration(),
+      g_store_health);
   Log().info("serving service={} address={} port={} plugins={}", service_name, runner.address(),
              runner.port(), plugins.Summary());
   runner.WaitForShutdownSignal();
+  if (g_store_health != nullptr) g_store_health->Detach();
   if (runner.abandoned()) {
     // gRPC threads may still be inside the server: skip destructors. Every
     // acknowledged write is already committed (synchronous=FULL).

@@ -7,6 +7,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/flags/declare.h"
+#include "absl/time/time.h"
 #include "absl/status/statusor.h"
 #include "common/auth.h"
 #include "common/plugin_host.h"
@@ -18,6 +19,7 @@ ABSL_DECLARE_FLAG(std::string, plugin_allowlist);
 ABSL_DECLARE_FLAG(std::string, write_token_file);
 ABSL_DECLARE_FLAG(int, result_cache_entries);
 ABSL_DECLARE_FLAG(int, result_cache_mib);
+ABSL_DECLARE_FLAG(absl::Duration, db_check_interval);
 
 namespace dyad {
 

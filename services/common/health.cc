@@ -1,5 +1,8 @@
 #include "common/health.h"
 
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+
 namespace dyad {
 
 using grpc::health::v1::HealthCheckRequest;
@@ -133,6 +136,51 @@ grpc::ServerWriteReactor<HealthCheckResponse>* HealthService::Watch(
   w->Push(StatusOfLocked(req->service()));
   if (shut_down_) w->End();
   return w;
+}
+
+void StoreHealth::Attach(HealthService* health, std::vector<std::string> names) {
+  std::lock_guard<std::mutex> lock(mu_);
+  health_ = health;
+  names_ = std::move(names);
+  ApplyLocked();
+}
+
+void StoreHealth::Detach() {
+  std::lock_guard<std::mutex> lock(mu_);
+  health_ = nullptr;
+}
+
+void StoreHealth::ApplyLocked() {
+  if (health_ == nullptr) return;
+  const bool serving = healthy_.load();
+  for (const auto& n : names_) health_->SetServingStatus(n, serving);
+  health_->SetServingStatus("", serving);
+}
+
+void StoreHealth::MarkUnhealthy(const std::string& reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!healthy_.load()) return;  // one line per change, not per error
+  healthy_.store(false);
+  reason_ = reason;
+  Log().error("store unhealthy: NOT_SERVING, writes refused until a check passes; store={} "
+              "reason={}", store_, reason);
+  ApplyLocked();
+}
+
+void StoreHealth::MarkHealthy() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (healthy_.load()) return;
+  healthy_.store(true);
+  Log().warn("store healthy again: SERVING; store={} (was: {})", store_, reason_);
+  reason_.clear();
+  ApplyLocked();
+}
+
+absl::Status StoreHealth::WriteGate() const {
+  if (healthy_.load()) return absl::OkStatus();
+  std::lock_guard<std::mutex> lock(mu_);
+  return absl::UnavailableError(
+      absl::StrCat("writes are refused while the database is unhealthy (", reason_, ")"));
 }
 
 }  // namespace dyad

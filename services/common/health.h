@@ -1,9 +1,13 @@
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
+
+#include "absl/status/status.h"
 
 #include "grpc/health/v1/health.grpc.pb.h"
 
@@ -41,6 +45,38 @@ class HealthService final : public grpc::health::v1::Health::CallbackService {
   std::map<std::string, Status> statuses_;
   std::set<Watcher*> watchers_;
   bool shut_down_ = false;
+};
+
+// Whether the service's store can be trusted, shared by whoever finds out
+// (start-up checks, sqlite's fault reports, the periodic re-check) and
+// whoever must act on it (the health service, the write path). Starts
+// healthy. Each change of state logs one line; while unhealthy, the attached
+// health service says NOT_SERVING for the attached names and WriteGate()
+// refuses writes with UNAVAILABLE. Thread-safe.
+class StoreHealth {
+ public:
+  explicit StoreHealth(std::string store) : store_(std::move(store)) {}
+
+  // From now on, mirror the state into `health` for `names` (and "").
+  // Applies the current state at once.
+  void Attach(HealthService* health, std::vector<std::string> names);
+  void Detach();
+
+  void MarkUnhealthy(const std::string& reason);
+  void MarkHealthy();
+  bool healthy() const { return healthy_.load(); }
+  // OK, or UNAVAILABLE naming the reason.
+  absl::Status WriteGate() const;
+
+ private:
+  void ApplyLocked();
+
+  const std::string store_;
+  mutable std::mutex mu_;
+  std::atomic<bool> healthy_{true};
+  std::string reason_;
+  HealthService* health_ = nullptr;
+  std::vector<std::string> names_;
 };
 
 }  // namespace dyad

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <set>
 
@@ -115,6 +117,39 @@ absl::StatusOr<std::vector<std::string>> ListPluginFiles(const std::string& dir)
   return files;
 }
 
+// Why `path` cannot be opened, for one log line: a symlink loop and a
+// missing file are told apart.
+std::string OpenError(const std::string& path, int err) {
+  switch (err) {
+    case ENOENT:
+      return absl::StrCat("missing file ", path);
+    case ELOOP:
+      return absl::StrCat("symlink loop at ", path, " (too many levels of symbolic links)");
+    default:
+      return absl::StrCat("cannot open ", path, ": ", std::strerror(err));
+  }
+}
+
+const char* FileTypeName(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  return "not a regular file";
+}
+
+// OK when `path` (after symlinks) is a regular file; never opens it.
+absl::Status CheckRegularFile(const std::string& label, const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return Fail(label, OpenError(path, errno));
+  if (!S_ISREG(st.st_mode)) {
+    return Fail(label, absl::StrCat(path, " is ", FileTypeName(st.st_mode),
+                                    ", not a regular file: plugins must be shared libraries"));
+  }
+  return absl::OkStatus();
+}
+
 // Copies and frees a buffer the plugin filled.
 std::string Take(const DyadPlugin* api, DyadBytes* bytes) {
   std::string out;
@@ -126,8 +161,18 @@ std::string Take(const DyadPlugin* api, DyadBytes* bytes) {
 // Loads one file. `expected_sha256` is empty when no allowlist applies.
 absl::StatusOr<LoadedPlugin> LoadOne(const std::string& path, const std::string& expected_sha256) {
   const std::string label = Stem(path);
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Fail(label, absl::StrCat("missing file ", path));
+  // Only regular files are opened: open() on a FIFO named *.so would wait
+  // forever for a writer, and one on a device may have side effects.
+  if (auto s = CheckRegularFile(label, path); !s.ok()) return s;
+  // O_NONBLOCK: should the path be swapped for a FIFO after the check, the
+  // open still returns, and the fstat below refuses it.
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return Fail(label, OpenError(path, errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return Fail(label, absl::StrCat(path, " is not a regular file"));
+  }
   LoadedPlugin p;
   p.path = path;
   // Hash and load the same open file, so the bytes checked are the bytes

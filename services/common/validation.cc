@@ -1,8 +1,13 @@
 #include "common/validation.h"
 
+#include <cmath>
+#include <optional>
+#include <utility>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/countries.h"
 #include "common/status.h"
 
@@ -97,12 +102,92 @@ bool IsValidUtf8(absl::string_view s) {
 
 }  // namespace
 
-absl::Status ValidateText(absl::string_view text, absl::string_view field, size_t max_len) {
+namespace {
+
+// The first control character of valid UTF-8 `text` (C0, DEL, C1 U+0080..
+// U+009F) other than those in `allowed`, as "U+XXXX" and its byte offset.
+std::optional<std::pair<std::string, size_t>> FindControl(absl::string_view text,
+                                                          absl::string_view allowed) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = text[i];
+    uint32_t cp = 0;
+    if (c < 0x20 || c == 0x7f) {
+      if (allowed.find(static_cast<char>(c)) != absl::string_view::npos) continue;
+      cp = c;
+    } else if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
+      cp = static_cast<unsigned char>(text[i + 1]);  // U+0080..U+009F
+    } else {
+      continue;
+    }
+    return std::make_pair(absl::StrFormat("U+%04X", cp), i);
+  }
+  return std::nullopt;
+}
+
+absl::Status ValidateTextImpl(absl::string_view text, absl::string_view field, size_t max_len,
+                              absl::string_view allowed_controls, absl::string_view rule) {
   if (text.size() > max_len) {
     return InvalidField(field, absl::StrCat("at most ", max_len, " bytes, got ", text.size()));
   }
   if (text.find('\0') != absl::string_view::npos) return InvalidField(field, "must not hold NUL");
   if (!IsValidUtf8(text)) return InvalidField(field, "must be valid UTF-8");
+  if (auto found = FindControl(text, allowed_controls)) {
+    return InvalidField(field, absl::StrCat("must not hold control characters (", rule, "); found ",
+                                            found->first, " at byte ", found->second));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateText(absl::string_view text, absl::string_view field, size_t max_len) {
+  return ValidateTextImpl(text, field, max_len, "", "one line of text");
+}
+
+absl::Status ValidateMultilineText(absl::string_view text, absl::string_view field,
+                                   size_t max_len) {
+  return ValidateTextImpl(text, field, max_len, "\n\t", "only \\n and \\t are allowed");
+}
+
+absl::Status ValidateDistinctCountries(const google::protobuf::RepeatedPtrField<std::string>& codes,
+                                       absl::string_view field) {
+  for (int i = 1; i < codes.size(); ++i) {
+    for (int j = 0; j < i; ++j) {
+      if (codes[i] == codes[j]) {
+        return InvalidField(absl::StrCat(field, "[", i, "]"),
+                            absl::StrCat("duplicates ", field, "[", j, "] (\"", codes[i],
+                                         "\"): each country appears once"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateKnownSource(absl::string_view source_id, absl::string_view field,
+                                 const std::vector<dyad::type::v1::Source>& catalog) {
+  for (const auto& s : catalog) {
+    if (s.id() == source_id) return absl::OkStatus();
+  }
+  std::string shown(source_id.substr(0, 64));
+  for (char& c : shown) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+  }
+  return InvalidField(field, absl::StrCat("unknown source \"", shown,
+                                          "\"; ListSources lists the sources of the catalog"));
+}
+
+absl::Status ValidateObservationMagnitude(double value, absl::string_view field,
+                                          bool allows_negative) {
+  if (!std::isfinite(value)) return InvalidField(field, "must be a finite number");
+  if (std::fabs(value) > kMaxObservationMagnitude) {
+    return InvalidField(field, absl::StrFormat("magnitude at most %g, got %g",
+                                               kMaxObservationMagnitude, value));
+  }
+  if (!allows_negative && value < 0) {
+    return InvalidField(field, absl::StrFormat("must not be negative for this indicator, got %g",
+                                               value));
+  }
   return absl::OkStatus();
 }
 

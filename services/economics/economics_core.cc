@@ -360,6 +360,11 @@ absl::StatusOr<dyad::economics::v1::ListObservationsResponse> EconomicsCore::Lis
   return resp;
 }
 
+const std::vector<dyad::type::v1::Source>& EconomicsCore::SourceCatalog() const {
+  static const auto* const kNone = new std::vector<dyad::type::v1::Source>();
+  return plugins_ != nullptr ? plugins_->sources() : *kNone;
+}
+
 absl::Status EconomicsCore::ValidateNewObservation(const Observation& o) const {
   if (o.indicator().empty()) return InvalidField("observation.indicator", "is required");
   auto it = indicators_.find(o.indicator());
@@ -394,10 +399,19 @@ absl::Status EconomicsCore::ValidateNewObservation(const Observation& o) const {
   }
   if (!o.has_value()) return InvalidField("observation.value", "is required");
   const Quantity& v = o.value();
-  if (!std::isfinite(v.value())) {
-    return InvalidField("observation.value.value", "must be a finite number");
+  // Percentages (growth rates, shares) may be negative; counts, money and
+  // distances may not. Derived indicators are never recorded.
+  const bool allows_negative = ind.unit() == "percent";
+  if (auto s = ValidateObservationMagnitude(v.value(), "observation.value.value", allows_negative);
+      !s.ok()) {
+    return s;
   }
-  if (!std::isfinite(v.upper())) {
+  if (v.upper() != 0 || v.qualifier() == Quantity::QUALIFIER_RANGE) {
+    if (auto s = ValidateObservationMagnitude(v.upper(), "observation.value.upper", allows_negative);
+        !s.ok()) {
+      return s;
+    }
+  } else if (!std::isfinite(v.upper())) {
     return InvalidField("observation.value.upper", "must be a finite number");
   }
   if (!std::isfinite(v.precision()) || v.precision() < 0) {
@@ -432,7 +446,11 @@ absl::Status EconomicsCore::ValidateNewObservation(const Observation& o) const {
     if (c.locator().empty()) return InvalidField(absl::StrCat(f, ".locator"), "is required");
     if (auto s = ValidateText(c.source_id(), absl::StrCat(f, ".source_id"), kMaxShortText); !s.ok()) return s;
     if (auto s = ValidateText(c.locator(), absl::StrCat(f, ".locator"), kMaxShortText); !s.ok()) return s;
-    if (auto s = ValidateText(c.note(), absl::StrCat(f, ".note"), kMaxShortText * 5); !s.ok()) return s;
+    if (auto s = ValidateMultilineText(c.note(), absl::StrCat(f, ".note"), kMaxShortText * 5); !s.ok()) return s;
+    if (auto s = ValidateKnownSource(c.source_id(), absl::StrCat(f, ".source_id"), SourceCatalog());
+        !s.ok()) {
+      return s;
+    }
   }
   return absl::OkStatus();
 }

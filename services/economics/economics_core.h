@@ -75,6 +75,8 @@ class EconomicsCore {
   absl::StatusOr<ImportedObservation> MapImported(dyad::economics::v1::Observation o,
                                                   const std::set<std::string>& known_sources) const;
   absl::Status ValidateNewObservation(const dyad::economics::v1::Observation& o) const;
+  // The sources a citation may name: those of the loaded plugins.
+  const std::vector<dyad::type::v1::Source>& SourceCatalog() const;
 
   std::unique_ptr<ObservationStore> store_;
   ResultCache series_cache_;

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/validation.h"
 
 namespace dyad::economics {
 namespace {
@@ -125,7 +126,15 @@ Reconciliation Reconcile(absl::Span<const dyad::economics::v1::Observation> obse
 
 std::optional<double> ChangePercent(double previous, double current) {
   if (previous == 0 || !std::isfinite(previous) || !std::isfinite(current)) return std::nullopt;
-  return (current - previous) / std::fabs(previous) * 100.0;
+  // Values no real figure reaches (stored before writes were bounded) give
+  // no change rather than an absurd one such as +7.7e300%.
+  if (std::fabs(previous) > kMaxObservationMagnitude ||
+      std::fabs(current) > kMaxObservationMagnitude) {
+    return std::nullopt;
+  }
+  const double change = (current - previous) / std::fabs(previous) * 100.0;
+  if (!std::isfinite(change)) return std::nullopt;
+  return change;
 }
 
 }  // namespace dyad::economics

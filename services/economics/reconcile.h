@@ -80,7 +80,8 @@ struct Reconciliation {
 Reconciliation Reconcile(absl::Span<const dyad::economics::v1::Observation> observations);
 
 // Percent change from `previous` to `current`, against |previous|; nullopt
-// when previous is 0 or either value is not finite.
+// when previous is 0, either value is not finite or beyond
+// kMaxObservationMagnitude (no real figure), or the result overflows.
 std::optional<double> ChangePercent(double previous, double current);
 
 }  // namespace dyad::economics

@@ -188,6 +188,11 @@ absl::StatusOr<dyad::events::v1::ListEventKindsResponse> EventCore::ListEventKin
   return resp;
 }
 
+const std::vector<dyad::type::v1::Source>& EventCore::SourceCatalog() const {
+  static const auto* const kNone = new std::vector<dyad::type::v1::Source>();
+  return plugins_ != nullptr ? plugins_->sources() : *kNone;
+}
+
 absl::Status EventCore::ValidateNewEvent(const Event& e) const {
   if (e.kind().empty()) return InvalidField("event.kind", "is required");
   if (!kinds_.count(e.kind())) {
@@ -196,7 +201,7 @@ absl::Status EventCore::ValidateNewEvent(const Event& e) const {
   }
   if (e.title().empty()) return InvalidField("event.title", "is required");
   if (auto s = ValidateText(e.title(), "event.title", kMaxTitle); !s.ok()) return s;
-  if (auto s = ValidateText(e.summary(), "event.summary", kMaxSummary); !s.ok()) return s;
+  if (auto s = ValidateMultilineText(e.summary(), "event.summary", kMaxSummary); !s.ok()) return s;
   if (auto s = ValidateText(e.fact(), "event.fact", kMaxShortText); !s.ok()) return s;
   if (auto s = ValidateRequiredDate(e.date(), "event.date"); !s.ok()) return s;
   if (auto s = ValidatePartialDate(e.end_date(), "event.end_date"); !s.ok()) return s;
@@ -205,6 +210,7 @@ absl::Status EventCore::ValidateNewEvent(const Event& e) const {
   }
   if (e.countries().empty()) return InvalidField("event.countries", "at least one country is required");
   if (auto s = ValidateCountries(e.countries(), "event.countries"); !s.ok()) return s;
+  if (auto s = ValidateDistinctCountries(e.countries(), "event.countries"); !s.ok()) return s;
   if (e.participants_size() > 100) return InvalidField("event.participants", "at most 100");
   for (int i = 0; i < e.participants_size(); ++i) {
     const auto& p = e.participants(i);
@@ -235,8 +241,12 @@ absl::Status EventCore::ValidateNewEvent(const Event& e) const {
     const std::string f = absl::StrCat("event.citations[", i, "]");
     if (c.source_id().empty()) return InvalidField(absl::StrCat(f, ".source_id"), "is required");
     if (c.locator().empty()) return InvalidField(absl::StrCat(f, ".locator"), "is required");
-    for (const auto* t : {&c.source_id(), &c.locator(), &c.note()}) {
-      if (auto s = ValidateText(*t, f, kMaxShortText * 5); !s.ok()) return s;
+    if (auto s = ValidateText(c.source_id(), absl::StrCat(f, ".source_id"), kMaxShortText * 5); !s.ok()) return s;
+    if (auto s = ValidateText(c.locator(), absl::StrCat(f, ".locator"), kMaxShortText * 5); !s.ok()) return s;
+    if (auto s = ValidateMultilineText(c.note(), absl::StrCat(f, ".note"), kMaxShortText * 5); !s.ok()) return s;
+    if (auto s = ValidateKnownSource(c.source_id(), absl::StrCat(f, ".source_id"), SourceCatalog());
+        !s.ok()) {
+      return s;
     }
   }
   if (e.tags_size() > 32) return InvalidField("event.tags", "at most 32");

@@ -59,6 +59,8 @@ class EventCore {
 
  private:
   absl::Status ValidateNewEvent(const dyad::events::v1::Event& e) const;
+  // The sources a citation may name: those of the loaded plugins.
+  const std::vector<dyad::type::v1::Source>& SourceCatalog() const;
 
   absl::StatusOr<dyad::events::v1::ListEventsResponse> QueryEvents(
       const dyad::events::v1::ListEventsRequest& req);

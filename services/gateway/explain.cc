@@ -3,6 +3,10 @@
 // together.
 #include "compose.h"
 
+#include <cmath>
+
+#include "common/validation.h"
+
 namespace dyad::gateway {
 
 namespace gw = dyad::gateway::v1;
@@ -26,9 +30,15 @@ void ComposeExplainChange(const dyad::economics::v1::Indicator& indicator,
   if (y.current != nullptr && y.previous != nullptr) {
     if (y.current->has_change_percent()) {
       out->set_change_percent(y.current->change_percent());
-    } else if (y.previous->value().value() != 0) {
-      out->set_change_percent(
-          (y.current->value().value() / y.previous->value().value() - 1) * 100);
+    } else {
+      // Same guard as the economics service: no change for absurd inputs.
+      const double prev = y.previous->value().value();
+      const double cur = y.current->value().value();
+      const double change = prev != 0 ? (cur / prev - 1) * 100 : 0;
+      if (prev != 0 && std::fabs(prev) <= kMaxObservationMagnitude &&
+          std::fabs(cur) <= kMaxObservationMagnitude && std::isfinite(change)) {
+        out->set_change_percent(change);
+      }
     }
   }
   for (auto& f : factors) *out->add_factors() = std::move(f);

@@ -203,10 +203,15 @@ absl::StatusOr<dyad::institutions::v1::ListMembershipsResponse> InstitutionCore:
   return resp;
 }
 
+const std::vector<dyad::type::v1::Source>& InstitutionCore::SourceCatalog() const {
+  static const auto* const kNone = new std::vector<dyad::type::v1::Source>();
+  return plugins_ != nullptr ? plugins_->sources() : *kNone;
+}
+
 absl::Status InstitutionCore::ValidateNewInstitution(const Institution& i) {
   if (i.display_name().empty()) return InvalidField("institution.display_name", "is required");
   if (auto s = ValidateText(i.display_name(), "institution.display_name", kMaxDisplayName); !s.ok()) return s;
-  if (auto s = ValidateText(i.description(), "institution.description", kMaxDescription); !s.ok()) return s;
+  if (auto s = ValidateMultilineText(i.description(), "institution.description", kMaxDescription); !s.ok()) return s;
   if (i.kind().empty()) return InvalidField("institution.kind", "is required");
   if (!kinds_.count(i.kind())) {
     return InvalidField("institution.kind",
@@ -217,6 +222,7 @@ absl::Status InstitutionCore::ValidateNewInstitution(const Institution& i) {
     if (auto s = ValidateCountry(i.host_country(), "institution.host_country"); !s.ok()) return s;
   }
   if (auto s = ValidateCountries(i.countries(), "institution.countries"); !s.ok()) return s;
+  if (auto s = ValidateDistinctCountries(i.countries(), "institution.countries"); !s.ok()) return s;
   if (auto s = ValidateText(i.city(), "institution.city", kMaxShortText); !s.ok()) return s;
   if (!Institution::Status_IsValid(i.status())) {
     return InvalidField("institution.status", absl::StrCat("unknown status ", i.status()));
@@ -281,7 +287,11 @@ absl::Status InstitutionCore::ValidateNewInstitution(const Institution& i) {
     if (c.locator().empty()) return InvalidField(absl::StrCat(f, ".locator"), "is required");
     if (auto s = ValidateText(c.source_id(), absl::StrCat(f, ".source_id"), kMaxShortText); !s.ok()) return s;
     if (auto s = ValidateText(c.locator(), absl::StrCat(f, ".locator"), kMaxShortText); !s.ok()) return s;
-    if (auto s = ValidateText(c.note(), absl::StrCat(f, ".note"), kMaxShortText * 5); !s.ok()) return s;
+    if (auto s = ValidateMultilineText(c.note(), absl::StrCat(f, ".note"), kMaxShortText * 5); !s.ok()) return s;
+    if (auto s = ValidateKnownSource(c.source_id(), absl::StrCat(f, ".source_id"), SourceCatalog());
+        !s.ok()) {
+      return s;
+    }
   }
   return absl::OkStatus();
 }

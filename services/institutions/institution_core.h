@@ -50,6 +50,8 @@ class InstitutionCore {
 
  private:
   absl::Status ValidateNewInstitution(const dyad::institutions::v1::Institution& i);
+  // The sources a citation may name: those of the loaded plugins.
+  const std::vector<dyad::type::v1::Source>& SourceCatalog() const;
 
   absl::StatusOr<dyad::institutions::v1::ListInstitutionsResponse> QueryInstitutions(
       const dyad::institutions::v1::ListInstitutionsRequest& req);

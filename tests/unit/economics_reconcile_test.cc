@@ -211,6 +211,11 @@ TEST(EconomicsChangePercentTest, AgainstThePreviousValue) {
   EXPECT_DOUBLE_EQ(*ChangePercent(-200, -100), 50);  // a smaller deficit is a rise
   EXPECT_FALSE(ChangePercent(0, 10).has_value());
   EXPECT_FALSE(ChangePercent(10, std::nan("")).has_value());
+  // Absurd inputs give no change rather than +7.7e300%.
+  EXPECT_FALSE(ChangePercent(-1, -1e308).has_value());
+  EXPECT_FALSE(ChangePercent(1e-300, 1e300).has_value());
+  EXPECT_FALSE(ChangePercent(2e15, 1).has_value());
+  EXPECT_DOUBLE_EQ(*ChangePercent(1e15, 5e14), -50);
 }
 
 }  // namespace

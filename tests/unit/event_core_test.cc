@@ -237,6 +237,31 @@ TEST_F(EventCoreTest, CreateValidatesStoresAndSetsOutputFields) {
   EXPECT_STATUS(core_->CreateEvent(req), absl::StatusCode::kAlreadyExists, "events/chosen-id");
 }
 
+TEST_F(EventCoreTest, CreateRefusesMisleadingData) {
+  auto Req = [](const Event& e) {
+    CreateEventRequest r;
+    *r.mutable_event() = e;
+    return r;
+  };
+  Event e = NewEvent();
+  e.set_title("Talks\x1b[2J on cargo");
+  EXPECT_STATUS(core_->CreateEvent(Req(e)), absl::StatusCode::kInvalidArgument,
+                "event.title: must not hold control characters");
+  e = NewEvent();
+  e.set_summary("First line.\nSecond line.");
+  EXPECT_OK(core_->CreateEvent(Req(e)));
+  e = NewEvent();
+  e.clear_countries();
+  e.add_countries("AZE");
+  e.add_countries("AZE");
+  EXPECT_STATUS(core_->CreateEvent(Req(e)), absl::StatusCode::kInvalidArgument,
+                "event.countries[1]: duplicates event.countries[0]");
+  e = NewEvent();
+  e.mutable_citations(0)->set_source_id("no-such-source");
+  EXPECT_STATUS(core_->CreateEvent(Req(e)), absl::StatusCode::kInvalidArgument,
+                "event.citations[0].source_id: unknown source \"no-such-source\"");
+}
+
 TEST_F(EventCoreTest, CreateRejectsBadEventsNamingTheField) {
   struct Case {
     std::function<void(Event&)> mutate;

@@ -2,9 +2,17 @@
 // and the reason; a good set loads.
 #include "common/plugin_host.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <set>
+
+#include "gmock/gmock.h"
 
 #include "testing/process.h"
 #include "testing/status_matchers.h"
@@ -47,6 +55,60 @@ TEST(PluginHostTest, MissingFile) {
   auto s = LoadPaths({Fixture("good", "no_such_plugin.so")}).status();
   EXPECT_STATUS(s, absl::StatusCode::kFailedPrecondition, "plugin no_such_plugin: missing file");
   ExpectOneLine(s);
+}
+
+// A fresh empty directory under the test's temp dir.
+std::string FreshDir(const std::string& name) {
+  const std::string dir = ::testing::TempDir() + "/" + name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+TEST(PluginHostTest, FifoInThePluginDirectoryIsRefusedNotOpened) {
+  // Before the fix, open() waited for a writer: start-up hung for ever.
+  const std::string dir = FreshDir("fifo_plugins");
+  ASSERT_EQ(mkfifo((dir + "/x.so").c_str(), 0600), 0);
+  PluginHostOptions o;
+  o.dir = dir;
+  auto result = std::async(std::launch::async, [&] { return PluginSet::Load(o).status(); });
+  ASSERT_EQ(result.wait_for(std::chrono::seconds(10)), std::future_status::ready)
+      << "loading a directory with a FIFO hangs";
+  absl::Status s = result.get();
+  EXPECT_STATUS(s, absl::StatusCode::kFailedPrecondition, "plugin x: ");
+  EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("is a FIFO, not a regular file"));
+  ExpectOneLine(s);
+}
+
+TEST(PluginHostTest, DirectoryNamedSoIsRefused) {
+  const std::string dir = FreshDir("dir_plugins");
+  std::filesystem::create_directories(dir + "/y.so");
+  PluginHostOptions o;
+  o.dir = dir;
+  EXPECT_STATUS(PluginSet::Load(o), absl::StatusCode::kFailedPrecondition,
+                "is a directory, not a regular file");
+}
+
+TEST(PluginHostTest, SymlinkLoopIsReportedAsSuch) {
+  const std::string dir = FreshDir("loop_plugins");
+  ASSERT_EQ(symlink("b.so", (dir + "/a.so").c_str()), 0);
+  ASSERT_EQ(symlink("a.so", (dir + "/b.so").c_str()), 0);
+  PluginHostOptions o;
+  o.dir = dir;
+  auto s = PluginSet::Load(o).status();
+  EXPECT_STATUS(s, absl::StatusCode::kFailedPrecondition, "plugin a: symlink loop at ");
+  EXPECT_THAT(std::string(s.message()), ::testing::Not(::testing::HasSubstr("missing file")));
+  ExpectOneLine(s);
+}
+
+TEST(PluginHostTest, SymlinkToAGoodPluginLoads) {
+  const std::string dir = FreshDir("link_plugins");
+  ASSERT_EQ(symlink(Fixture("good", "fixture_good.so").c_str(),
+                    (dir + "/fixture_good.so").c_str()), 0);
+  PluginHostOptions o;
+  o.dir = dir;
+  ASSERT_OK_AND_ASSIGN(auto set, PluginSet::Load(o));
+  EXPECT_EQ(set->plugins().size(), 1u);
 }
 
 TEST(PluginHostTest, MissingDirectory) {

@@ -1,5 +1,7 @@
 #include "common/validation.h"
 
+#include <cmath>
+
 #include "testing/status_matchers.h"
 
 namespace dyad {
@@ -55,6 +57,67 @@ TEST(TextTest, RejectsBadUtf8NulAndOversize) {
                 "UTF-8");  // truncated
   EXPECT_STATUS(ValidateText(std::string(513, 'a'), "query", 512),
                 absl::StatusCode::kInvalidArgument, "query: at most 512");
+}
+
+TEST(TextTest, RejectsControlCharactersOnOneLine) {
+  // Before the fix these were stored, and the CLI printed the raw escapes.
+  EXPECT_STATUS(ValidateText("red\x1b[31m", "event.title", 100),
+                absl::StatusCode::kInvalidArgument,
+                "event.title: must not hold control characters (one line of text); found U+001B "
+                "at byte 3");
+  EXPECT_STATUS(ValidateText("a\nb", "event.title", 100), absl::StatusCode::kInvalidArgument,
+                "U+000A");
+  EXPECT_STATUS(ValidateText("a\tb", "event.title", 100), absl::StatusCode::kInvalidArgument,
+                "U+0009");
+  EXPECT_STATUS(ValidateText("a\x7f", "t", 100), absl::StatusCode::kInvalidArgument, "U+007F");
+  EXPECT_STATUS(ValidateText("a\xc2\x9b" "31m", "t", 100), absl::StatusCode::kInvalidArgument,
+                "U+009B");  // C1 CSI
+  EXPECT_OK(ValidateText("a\xc2\xa0" "b", "t", 100));  // U+00A0 is not a control
+}
+
+TEST(TextTest, MultilineTextAllowsNewlineAndTabOnly) {
+  EXPECT_OK(ValidateMultilineText("line one\n\tline two", "event.summary", 100));
+  EXPECT_STATUS(ValidateMultilineText("a\rb", "event.summary", 100),
+                absl::StatusCode::kInvalidArgument, "event.summary: must not hold control");
+  EXPECT_STATUS(ValidateMultilineText("a\x1b" "b", "event.summary", 100),
+                absl::StatusCode::kInvalidArgument, "U+001B");
+}
+
+TEST(CountryTest, DuplicatesInARecordAreRefusedNamingTheField) {
+  google::protobuf::RepeatedPtrField<std::string> codes;
+  *codes.Add() = "AZE";
+  *codes.Add() = "CHN";
+  EXPECT_OK(ValidateDistinctCountries(codes, "event.countries"));
+  *codes.Add() = "AZE";
+  EXPECT_STATUS(ValidateDistinctCountries(codes, "event.countries"),
+                absl::StatusCode::kInvalidArgument,
+                "event.countries[2]: duplicates event.countries[0] (\"AZE\")");
+}
+
+TEST(SourceTest, CitationMustNameACatalogSource) {
+  std::vector<dyad::type::v1::Source> catalog(1);
+  catalog[0].set_id("stat-az");
+  EXPECT_OK(ValidateKnownSource("stat-az", "event.citations[0].source_id", catalog));
+  EXPECT_STATUS(ValidateKnownSource("made-up", "event.citations[0].source_id", catalog),
+                absl::StatusCode::kInvalidArgument,
+                "event.citations[0].source_id: unknown source \"made-up\"");
+  EXPECT_STATUS(ValidateKnownSource("x", "f", {}), absl::StatusCode::kInvalidArgument,
+                "unknown source");
+}
+
+TEST(ObservationTest, ValuesAreFiniteBoundedAndSignedByIndicator) {
+  EXPECT_OK(ValidateObservationMagnitude(3.9e9, "v", /*allows_negative=*/false));
+  EXPECT_OK(ValidateObservationMagnitude(-12.5, "v", /*allows_negative=*/true));
+  EXPECT_STATUS(ValidateObservationMagnitude(-1e308, "observation.value.value", true),
+                absl::StatusCode::kInvalidArgument, "observation.value.value: magnitude at most");
+  EXPECT_STATUS(ValidateObservationMagnitude(2e15, "v", false), absl::StatusCode::kInvalidArgument,
+                "magnitude at most");
+  EXPECT_STATUS(ValidateObservationMagnitude(-1, "observation.value.value", false),
+                absl::StatusCode::kInvalidArgument, "must not be negative for this indicator");
+  EXPECT_STATUS(ValidateObservationMagnitude(std::nan(""), "v", true),
+                absl::StatusCode::kInvalidArgument, "finite");
+  EXPECT_STATUS(ValidateObservationMagnitude(HUGE_VAL, "v", true),
+                absl::StatusCode::kInvalidArgument, "finite");
 }
 
 TEST(FtsQueryTest, QuotesWordsAndNeutralisesSyntax) {

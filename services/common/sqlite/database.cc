@@ -1,6 +1,11 @@
 #include "common/sqlite/database.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <utility>
 
@@ -169,6 +174,163 @@ absl::StatusOr<std::string> Database::IntegrityCheck() {
     result += (*st)->ColumnText(0);
   }
   return result;
+}
+
+// ---- Health checks ----
+
+namespace {
+
+constexpr char kQuickCheckSql[] = "PRAGMA quick_check";
+constexpr char kUserVersionSql[] = "PRAGMA user_version";
+constexpr char kBeginImmediateSql[] = "BEGIN IMMEDIATE";
+constexpr char kCommitSql[] = "COMMIT";
+constexpr char kRollbackSql[] = "ROLLBACK";
+
+bool IsMemoryPath(const std::string& path) { return path.empty() || path == ":memory:"; }
+
+absl::Status FileError(const std::string& path, absl::string_view what) {
+  return absl::FailedPreconditionError(absl::StrCat("sqlite database \"", path, "\": ", what));
+}
+
+// Steps `stmt` to the end; the first column of each row, one per line.
+absl::StatusOr<std::string> RunCheckStatement(sqlite3* db, const char* sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr);
+  if (rc != SQLITE_OK) return SqliteError(rc, db, sql);
+  std::string out;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    if (!out.empty()) out += '\n';
+    const unsigned char* text = sqlite3_column_text(stmt, 0);
+    if (text != nullptr) out += reinterpret_cast<const char*>(text);
+  }
+  absl::Status s = rc == SQLITE_DONE ? absl::OkStatus() : SqliteError(rc, db, sql);
+  sqlite3_finalize(stmt);
+  if (!s.ok()) return s;
+  return out;
+}
+
+bool IsBusy(sqlite3* db) {
+  const int code = sqlite3_extended_errcode(db) & 0xff;
+  return code == SQLITE_BUSY || code == SQLITE_LOCKED;
+}
+
+// The database's own check, on an open connection.
+absl::Status RunHealthChecks(sqlite3* db, const std::string& path) {
+  if (sqlite3_db_readonly(db, "main") == 1) {
+    return FileError(path, "opened read-only (file or directory not writable): writes would fail");
+  }
+  absl::StatusOr<std::string> quick = RunCheckStatement(db, kQuickCheckSql);
+  if (!quick.ok()) {
+    if (IsBusy(db)) return absl::OkStatus();
+    return absl::DataLossError(absl::StrCat("sqlite database \"", path,
+                                            "\": integrity check failed: ", quick.status().message()));
+  }
+  if (*quick != "ok") {
+    std::string first = quick->substr(0, quick->find('\n'));
+    return absl::DataLossError(absl::StrCat("sqlite database \"", path,
+                                            "\": integrity check failed: ", first));
+  }
+  // Write probe: a committed transaction that changes nothing a reader sees.
+  absl::StatusOr<std::string> version = RunCheckStatement(db, kUserVersionSql);
+  if (!version.ok()) return WithPath(version.status(), path);
+  if (absl::StatusOr<std::string> b = RunCheckStatement(db, kBeginImmediateSql); !b.ok()) {
+    if (IsBusy(db)) return absl::OkStatus();  // another writer is busy: not a fault
+    return absl::Status(b.status().code(),
+                        absl::StrCat("sqlite database \"", path,
+                                     "\": write probe failed: ", b.status().message()));
+  }
+  const std::string set_version = absl::StrCat("PRAGMA user_version = ", *version);
+  absl::StatusOr<std::string> w = RunCheckStatement(db, set_version.c_str());
+  if (w.ok()) w = RunCheckStatement(db, kCommitSql);
+  if (!w.ok()) {
+    (void)RunCheckStatement(db, kRollbackSql);
+    return absl::Status(w.status().code(),
+                        absl::StrCat("sqlite database \"", path,
+                                     "\": write probe failed: ", w.status().message()));
+  }
+  return absl::OkStatus();
+}
+
+std::function<void(int, const char*)>* g_fault_listener = nullptr;
+
+void SqliteLogCallback(void*, int code, const char* message) {
+  if (g_fault_listener != nullptr && IsStorageFault(code)) {
+    (*g_fault_listener)(code, message != nullptr ? message : "");
+  }
+}
+
+}  // namespace
+
+absl::Status CheckDatabaseFile(const std::string& path) {
+  if (IsMemoryPath(path)) return absl::OkStatus();
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return absl::OkStatus();  // created on open
+    return FileError(path, absl::StrCat("cannot stat: ", std::strerror(errno)));
+  }
+  if (!S_ISREG(st.st_mode)) return FileError(path, "not a regular file");
+  if (st.st_size == 0) {
+    // A 0-byte file with a non-empty WAL beside it is a database whose pages
+    // are all still in the WAL; a lone 0-byte file is not a database.
+    struct stat wal;
+    const std::string wal_path = path + "-wal";
+    if (stat(wal_path.c_str(), &wal) != 0 || wal.st_size == 0) {
+      return FileError(path,
+                       "the file exists but is empty (0 bytes), so it holds no Dyad data; "
+                       "refusing to start over it. To start fresh, remove the file (a missing "
+                       "file is created); otherwise restore it from a backup");
+    }
+  }
+  if ((st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0 || access(path.c_str(), W_OK) != 0) {
+    return FileError(path,
+                     "the file is read-only, and a backend writes to its database: make it "
+                     "writable (chmod u+w) for the service's user");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckDatabaseHealth(const std::string& path, int busy_timeout_ms) {
+  if (IsMemoryPath(path)) return absl::OkStatus();
+  sqlite3* db = nullptr;
+  // No SQLITE_OPEN_CREATE: a file deleted under a running server is a fault,
+  // not a reason to create an empty one.
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr);
+  if (rc != SQLITE_OK) {
+    absl::Status s = WithPath(SqliteError(rc, db, ""), path);
+    sqlite3_close_v2(db);
+    return s;
+  }
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, busy_timeout_ms);
+  absl::Status s = RunHealthChecks(db, path);
+  sqlite3_close_v2(db);
+  return s;
+}
+
+bool IsStorageFault(int sqlite_code) {
+  switch (sqlite_code & 0xff) {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_FULL:
+      return true;
+    default:
+      return false;
+  }
+}
+
+absl::Status InstallStorageFaultListener(std::function<void(int, const char*)> listener) {
+  auto* owned = new std::function<void(int, const char*)>(std::move(listener));
+  const int rc = sqlite3_config(SQLITE_CONFIG_LOG, &SqliteLogCallback, nullptr);
+  if (rc != SQLITE_OK) {
+    delete owned;
+    return absl::FailedPreconditionError(
+        "InstallStorageFaultListener: sqlite is already initialized (call before opening any "
+        "database)");
+  }
+  g_fault_listener = owned;  // intentionally never freed: sqlite may log until exit
+  return absl::OkStatus();
 }
 
 }  // namespace dyad::sql

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -86,5 +87,34 @@ class Database {
   std::string path_;
   std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
 };
+
+// ---- Health checks (used by the backends' start-up and periodic checks) ----
+
+// Checks on the database file before a backend opens it, so that it is not
+// served in a state it cannot keep. FAILED_PRECONDITION, naming the path and
+// what to do, for: a 0-byte file (not a database; sqlite would quietly start
+// an empty one over it — remove the file to start fresh), a file without
+// write permission (even for root: the operator marked it read-only), and a
+// path that is not a regular file. A missing file, ":memory:" and "" are OK.
+absl::Status CheckDatabaseFile(const std::string& path);
+
+// Opens a separate connection to the existing database at `path` (never
+// creating it) and runs PRAGMA quick_check and a write probe (one committed
+// transaction that rewrites user_version with its own value). OK when both
+// pass; otherwise DATA_LOSS for integrity failures and FAILED_PRECONDITION /
+// sqlite's mapped code for read-only, I/O or full-disk errors, naming the
+// path. A lock held by another writer past `busy_timeout_ms` is not a
+// failure. ":memory:" and "" are always OK.
+absl::Status CheckDatabaseHealth(const std::string& path, int busy_timeout_ms = 5000);
+
+// True for sqlite result codes (primary or extended) that mean the database
+// cannot be trusted or written: CORRUPT, NOTADB, IOERR*, READONLY*, FULL.
+bool IsStorageFault(int sqlite_code);
+
+// Calls `listener(code, message)` for every storage fault sqlite reports
+// in this process (through SQLITE_CONFIG_LOG), from the thread that hit it;
+// the listener must not call sqlite. Must run before the first connection
+// is opened; FAILED_PRECONDITION otherwise. The listener lives until exit.
+absl::Status InstallStorageFaultListener(std::function<void(int, const char*)> listener);
 
 }  // namespace dyad::sql
