@@ -5,6 +5,12 @@
 // client through flow control instead of filling memory. The client's
 // half-close finishes the call with the summary; an error from the import
 // function finishes it with that error, naming the record it stopped at.
+//
+// Served raw (ByteBuffer in and out) like every other backend method: each
+// message is decoded by ParseRequest, so a malformed one ends the call with
+// INVALID_ARGUMENT (a typed stream would see it as the end of the stream and
+// answer OK with a short summary), and unknown fields are dropped before
+// anything sees them.
 #pragma once
 
 #include <cstdint>
@@ -15,12 +21,13 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/admission.h"
+#include "common/grpc_util.h"
 #include "common/status.h"
 
 namespace dyad {
 
 template <typename Request, typename Summary>
-class ImportReactor final : public grpc::ServerReadReactor<Request> {
+class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  public:
   // import(request, &next_index, summary) writes one message.
   using ImportFn = std::function<absl::Status(const Request&, int64_t*, Summary*)>;
@@ -28,43 +35,50 @@ class ImportReactor final : public grpc::ServerReadReactor<Request> {
   // Starts reading, or finishes at once when the process is at its limit
   // of calls in flight (admission.h) or `admit` is an error (e.g. no write
   // token). Deletes itself when the call is done.
-  ImportReactor(const absl::Status& admit, Summary* summary, ImportFn import)
-      : summary_(summary), import_(std::move(import)) {
+  ImportReactor(const absl::Status& admit, grpc::ByteBuffer* response, ImportFn import)
+      : response_(response), import_(std::move(import)) {
     absl::Status s = AdmitCall();
     if (s.ok()) s = admit;
     if (!s.ok()) {
-      this->Finish(ToGrpcStatus(s));
+      Finish(ToGrpcStatus(s));
       return;
     }
-    this->StartRead(&request_);
+    StartRead(&buffer_);
   }
 
   void OnReadDone(bool ok) override {
     if (!ok) {  // half-closed by the client (or cancelled): the summary is the answer
-      this->Finish(grpc::Status::OK);
+      bool own_buffer = false;
+      grpc::Status s =
+          grpc::SerializationTraits<Summary>::Serialize(summary_, response_, &own_buffer);
+      Finish(s.ok() ? grpc::Status::OK
+                    : ToGrpcStatus(absl::InternalError("cannot encode the import summary")));
       return;
     }
     const int64_t first = next_index_;
-    // Unknown fields are neither stored nor counted against the record caps.
-    request_.DiscardUnknownFields();
-    if (absl::Status s = import_(request_, &next_index_, summary_); !s.ok()) {
+    absl::Status s = ParseRequest(buffer_, &request_);
+    buffer_.Clear();
+    if (s.ok()) s = import_(request_, &next_index_, &summary_);
+    if (!s.ok()) {
       // Earlier messages stay written; running the import again is safe
       // (idempotent by upstream id).
-      this->Finish(ToGrpcStatus(absl::Status(
+      Finish(ToGrpcStatus(absl::Status(
           s.code(), absl::StrCat("import stopped at record ", first, " (earlier messages are ",
                                  "written): ", s.message()))));
       return;
     }
     request_.Clear();
-    this->StartRead(&request_);
+    StartRead(&buffer_);
   }
 
   void OnDone() override { delete this; }
 
  private:
-  Summary* summary_;
+  grpc::ByteBuffer* response_;
   ImportFn import_;
+  grpc::ByteBuffer buffer_;
   Request request_;
+  Summary summary_;
   int64_t next_index_ = 0;
 };
 

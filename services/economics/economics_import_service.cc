@@ -8,8 +8,8 @@ namespace dyad::economics {
 using dyad::economics::v1::ImportObservationsRequest;
 using dyad::economics::v1::ImportObservationsResponse;
 
-grpc::ServerReadReactor<ImportObservationsRequest>* EconomicsServiceImpl::ImportObservations(
-    grpc::CallbackServerContext* ctx, ImportObservationsResponse* resp) {
+grpc::ServerReadReactor<grpc::ByteBuffer>* EconomicsServiceImpl::ImportObservations(
+    grpc::CallbackServerContext* ctx, grpc::ByteBuffer* resp) {
   EconomicsCore* core = core_;
   return new ImportReactor<ImportObservationsRequest, ImportObservationsResponse>(
       auth_->Check(AuthorizationOf(*ctx)), resp,

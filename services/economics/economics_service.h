@@ -19,7 +19,8 @@ class EconomicsServiceImpl final
           dyad::economics::v1::EconomicsService::WithRawCallbackMethod_ListObservations<
           dyad::economics::v1::EconomicsService::WithRawCallbackMethod_RecordObservation<
           dyad::economics::v1::EconomicsService::WithRawCallbackMethod_ListSources<
-          dyad::economics::v1::EconomicsService::CallbackService>>>>> {
+          dyad::economics::v1::EconomicsService::WithRawCallbackMethod_ImportObservations<
+          dyad::economics::v1::EconomicsService::CallbackService>>>>>> {
  public:
   EconomicsServiceImpl(EconomicsCore* core, const WriteAuthorizer* auth) : core_(core), auth_(auth) {}
 
@@ -39,9 +40,8 @@ class EconomicsServiceImpl final
                                      const grpc::ByteBuffer* req,
                                      grpc::ByteBuffer* resp) override;
   // economics_import_service.cc: client streaming, one transaction per message.
-  grpc::ServerReadReactor<dyad::economics::v1::ImportObservationsRequest>* ImportObservations(
-      grpc::CallbackServerContext* ctx,
-      dyad::economics::v1::ImportObservationsResponse* resp) override;
+  grpc::ServerReadReactor<grpc::ByteBuffer>* ImportObservations(grpc::CallbackServerContext* ctx,
+                                                                grpc::ByteBuffer* resp) override;
 
  private:
   EconomicsCore* core_;

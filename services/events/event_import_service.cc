@@ -9,8 +9,8 @@ namespace dyad::events {
 using dyad::events::v1::ImportEventsRequest;
 using dyad::events::v1::ImportEventsResponse;
 
-grpc::ServerReadReactor<ImportEventsRequest>* EventServiceImpl::ImportEvents(
-    grpc::CallbackServerContext* ctx, ImportEventsResponse* resp) {
+grpc::ServerReadReactor<grpc::ByteBuffer>* EventServiceImpl::ImportEvents(
+    grpc::CallbackServerContext* ctx, grpc::ByteBuffer* resp) {
   EventCore* core = core_;
   return new ImportReactor<ImportEventsRequest, ImportEventsResponse>(
       auth_->Check(AuthorizationOf(*ctx)), resp,

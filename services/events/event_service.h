@@ -20,7 +20,8 @@ class EventServiceImpl final
           dyad::events::v1::EventService::WithRawCallbackMethod_CreateEvent<
           dyad::events::v1::EventService::WithRawCallbackMethod_ListSources<
           dyad::events::v1::EventService::WithRawCallbackMethod_CountEvents<
-          dyad::events::v1::EventService::CallbackService>>>>>> {
+          dyad::events::v1::EventService::WithRawCallbackMethod_ImportEvents<
+          dyad::events::v1::EventService::CallbackService>>>>>>> {
  public:
   EventServiceImpl(EventCore* core, const WriteAuthorizer* auth) : core_(core), auth_(auth) {}
 
@@ -40,8 +41,8 @@ class EventServiceImpl final
                                      const grpc::ByteBuffer* req,
                                      grpc::ByteBuffer* resp) override;
   // event_import_service.cc: client streaming, one transaction per message.
-  grpc::ServerReadReactor<dyad::events::v1::ImportEventsRequest>* ImportEvents(
-      grpc::CallbackServerContext* ctx, dyad::events::v1::ImportEventsResponse* resp) override;
+  grpc::ServerReadReactor<grpc::ByteBuffer>* ImportEvents(grpc::CallbackServerContext* ctx,
+                                                          grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* CountEvents(grpc::CallbackServerContext* ctx,
                                         const grpc::ByteBuffer* req,
                                         grpc::ByteBuffer* resp) override;
