@@ -399,9 +399,10 @@ absl::Status EconomicsCore::ValidateNewObservation(const Observation& o) const {
   }
   if (!o.has_value()) return InvalidField("observation.value", "is required");
   const Quantity& v = o.value();
-  // Percentages (growth rates, shares) may be negative; counts, money and
-  // distances may not. Derived indicators are never recorded.
-  const bool allows_negative = ind.unit() == "percent";
+  // Balances and net flows (declared so by their plugin) and percentages
+  // (rates of change) may be negative; counts, money and distances may not.
+  // Derived indicators are never recorded.
+  const bool allows_negative = IndicatorAllowsNegative(ind);
   if (auto s = ValidateObservationMagnitude(v.value(), "observation.value.value", allows_negative);
       !s.ok()) {
     return s;

@@ -14,6 +14,12 @@
 
 namespace dyad::economics {
 
+// Whether values of `indicator` may be below zero: declared by its plugin
+// (balances, net flows), or a rate of change in "percent".
+inline bool IndicatorAllowsNegative(const dyad::economics::v1::Indicator& indicator) {
+  return indicator.allows_negative() || indicator.unit() == "percent";
+}
+
 // The economics domain, free of gRPC: indicators from plugins, plugin record
 // loading, request validation, reconciled and derived series, and queries
 // over an ObservationStore.

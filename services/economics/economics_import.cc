@@ -80,8 +80,18 @@ absl::StatusOr<ImportedObservation> EconomicsCore::MapImported(
   if (auto s = ValidatePartialDate(o.as_of(), "as_of"); !s.ok()) return s;
   if (!o.has_value()) return InvalidField("value", "is required");
   auto* v = o.mutable_value();
-  if (!std::isfinite(v->value())) return InvalidField("value.value", "must be a finite number");
-  if (!std::isfinite(v->upper())) return InvalidField("value.upper", "must be a finite number");
+  const bool allows_negative = IndicatorAllowsNegative(ind);
+  if (auto s = ValidateObservationMagnitude(v->value(), "value.value", allows_negative); !s.ok()) {
+    return s;
+  }
+  if (v->upper() != 0 || v->qualifier() == dyad::type::v1::Quantity::QUALIFIER_RANGE) {
+    if (auto s = ValidateObservationMagnitude(v->upper(), "value.upper", allows_negative);
+        !s.ok()) {
+      return s;
+    }
+  } else if (!std::isfinite(v->upper())) {
+    return InvalidField("value.upper", "must be a finite number");
+  }
   if (!std::isfinite(v->precision()) || v->precision() < 0) {
     return InvalidField("value.precision", "must be a finite number, 0 or more");
   }

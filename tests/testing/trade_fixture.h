@@ -26,6 +26,8 @@ inline absl::StatusOr<std::unique_ptr<PluginSet>> TradePlugins() {
     sources { id: "fixture" title: "Fixture source" }
     indicators { id: "trade.exports" display_name: "Exports" unit: "USD" directed: true }
     indicators { id: "wdi.gdp" display_name: "GDP" unit: "USD" }
+    indicators { id: "wdi.fdi" display_name: "FDI, net inflows" unit: "USD"
+                 allows_negative: true }
     observations { name: "observations/curated-exports-2016" indicator: "trade.exports"
                    reporter: "GEO" partner: "ARM" period { year: 2016 }
                    value { value: 100 unit: "USD" }

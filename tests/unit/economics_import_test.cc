@@ -151,6 +151,22 @@ TEST_F(EconomicsImportTest, BadFiguresAreRejectedWithTheirRow) {
   EXPECT_THAT(s.rejections(3).reason(), HasSubstr("partner"));
 }
 
+// Money and counts are not negative, nor absurdly large; a net flow that its
+// plugin declares allows_negative may be below zero.
+TEST_F(EconomicsImportTest, ValuesAreCheckedAgainstTheIndicatorsSign) {
+  Observation negative_exports = Comtrade("N", 2018, -5);
+  Observation huge = Comtrade("H", 2018, -1e308);
+  Observation fdi_outflow = Comtrade("F", 2018, -2.5e8);
+  fdi_outflow.set_indicator("wdi.fdi");
+  fdi_outflow.clear_partner();
+  ImportObservationsResponse s = Import({negative_exports, huge, fdi_outflow});
+  EXPECT_EQ(s.created(), 1);
+  EXPECT_EQ(s.rejected(), 2);
+  ASSERT_EQ(s.rejections_size(), 2);
+  EXPECT_THAT(s.rejections(0).reason(), HasSubstr("value.value"));
+  EXPECT_THAT(s.rejections(1).reason(), HasSubstr("value.value"));
+}
+
 TEST_F(EconomicsImportTest, BatchFailingInStorageLeavesNothingWritten) {
   {
     ASSERT_OK_AND_ASSIGN(auto db, sql::Database::Open(path_));
