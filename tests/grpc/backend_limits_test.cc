@@ -275,6 +275,23 @@ TEST_F(BackendLimitsTest, MalformedRequestsAreInvalidArgumentOnEveryMethod) {
   EXPECT_GE(utf8_checked, 11);
 }
 
+// Groups nested 100,000 deep (under the 4 MiB limit) are refused like any
+// malformed request; telling "too deep" apart must not recurse that deep
+// (a probe without a bound overflowed the stack and killed dyad-events in
+// the soak test).
+TEST_F(BackendLimitsTest, VeryDeepNestingIsRefusedWithoutCrashing) {
+  std::string deep;
+  for (int i = 0; i < 100000; ++i) deep += Varint((15 << 3) | 3);
+  for (int i = 0; i < 100000; ++i) deep += Varint((15 << 3) | 4);
+  for (int round = 0; round < 3; ++round) {
+    RawReply r = RawCall(events_channel_, "/dyad.events.v1.EventService/GetEvent", deep);
+    EXPECT_EQ(r.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << r.status.error_message();
+  }
+  RawReply after = RawCall(events_channel_, "/dyad.events.v1.EventService/ListSources", "");
+  EXPECT_TRUE(after.status.ok()) << after.status.error_message();
+}
+
 // Served raw, replies are still the bytes the typed API would send.
 TEST_F(BackendLimitsTest, RawRepliesAreTheTypedBytes) {
   RawReply r = RawCall(events_channel_, "/dyad.events.v1.EventService/ListSources", "");
