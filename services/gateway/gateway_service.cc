@@ -73,6 +73,9 @@ std::function<void(grpc::Status, Rows)> StoreThen(std::shared_ptr<void> keep, gr
   };
 }
 
+// The most domains a GetTimeline request may name (as ListEvents).
+constexpr int kMaxDomains = 16;
+
 absl::Status ValidateDyad(const google::protobuf::RepeatedPtrField<std::string>& countries,
                           int min) {
   if (countries.size() < min) {
@@ -361,6 +364,17 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoGetTimeline(grpc::CallbackServ
                                                             gw::GetTimelineResponse* resp, RawAnswer answer) {
   if (auto s = ValidateDyad(req->countries(), 1); !s.ok()) return FinishWith(ctx, s);
   if (auto s = ValidateDateRange(req->period(), "period"); !s.ok()) return FinishWith(ctx, s);
+  // Capped like the backends' lists (docs/security.md): the domains are
+  // copied into every backend request of every page.
+  if (req->domains_size() > kMaxDomains) {
+    return FinishWith(ctx, InvalidField("domains", absl::StrCat("at most ", kMaxDomains,
+                                                                " domains")));
+  }
+  for (int i = 0; i < req->domains_size(); ++i) {
+    if (auto s = ValidateText(req->domains(i), absl::StrCat("domains[", i, "]"), 200); !s.ok()) {
+      return FinishWith(ctx, s);
+    }
+  }
   auto size = EffectivePageSize(req->page_size());
   if (!size.ok()) return FinishWith(ctx, size.status());
   gw::GetTimelineRequest canonical = *req;

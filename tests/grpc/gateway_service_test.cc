@@ -12,6 +12,7 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
+#include "absl/strings/str_cat.h"
 #include "common/admission.h"
 #include "common/server.h"
 #include "testing/fake_backends.h"
@@ -272,6 +273,13 @@ TEST_F(GatewayServiceTest, TimelineFiltersAndRejectsBadInput) {
   grpc::Status s = stub().GetTimeline(Ctx().get(), bad, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), ::testing::HasSubstr("page_size"));
+  // A huge domains list (it is copied into every backend call of every
+  // page) is refused before any backend is called.
+  bad = req;
+  for (int i = 0; i < 17; ++i) bad.add_domains(absl::StrCat("d", i));
+  s = stub().GetTimeline(Ctx().get(), bad, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("domains: at most 16"));
   bad = req;
   bad.set_page_token("not a token");
   s = stub().GetTimeline(Ctx().get(), bad, &resp);
