@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "google/protobuf/stubs/logging.h"
 #include "spdlog/sinks/stdout_sinks.h"
 
 namespace dyad {
@@ -9,6 +10,19 @@ namespace {
 std::shared_ptr<spdlog::logger>& Logger() {
   static auto* logger = new std::shared_ptr<spdlog::logger>(spdlog::stderr_logger_mt("dyad"));
   return *logger;
+}
+// libprotobuf's own messages. Its ERROR lines come from decoding input that
+// a caller sent ("String field ... contains invalid UTF-8"): the caller gets
+// INVALID_ARGUMENT, and printing a raw stderr line per request would let any
+// client flood the log. They go to our logger at debug level; FATAL stays
+// critical (protobuf aborts after it).
+void ProtobufLog(google::protobuf::LogLevel level, const char* filename, int line,
+                 const std::string& message) {
+  if (level == google::protobuf::LOGLEVEL_FATAL) {
+    Logger()->critical("protobuf {}:{} {}", filename, line, LogValue(message));
+  } else {
+    Logger()->debug("protobuf {}:{} {}", filename, line, LogValue(message));
+  }
 }
 }  // namespace
 
@@ -24,6 +38,7 @@ absl::Status InitLogging(const std::string& name, const std::string& level) {
   logger->set_level(lvl);
   logger->flush_on(spdlog::level::trace);
   Logger() = logger;
+  google::protobuf::SetLogHandler(&ProtobufLog);
   return absl::OkStatus();
 }
 
