@@ -114,7 +114,9 @@ absl::StatusOr<ImportedEvent> EventCore::MapImported(Event e) const {
     for (const auto& x : e.countries()) present = present || x == *c;
     if (!present) e.add_countries(*c);
   }
-  if (e.countries().empty()) return InvalidField("countries", "at least one country is required");
+  // A coded event may name no country (GDELT codes many actors without
+  // one): it is a valid record of the dataset, found by date, kind and text
+  // but by no dyad. Curated events need at least one (CreateEvent).
   if (e.countries_size() > 50) return InvalidField("countries", "at most 50");
   if (auto s = ValidateCountries(e.countries(), "countries"); !s.ok()) return s;
   if (auto s = ValidateRequiredDate(e.date(), "date"); !s.ok()) return s;

@@ -94,6 +94,19 @@ TEST_F(EventImportTest, ImportedEventTakesKindNameAndOrigin) {
   EXPECT_EQ(e.citations(0).row().file(), "20240101.export.CSV");
 }
 
+// GDELT codes many events whose actors carry no country: they are imported,
+// not rejected (the real files must import with zero rejected rows).
+TEST_F(EventImportTest, EventNamingNoCountryIsImported) {
+  Event no_country = GdeltEvent("1009", "", "", "042", 2020, 6, 1, 1.9, 0.0);
+  ImportEventsResponse s = Import({no_country});
+  EXPECT_EQ(s.created(), 1);
+  EXPECT_EQ(s.rejected(), 0);
+  GetEventRequest get;
+  get.set_name("events/gdelt-2-0-1009");
+  ASSERT_OK_AND_ASSIGN(Event e, core_->GetEvent(get));
+  EXPECT_TRUE(e.countries().empty());
+}
+
 TEST_F(EventImportTest, CorrectedRowUpdatesItsRecord) {
   Import(Rows());
   std::vector<Event> corrected = Rows();
