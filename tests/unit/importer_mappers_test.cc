@@ -50,6 +50,13 @@ TEST(CodeTables, BuiltinTablesParseAndMap) {
   EXPECT_EQ(t.ComtradeArea(31)->iso3, "AZE");
   EXPECT_EQ(t.ComtradeArea(156)->iso3, "CHN");
   EXPECT_EQ(t.ComtradeArea(490)->iso3, "");
+  // Former areas: read as the one present country that continues them, or
+  // skipped (no single successor).
+  EXPECT_EQ(t.ComtradeArea(381)->iso3, "ITA");
+  EXPECT_EQ(t.ComtradeArea(736)->iso3, "SDN");
+  EXPECT_EQ(t.ComtradeArea(280)->iso3, "DEU");
+  EXPECT_EQ(t.ComtradeArea(810)->iso3, "");
+  EXPECT_EQ(t.ComtradeArea(891)->iso3, "");
   EXPECT_FALSE(t.ComtradeArea(999).has_value());
   EXPECT_TRUE(t.WdiSkipReason("EMU").has_value());
   EXPECT_FALSE(t.WdiSkipReason("AZE").has_value());
