@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the four Dyad images from the repository root with one shared build
-# stage (BuildKit caches it, so the sources compile once for all four).
+# Builds the Dyad images (four servers and the CLI) from the repository root with one shared build
+# stage (BuildKit caches it, so the sources compile once for all).
 #
 #   deploy/docker/build-images.sh                 # dyad-<service>:dev
 #   deploy/docker/build-images.sh 0.1.0           # dyad-<service>:0.1.0
@@ -15,7 +15,7 @@ docker="${DOCKER:-docker}"
 prefix="${REGISTRY:+${REGISTRY%/}/}"
 export DOCKER_BUILDKIT=1
 
-for svc in events economics institutions gateway; do
+for svc in events economics institutions gateway cli; do
   image="${prefix}dyad-${svc}:${tag}"
   echo "==> ${image}"
   "$docker" build \
