@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
@@ -80,6 +82,7 @@ const std::map<std::string, Command>& Commands() {
     auto* m = new std::map<std::string, Command>();
     RegisterServiceCommands(*m);
     RegisterGatewayCommands(*m);
+    RegisterImportCommand(*m);
     return m;
   }();
   return *commands;
@@ -95,11 +98,12 @@ constexpr char kGlobalHelp[] = R"(Global options (before the command):
   --countries A,B      the dyad, ISO 3166-1 alpha-3 (env DYAD_COUNTRIES; default AZE,CHN)
   --json               print the reply as JSON (proto3 JSON mapping) for scripts
   --strict             exit 3 when a composed answer is partial (a backend failed)
-  --timeout DURATION   per-call deadline, e.g. 10s, 500ms (default 10s)
+  --timeout DURATION   per-call deadline, e.g. 10s, 500ms (default 10s; imports
+                       have none unless it is given)
   --help               this help
 
 Exit codes: 0 ok, 1 the server answered with an error, 2 bad command line,
-3 partial answer with --strict.
+3 partial answer with --strict, 4 import: rows rejected.
 )";
 
 void PrintHelp(std::ostream& out) {
@@ -115,6 +119,7 @@ int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& 
   Context ctx;
   ctx.out = &out;
   ctx.err = &err;
+  ctx.err_is_terminal = &err == &std::cerr && isatty(STDERR_FILENO);
   if (const char* v = std::getenv("DYAD_TARGET"); v && *v) ctx.gateway = v;
   if (const char* v = std::getenv("DYAD_EVENTS"); v && *v) ctx.events = v;
   if (const char* v = std::getenv("DYAD_ECONOMICS"); v && *v) ctx.economics = v;
@@ -155,6 +160,7 @@ int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& 
       err << "dyad: --timeout: not a positive duration (e.g. 10s, 500ms): " << *t << "\n";
       return kExitUsage;
     }
+    ctx.timeout_given = true;
   }
   const std::string name = argv[i];
   auto it = Commands().find(name);

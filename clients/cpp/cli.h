@@ -23,6 +23,7 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitRpcError = 1;  // the server answered with an error
 inline constexpr int kExitUsage = 2;     // bad command line
 inline constexpr int kExitPartial = 3;   // --strict and a backend part was not OK
+inline constexpr int kExitRejected = 4;  // import: rows rejected, or --max_errors stopped it
 
 // Global options and the streams a command writes to.
 struct Context {
@@ -34,6 +35,8 @@ struct Context {
   bool json = false;
   bool strict = false;
   absl::Duration timeout = absl::Seconds(10);
+  bool timeout_given = false;    // --timeout was on the command line
+  bool err_is_terminal = false;  // stderr is a terminal (progress lines)
   std::ostream* out;
   std::ostream* err;
 
@@ -55,6 +58,7 @@ struct Command {
 const std::map<std::string, Command>& Commands();
 void RegisterServiceCommands(std::map<std::string, Command>& commands);
 void RegisterGatewayCommands(std::map<std::string, Command>& commands);
+void RegisterImportCommand(std::map<std::string, Command>& commands);
 
 // Runs the CLI on argv (without the program name); returns the exit code.
 int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err);

@@ -77,8 +77,12 @@ bool Matches(absl::string_view presented, const std::optional<std::string>& conf
 
 }  // namespace
 
+absl::StatusOr<std::optional<std::string>> ReadWriteToken(const std::string& file) {
+  return ReadToken(file, "write_token_file", "DYAD_WRITE_TOKEN");
+}
+
 absl::StatusOr<WriteAuthorizer> WriteAuthorizer::FromConfig(const std::string& file) {
-  auto token = ReadToken(file, "write_token_file", "DYAD_WRITE_TOKEN");
+  auto token = ReadWriteToken(file);
   if (!token.ok()) return token.status();
   if (!token->has_value()) return WriteAuthorizer();
   return WriteAuthorizer(std::move(**token));

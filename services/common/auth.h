@@ -51,6 +51,12 @@ class WriteAuthorizer {
   std::function<absl::Status()> write_gate_;
 };
 
+// The write token as servers read it: from `file` when non-empty (trimmed;
+// an empty or unreadable file is an error), else DYAD_WRITE_TOKEN (a
+// whitespace-only value is an error), else nullopt. Clients presenting the
+// token (the CLI's import) read it the same way.
+absl::StatusOr<std::optional<std::string>> ReadWriteToken(const std::string& file);
+
 // Constant-time equality of two byte strings (time depends only on lengths).
 bool ConstantTimeEquals(absl::string_view a, absl::string_view b);
 

@@ -1,7 +1,9 @@
 // ISO 3166-1 alpha-3 country codes, generated once from Debian's iso-codes
 // (/usr/share/iso-codes/json/iso_3166-1.json) and committed, so the build does
 // not depend on that package. "WLD" (the World Bank's code for the world as a
-// whole) is accepted as a partner for aggregate figures.
+// whole) is accepted as a partner for aggregate figures; "XKX" (Kosovo, the
+// user-assigned code the World Bank, GDELT and ICEWS use; not in ISO 3166-1)
+// because the importers map those datasets' Kosovo rows to it.
 #include "common/countries.h"
 
 #include <algorithm>
@@ -263,6 +265,7 @@ constexpr Country kCountries[] = {
     {"WLD", "World"},
     {"WLF", "Wallis and Futuna"},
     {"WSM", "Samoa"},
+    {"XKX", "Kosovo"},
     {"YEM", "Yemen"},
     {"ZAF", "South Africa"},
     {"ZMB", "Zambia"},

@@ -102,6 +102,10 @@ absl::StatusOr<FileSummary> ImportFile(const std::string& path, Format format, R
         return absl::InternalError("format not resolved");
     }
     if (!st.ok()) return st;
+    if (options.on_row && !options.on_row(s, r.bytes_consumed())) {
+      s.stopped = true;
+      return s;
+    }
   }
   if (!r.status().ok()) {
     return absl::Status(r.status().code(), absl::StrCat(r.status().message(), " (after ",

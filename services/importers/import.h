@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -38,10 +39,16 @@ struct FileSummary {
   // The first `max_problems` of each, in file order.
   std::vector<Problem> skipped_rows;
   std::vector<Problem> rejected_rows;
+  bool stopped = false;  // ImportOptions::on_row asked to stop before the end
 };
 
 struct ImportOptions {
   size_t max_problems = 100;
+  // Called after each row with the counts so far and the bytes of the file
+  // read (RowReader::bytes_consumed), for progress reports and error limits.
+  // Returning false stops the file there: ImportFile returns the summary so
+  // far with `stopped` set.
+  std::function<bool(const FileSummary& so_far, int64_t bytes_consumed)> on_row;
 };
 
 // Imports one file. File-level failures are errors naming the file: missing

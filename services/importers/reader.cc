@@ -29,6 +29,7 @@ class PrefixedSource : public ByteSource {
     }
     return src_->Read(buf, n);
   }
+  int64_t consumed() const override { return src_->consumed(); }
 
  private:
   std::string prefix_;
@@ -65,6 +66,7 @@ class TsvReader : public RowReader {
   const absl::Status& status() const override { return lines_.status(); }
   const std::vector<std::string>& header() const override { return header_; }
   Format format() const override { return format_; }
+  int64_t bytes_consumed() const override { return lines_.bytes_consumed(); }
 
  private:
   void Split(absl::string_view line) {
@@ -127,6 +129,7 @@ class CsvReader : public RowReader {
   const absl::Status& status() const override { return status_.ok() ? lines_.status() : status_; }
   const std::vector<std::string>& header() const override { return header_; }
   Format format() const override { return format_; }
+  int64_t bytes_consumed() const override { return lines_.bytes_consumed(); }
 
  private:
   struct Record {

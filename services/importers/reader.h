@@ -37,6 +37,8 @@ class LineReader {
   std::optional<absl::string_view> Next();
   int64_t line() const { return line_; }
   const absl::Status& status() const { return status_; }
+  // Bytes of the file consumed so far (ByteSource::consumed).
+  int64_t bytes_consumed() const { return src_->consumed(); }
 
  private:
   bool Fill();
@@ -64,6 +66,9 @@ class RowReader {
   virtual const std::vector<std::string>& header() const = 0;
   // The format read.
   virtual Format format() const = 0;
+  // Bytes of the file on disk read so far (compressed bytes for a .zip;
+  // read ahead in chunks, so it leads the rows a little); 0 when unknown.
+  virtual int64_t bytes_consumed() const { return 0; }
 };
 
 // Column positions by normalised header name.

@@ -23,12 +23,15 @@ class FileSource : public ByteSource {
     if (got < n && std::ferror(f_)) {
       return absl::DataLossError(absl::StrCat(path_, ": read error: ", std::strerror(errno)));
     }
+    consumed_ += got;
     return got;
   }
+  int64_t consumed() const override { return consumed_; }
 
  private:
   FILE* f_;
   std::string path_;
+  int64_t consumed_ = 0;
 };
 
 class ZipSource : public ByteSource {
@@ -44,6 +47,8 @@ class ZipSource : public ByteSource {
     }
     return static_cast<size_t>(got);
   }
+  // What libarchive has read from the file itself, i.e. compressed bytes.
+  int64_t consumed() const override { return archive_filter_bytes(a_, -1); }
 
  private:
   archive* a_;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -17,6 +18,9 @@ class ByteSource {
   // Reads up to `n` bytes into `buf`; returns 0 at the end. A read error or a
   // truncated archive is DATA_LOSS naming the file.
   virtual absl::StatusOr<size_t> Read(char* buf, size_t n) = 0;
+  // Bytes of the file on disk consumed so far (for a .zip the compressed
+  // bytes), for progress reports; 0 when unknown.
+  virtual int64_t consumed() const { return 0; }
 };
 
 // Opens `path`. A file starting with the zip signature is read through

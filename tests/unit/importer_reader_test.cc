@@ -2,7 +2,10 @@
 // format detection, and the errors for files that are not what they claim.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "format.h"
+#include "import.h"
 #include "importer_test_util.h"
 #include "reader.h"
 #include "testing/status_matchers.h"
@@ -164,6 +167,34 @@ class TrickleSource : public ByteSource {
   size_t step_;
   size_t pos_ = 0;
 };
+
+// The on_row hook sees the counts and the bytes of the file consumed (the
+// compressed bytes for a .zip), and stops the file when it returns false.
+TEST(ImportFile, OnRowReportsBytesConsumedAndCanStop) {
+  for (const char* name : {"gdelt2-fixture.export.CSV", "gdelt2-fixture.export.CSV.zip"}) {
+    SCOPED_TRACE(name);
+    const std::string path = Fixture(name);
+    const int64_t size = static_cast<int64_t>(std::filesystem::file_size(path));
+    testing::CollectingSink sink;
+    int64_t calls = 0, last_bytes = 0;
+    ImportOptions o;
+    o.on_row = [&](const FileSummary& s, int64_t bytes) {
+      EXPECT_EQ(s.rows_read, ++calls);
+      EXPECT_GE(bytes, last_bytes);
+      last_bytes = bytes;
+      return true;
+    };
+    ASSERT_OK_AND_ASSIGN(FileSummary all, ImportFile(path, Format::kGdelt, sink, o));
+    EXPECT_FALSE(all.stopped);
+    EXPECT_EQ(calls, all.rows_read);
+    EXPECT_GT(last_bytes, 0);
+    EXPECT_LE(last_bytes, size);
+    o.on_row = [](const FileSummary& s, int64_t) { return s.rows_read < 2; };
+    ASSERT_OK_AND_ASSIGN(FileSummary two, ImportFile(path, Format::kGdelt, sink, o));
+    EXPECT_TRUE(two.stopped);
+    EXPECT_EQ(two.rows_read, 2);
+  }
+}
 
 TEST(LineReader, LinesAcrossRefillsCrlfBomAndNoFinalNewline) {
   std::string text = "\xEF\xBB\xBF" "first\r\n\nthird line is longer\nlast";

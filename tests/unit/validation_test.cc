@@ -1,6 +1,8 @@
 #include "common/validation.h"
 
 #include <cmath>
+#include <fstream>
+#include <string>
 
 #include "testing/status_matchers.h"
 
@@ -25,6 +27,24 @@ TEST(CountryTest, KnowsIsoAlpha3Codes) {
   EXPECT_STATUS(ValidateCountry("", "c"), absl::StatusCode::kInvalidArgument, "c:");
   EXPECT_STATUS(ValidateCountry("AZ'; DROP TABLE events;--", "c"),
                 absl::StatusCode::kInvalidArgument, "unknown");
+}
+
+// The importers map dataset rows to the codes of their ISO table
+// (services/importers/data/iso3166.tsv); the services must accept every one,
+// or real rows (the WDI download's Kosovo row, XKX) are rejected on import.
+TEST(CountryTest, AcceptsEveryCodeTheImportersMapTo) {
+  std::ifstream in(std::string(DYAD_SOURCE_DIR) + "/services/importers/data/iso3166.tsv");
+  ASSERT_TRUE(in) << "iso3166.tsv not found";
+  std::string line;
+  int codes = 0;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const std::string code = line.substr(0, line.find('\t'));
+    EXPECT_OK(ValidateCountry(code, "c")) << code;
+    ++codes;
+  }
+  EXPECT_GT(codes, 240);
+  EXPECT_OK(ValidateCountry("XKX", "c"));
 }
 
 TEST(IdTest, AllowsKebabCaseOnly) {
