@@ -31,3 +31,12 @@ set_tests_properties(
 set_tests_properties(
   deploy_check_dev deploy_check_prod deploy_check_catches_breaks
   PROPERTIES LABELS deploy SKIP_RETURN_CODE 77 TIMEOUT 300)
+
+# The import Job example (deploy/k8s/jobs/import) against the dev overlay,
+# the Dockerfile's dyad-cli target and the built `dyad import --help`; the
+# self-test breaks it on purpose and expects each break to be caught.
+add_test(NAME deploy_check_import_job
+  COMMAND ${DYAD_DEPLOY_PYTHON} ${CMAKE_SOURCE_DIR}/deploy/check_import_job.py
+          --source-dir ${CMAKE_SOURCE_DIR} --build-dir ${CMAKE_BINARY_DIR} --self-test)
+set_tests_properties(deploy_check_import_job
+  PROPERTIES LABELS deploy SKIP_RETURN_CODE 77 TIMEOUT 120)
