@@ -319,8 +319,18 @@ def check_job(job_docs, dev_docs, df, cli, build_dir, errors):
             errors.append("deploy/docker/build-images.sh does not build dyad-cli")
 
 
+_linked = {}
+
+
 def linked_packages(exe):
-    """[(soname, package)] for the DT_NEEDED entries of `exe`."""
+    """[(soname, package)] for the DT_NEEDED entries of `exe` (dpkg -S is
+    slow: asked once per run, the self-test reuses the answer)."""
+    if exe not in _linked:
+        _linked[exe] = _linked_packages(exe)
+    return _linked[exe]
+
+
+def _linked_packages(exe):
     out = subprocess.run(["readelf", "-d", exe], capture_output=True, text=True).stdout
     needed = [s for s in re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", out)
               if s != "libdyad_proto.so"]
