@@ -337,12 +337,26 @@ async function loadCharts(gen: number): Promise<void> {
   setState(sec, "loading");
   clearCharts();
   fill(section("charts"), el("p", { class: "muted" }, "Loading…"));
+  // Which series this dyad has: the (indicator, reporter, partner) of its
+  // sourced figures, plus the derived indicators whose inputs are all there.
   const pairs: [Indicator, string, string][] = [];
-  for (const ind of indicators) {
-    pairs.push([ind, state.a, state.b]);
-    if (ind.directed) pairs.push([ind, state.b, state.a]);
-  }
   let failed: unknown;
+  try {
+    const { items } = await allPages(async (pageToken) => {
+      const r = await economics.listObservations({ countries: [state.a, state.b], period: period(state), pageSize: 500, pageToken }, CALL);
+      return { items: r.observations, nextPageToken: r.nextPageToken };
+    });
+    const have = new Set(items.map((o) => `${o.indicator} ${o.reporter} ${o.partner}`));
+    for (const ind of indicators) {
+      for (const [r, p] of ind.directed ? [[state.a, state.b], [state.b, state.a]] : [[state.a, state.b]]) {
+        const sourced = have.has(`${ind.id} ${r} ${p}`) || (!ind.directed && have.has(`${ind.id} ${p} ${r}`));
+        const derived = ind.derived && ind.inputs.length > 0 && ind.inputs.every((i) => have.has(`${i} ${r} ${p}`) || have.has(`${i} ${p} ${r}`));
+        if (sourced || derived) pairs.push([ind, r, p]);
+      }
+    }
+  } catch (e) {
+    failed = e;
+  }
   const series = await Promise.all(
     pairs.map(([ind, reporter, partner]) =>
       economics.getSeries({ indicator: ind.id, reporter, partner, period: period(state) }, CALL).then(
