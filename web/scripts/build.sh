@@ -11,7 +11,9 @@
 #        dist/public/          the explorer page: index.html, app.js, app.css
 #        dist/test/*.test.js   the browser and curl tests
 #
-#   web/scripts/build.sh [--no-check]    --no-check skips tsc (scripts/up.sh)
+#   web/scripts/build.sh [--no-check | --deps-only]
+#     --no-check   skips tsc (scripts/up.sh, the image)
+#     --deps-only  step 1 only (the image's cached npm ci layer)
 #
 # Exits 77 when node >= 18.14, npm or protoc is missing. Concurrent runs
 # (a test and scripts/up.sh) wait for each other.
@@ -19,7 +21,13 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 repo="$(cd "$here/.." && pwd)"
 check=1
-[ "${1:-}" = "--no-check" ] && check=0
+deps_only=0
+case "${1:-}" in
+  --no-check) check=0 ;;
+  --deps-only) deps_only=1 ;;
+  "") ;;
+  *) echo "usage: $0 [--no-check | --deps-only]" >&2; exit 2 ;;
+esac
 
 for tool in node npm protoc; do
   command -v "$tool" >/dev/null || { echo "SKIP: $tool not found (scripts/install-deps.sh installs it)"; exit 77; }
@@ -39,6 +47,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 fi
+[ $deps_only -eq 0 ] || exit 0
 
 PROTOC_GEN_ES="$here/node_modules/.bin/protoc-gen-es" \
   bash "$repo/clients/typescript/scripts/generate.sh" "$here/src/gen"
