@@ -50,6 +50,28 @@ export function isRead(m: DescMethod): boolean {
   return m.methodKind === "unary" && !/^(Create|Record|Update|Delete|Import)/.test(m.name);
 }
 
+/**
+ * At most this much of the caller's deadline is kept back to relay the
+ * answer. The gateway answers a little after the backend deadline it sets
+ * (its timers, composing, the reply); on a loaded machine that took over
+ * 100 ms, and a margin too thin turns a partial answer into a timeout.
+ */
+export const RELAY_MARGIN_MS = 500;
+
+/**
+ * The deadline sent upstream (grpc-timeout), in ms: the caller's remaining
+ * deadline less a relay margin (a tenth of it, at most RELAY_MARGIN_MS), so
+ * that a partial answer the gateway composes just in time still reaches the
+ * caller rather than this front timing out first; the gateway keeps its own
+ * margin to compose in the same way. Without a caller deadline,
+ * `defaultMs` (0: none).
+ */
+export function upstreamTimeout(remainingMs: number | undefined, defaultMs: number): number | undefined {
+  if (remainingMs === undefined) return defaultMs > 0 ? defaultMs : undefined;
+  // Whole milliseconds: grpc-timeout carries an integer ("2700m").
+  return Math.max(1, Math.floor(remainingMs - Math.min(remainingMs / 10, RELAY_MARGIN_MS)));
+}
+
 /** Request headers passed upstream: the bearer token of a server run with --read_token_file. */
 const FORWARDED_HEADERS = ["authorization"];
 
@@ -86,9 +108,7 @@ function forwarder<S extends DescService>(
         const v = ctx.requestHeader.get(h);
         if (v !== null) headers.set(h, v);
       }
-      // The caller's remaining deadline goes upstream as grpc-timeout, so the
-      // gateway composes within it (and says in `parts` what did not fit).
-      const timeoutMs = ctx.timeoutMs() ?? (defaultTimeoutMs > 0 ? defaultTimeoutMs : undefined);
+      const timeoutMs = upstreamTimeout(ctx.timeoutMs(), defaultTimeoutMs);
       return call(req, { signal: ctx.signal, timeoutMs, headers }).catch((e: unknown) => {
         throw upstreamError(e);
       });
