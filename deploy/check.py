@@ -1886,7 +1886,10 @@ MUTATIONS = [
 PROFILE_MUTATIONS = {
     "prod": [("a single backend replica in prod",
               lambda d: (_dep(d, "dyad-economics")["spec"].update(replicas=1), d)[1],
-              "prod: Deployment dyad-economics has 1 replica(s)")],
+              "prod: Deployment dyad-economics has 1 replica(s)"),
+             ("a single web front in prod",
+              lambda d: (_dep(d, "dyad-web")["spec"].update(replicas=1), d)[1],
+              "prod: Deployment dyad-web has 1 replica(s)")],
     "dev": [("the write token is world-readable",
              lambda d: (next(v for v in _dep(d, "dyad-events")["spec"]["template"]["spec"][
                  "volumes"] if v["name"] == "write-token")["secret"].update(defaultMode=0o644),
