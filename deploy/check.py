@@ -30,7 +30,16 @@ build tree:
   * the Dockerfile: a target per server with the right ENTRYPOINT, EXPOSE and
     user, every source folder the top-level CMakeLists.txt needs, and a
     runtime package for every shared library the binaries, plugins and
-    libdyad_proto.so link (readelf + dpkg -S on the build tree).
+    libdyad_proto.so link (readelf + dpkg -S on the build tree);
+  * the web front (dyad-web, web/dist/server.js run by Node): its Deployment
+    keeps the pod promises above, probes /healthz over HTTP on its DYAD_PORT,
+    sets only flags that `server.js --help` lists, names the gateway's and
+    the backends' Services as its targets, and started with the rendered
+    configuration answers /healthz with 200 and stops cleanly on SIGTERM;
+    its NetworkPolicy lets it reach exactly what it forwards to, whose
+    policies let it in; a Service and a PodDisruptionBudget select it; every
+    Ingress routes to its Service's port; the Dockerfile's dyad-web target
+    runs server.js with Debian's nodejs as a non-root user.
 
 Usage (from anywhere; paths default to this repository):
   check.py --render-only dev                    render, parse, print a summary
@@ -57,6 +66,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 
 try:
     import yaml
@@ -85,6 +96,13 @@ BACKENDS = ["dyad-events", "dyad-economics", "dyad-institutions"]
 # The gateway flag that names each backend's target.
 TARGET_FLAGS = {"DYAD_EVENTS": "dyad-events", "DYAD_ECONOMICS": "dyad-economics",
                 "DYAD_INSTITUTIONS": "dyad-institutions"}
+# The web front: not a gRPC server but a Node script (web/dist/server.js,
+# built by web/scripts/build.sh) with the servers' flag conventions; its
+# probe is HTTP. The targets it forwards to, by flag.
+WEB = "dyad-web"
+WEB_HEALTH_PATH = "/healthz"
+WEB_TARGET_FLAGS = {"DYAD_GATEWAY": "dyad-gateway", "DYAD_EVENTS": "dyad-events",
+                    "DYAD_ECONOMICS": "dyad-economics", "DYAD_INSTITUTIONS": "dyad-institutions"}
 # Packages of debian:12-slim itself (Priority: required), not listed again.
 BASE_PACKAGES = {"libc6", "libgcc-s1"}
 SERVER_MARGIN_SECONDS = 1  # ServerRunner::Shutdown waits until grace + 1s
@@ -209,8 +227,9 @@ def load_docs(text):
 class Binaries:
     """Flags, defaults and a live start of each server binary of a build."""
 
-    def __init__(self, build_dir):
+    def __init__(self, build_dir, source_dir=SOURCE_DIR):
         self.build_dir = os.path.abspath(build_dir)
+        self.source_dir = os.path.abspath(source_dir)
         self._flags = {}
         self._runs = {}
         self._allowlist = None
@@ -224,13 +243,30 @@ class Binaries:
     def path(self, binary):
         return os.path.join(self.build_dir, "bin", binary)
 
+    def web_command(self):
+        """[node, web/dist/server.js]: how the web front runs here."""
+        node = shutil.which("node")
+        script = os.path.join(self.source_dir, "web", "dist", "server.js")
+        if node is None:
+            raise RuntimeError("node is not installed: the web front (%s) cannot be checked" % WEB)
+        if not os.path.isfile(script):
+            raise RuntimeError("%s is not built (web/scripts/build.sh; ctest builds it in "
+                               "web_build)" % script)
+        return [node, script]
+
     def flags(self, binary):
         """{flag name: default text} from `<binary> --help` (Dyad's own flags)."""
         if binary not in self._flags:
-            exe = self.path(binary)
-            if not os.access(exe, os.X_OK):
-                raise RuntimeError("%s is not built (build the tree first: scripts/build.sh)" % exe)
-            p = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=30,
+            if binary == WEB:
+                cmd = self.web_command()
+                exe = " ".join(cmd)
+            else:
+                exe = self.path(binary)
+                if not os.access(exe, os.X_OK):
+                    raise RuntimeError("%s is not built (build the tree first: scripts/build.sh)"
+                                       % exe)
+                cmd = [exe]
+            p = subprocess.run(cmd + ["--help"], capture_output=True, text=True, timeout=30,
                                env={"PATH": "/usr/bin:/bin"})
             found = re.findall(r"^\s+--([A-Za-z0-9_]+) \((.*?)\);\s+default: (.*?);\s*$",
                                p.stdout, re.M | re.S)
@@ -307,6 +343,72 @@ class Binaries:
             if write_method:
                 result["write"] = (call_empty(result["port"], write_method, None),
                                    call_empty(result["port"], write_method, self.token))
+            proc.send_signal(signal.SIGTERM)
+            try:
+                rc = proc.wait(timeout=grace_seconds + 5)
+                if rc != 0 and result["error"] is None:
+                    result["error"] = "exited %d after SIGTERM" % rc
+            except subprocess.TimeoutExpired:
+                if result["error"] is None:
+                    result["error"] = "still running %.0fs after SIGTERM" % (grace_seconds + 5)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            t.join(2)
+            result["log"] = "\n".join(lines)
+            self._runs[key] = result
+        return result
+
+
+    def run_web(self, env, probe_path, grace_seconds):
+        """Starts the web front with `env` on a free loopback port, GETs
+        `probe_path`, sends SIGTERM. Returns {error, status, log}."""
+        key = (WEB, tuple(sorted(env.items())), probe_path)
+        if key in self._runs:
+            return self._runs[key]
+        full_env = {"PATH": "/usr/bin:/bin", "HOME": self.tmp}
+        full_env.update(env)
+        full_env["DYAD_PORT"] = "0"
+        full_env["DYAD_HOST"] = "127.0.0.1"
+        result = {"error": None, "status": None, "log": ""}
+        proc = subprocess.Popen(self.web_command(), env=full_env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, cwd=self.tmp)
+        lines = []
+        serving = threading.Event()
+
+        def reader():
+            for line in proc.stdout:
+                lines.append(line.rstrip("\n"))
+                if " serving " in line:
+                    serving.set()
+        t = threading.Thread(target=reader, daemon=True)
+        t.start()
+        try:
+            deadline = time.monotonic() + 30
+            while not serving.is_set() and proc.poll() is None and time.monotonic() < deadline:
+                serving.wait(0.05)
+            if not serving.is_set():
+                t.join(2)
+                result["error"] = ("did not start (%s); its log:\n    %s" % (
+                    "exit code %s" % proc.returncode if proc.poll() is not None
+                    else "no 'serving' line within 30s", "\n    ".join(lines[-15:])))
+                return result
+            m_port = re.search(r"\bport=(\d+)", next(l for l in lines if " serving " in l))
+            if not m_port:
+                result["error"] = "its serving line has no port="
+                return result
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:%s%s" % (m_port.group(1), probe_path),
+                                            timeout=10) as r:
+                    result["status"] = r.status
+            except urllib.error.HTTPError as e:
+                result["status"] = e.code
+            except OSError as e:
+                result["status"] = str(e)
+            if result["status"] != 200:
+                result["error"] = ("GET %s answered %s, not 200 (what the kubelet's httpGet probe "
+                                   "needs)" % (probe_path, result["status"]))
             proc.send_signal(signal.SIGTERM)
             try:
                 rc = proc.wait(timeout=grace_seconds + 5)
@@ -518,6 +620,9 @@ def check_dockerfile(df, ctx, errors):
         errors.append("Dockerfile: the build stage does not COPY CMakeLists.txt")
 
     for binary, dep in ctx["deployments"].items():
+        if binary == WEB:
+            check_web_dockerfile(df, dep, ctx, errors)
+            continue
         if binary not in df.stages:
             errors.append("Dockerfile: no target stage %r for the image %s" % (binary, binary))
             continue
@@ -581,6 +686,53 @@ def check_dockerfile(df, ctx, errors):
         if must not in listed:
             errors.append("deploy/docker/debs.sh: the build packages read from "
                           "scripts/install-deps.sh lack %s (%s)" % (must, deps.stderr.strip()))
+
+
+def check_web_dockerfile(df, dep, ctx, errors):
+    """The dyad-web target: Debian's nodejs runs the bundled server.js, as a
+    numeric non-root user, exposing the manifests' port, with only image
+    defaults that are flags of the web front."""
+    if WEB not in df.stages:
+        errors.append("Dockerfile: no target stage %r for the image %s" % (WEB, WEB))
+        return
+    st = df.stages[WEB]
+    ep = st["entrypoint"] or []
+    copied = []  # paths the stage's COPY --from instructions write
+    for frm, srcs, dst in st["copies"]:
+        if frm:
+            copied += [dst + os.path.basename(src.rstrip("/")) for src in srcs] \
+                if dst.endswith("/") else [dst]
+    if len(ep) != 2 or os.path.basename(ep[0]) not in ("node", "nodejs") or \
+            not ep[1].endswith("server.js"):
+        errors.append("Dockerfile: target %s: ENTRYPOINT %r does not run node .../server.js"
+                      % (WEB, ep))
+    elif ep[1] not in copied:
+        errors.append("Dockerfile: target %s: ENTRYPOINT runs %s, which no COPY --from puts there"
+                      % (WEB, ep[1]))
+    port = dep.get("dyad_port")
+    if port is not None and port not in st["expose"]:
+        errors.append("Dockerfile: target %s EXPOSEs %s, the manifests' DYAD_PORT is %d"
+                      % (WEB, st["expose"] or "nothing", port))
+    uid = (df.user(WEB) or "").split(":")[0]
+    if not uid.isdigit() or uid == "0":
+        errors.append("Dockerfile: target %s: USER %r is not a numeric non-root uid"
+                      % (WEB, df.user(WEB)))
+    elif dep.get("run_as_user") is not None and int(uid) != dep["run_as_user"]:
+        errors.append("Dockerfile: target %s runs as uid %s, the Deployment's runAsUser is %s"
+                      % (WEB, uid, dep["run_as_user"]))
+    for a in st["args"]:
+        if a.startswith("DYAD_"):
+            errors.append("Dockerfile: stage %s: ARG %s is in the environment of its RUN steps, "
+                          "where the web front reads DYAD_<FLAG>" % (WEB, a))
+    if ctx.get("binaries"):
+        flags = ctx["binaries"].flags(WEB)
+        for k in sorted(df.env(WEB)):
+            if k.startswith("DYAD_") and k[5:].lower() not in flags:
+                errors.append("Dockerfile: target %s sets ENV %s, not a flag of %s" % (WEB, k, WEB))
+    m = re.search(r"# web-packages:begin(.*?)# web-packages:end", df.text, re.S)
+    if not m or not re.search(r"\bnodejs\b", m.group(1)):
+        errors.append("Dockerfile: target %s installs no nodejs (a '# web-packages:begin/end' "
+                      "block)" % WEB)
 
 
 _needed_cache = {}
@@ -683,6 +835,78 @@ def resolve_port(port, container):
     return container_ports(container).get(port)
 
 
+def check_pod(where, pod, c, env, flags, info, errors):
+    """What every Dyad pod promises, a server's or the web front's: a preStop
+    pause and a grace period that covers it and DYAD_SHUTDOWN_GRACE, the
+    restricted security context, and resources. Returns the shutdown grace
+    in seconds; records runAsUser in `info`."""
+    # --- shutdown: preStop pause, grace period > pause + shutdown_grace + margin.
+    pause = sleep_seconds((c.get("lifecycle") or {}).get("preStop"))
+    if pause is None:
+        errors.append("%s: no preStop pause (sleep) before SIGTERM" % where)
+        pause = 0
+    grace_text = env.get("DYAD_SHUTDOWN_GRACE") or (flags or {}).get("shutdown_grace", "10s")
+    try:
+        grace = parse_duration(grace_text)
+    except ValueError:
+        errors.append("%s: DYAD_SHUTDOWN_GRACE=%r is not a duration" % (where, grace_text))
+        grace = 0
+    tgps = pod.get("terminationGracePeriodSeconds", 30)
+    if not tgps > pause + grace + SERVER_MARGIN_SECONDS:
+        errors.append("%s: terminationGracePeriodSeconds=%s is not more than preStop %gs + "
+                      "shutdown_grace %gs + %ds: SIGKILL would cut calls in flight"
+                      % (where, tgps, pause, grace, SERVER_MARGIN_SECONDS))
+
+    # --- security.
+    psc = pod.get("securityContext") or {}
+    csc = c.get("securityContext") or {}
+
+    def eff(key):
+        return csc.get(key, psc.get(key))
+    if eff("runAsNonRoot") is not True:
+        errors.append("%s: runAsNonRoot is not true" % where)
+    uid = eff("runAsUser")
+    if not isinstance(uid, int) or uid == 0:
+        errors.append("%s: runAsUser %r is not a numeric non-root uid" % (where, uid))
+    info["run_as_user"] = uid if isinstance(uid, int) else None
+    if csc.get("readOnlyRootFilesystem") is not True:
+        errors.append("%s: readOnlyRootFilesystem is not true" % where)
+    if csc.get("allowPrivilegeEscalation") is not False:
+        errors.append("%s: allowPrivilegeEscalation is not false" % where)
+    if csc.get("privileged"):
+        errors.append("%s: privileged" % where)
+    caps = csc.get("capabilities") or {}
+    if "ALL" not in (caps.get("drop") or []) or caps.get("add"):
+        errors.append("%s: capabilities must drop ALL and add none (%r)" % (where, caps))
+    if (eff("seccompProfile") or {}).get("type") != "RuntimeDefault":
+        errors.append("%s: seccompProfile is not RuntimeDefault" % where)
+    if pod.get("automountServiceAccountToken") is not False:
+        errors.append("%s: automountServiceAccountToken is not false (no API access needed)"
+                      % where)
+    if pod.get("enableServiceLinks") is not False:
+        errors.append("%s: enableServiceLinks is not false: Service links inject "
+                      "DYAD_<SERVICE>_PORT=tcp://... variables into the environment every "
+                      "flag is read from" % where)
+    if pod.get("hostNetwork") or pod.get("hostPID") or pod.get("hostIPC"):
+        errors.append("%s: uses the host's namespaces" % where)
+
+    # --- resources.
+    res = c.get("resources") or {}
+    for kind in ("requests", "limits"):
+        for r in ("cpu", "memory"):
+            if r not in (res.get(kind) or {}):
+                errors.append("%s: no resources.%s.%s" % (where, kind, r))
+    for r in ("cpu", "memory"):
+        try:
+            if r in (res.get("requests") or {}) and r in (res.get("limits") or {}) and \
+                    parse_quantity(res["requests"][r]) > parse_quantity(res["limits"][r]):
+                errors.append("%s: %s request above its limit" % (where, r))
+        except ValueError as e:
+            errors.append("%s: %s" % (where, e))
+
+    return grace
+
+
 def check_deployment(dep, configmaps, hpas, ctx, errors):
     """One Deployment: its container, configuration, probes, shutdown, security,
     resources, volumes, write token, and a live start of its binary. Returns
@@ -700,7 +924,7 @@ def check_deployment(dep, configmaps, hpas, ctx, errors):
                if image_basename(c.get("image", "")) in SERVERS]
     if len(servers) != 1:
         errors.append("%s: expected one container running a Dyad image (%s), found %d"
-                      % (where, ", ".join(SERVERS), len(servers)))
+                      % (where, ", ".join(list(SERVERS) + [WEB]), len(servers)))
         return None
     c = servers[0]
     binary = image_basename(c["image"])
@@ -784,70 +1008,7 @@ def check_deployment(dep, configmaps, hpas, ctx, errors):
             errors.append("%s: %s grpc.service=%r, but %s serves %r"
                           % (where, probe_name, grpc.get("service"), binary, service_name))
 
-    # --- shutdown: preStop pause, grace period > pause + shutdown_grace + margin.
-    pause = sleep_seconds((c.get("lifecycle") or {}).get("preStop"))
-    if pause is None:
-        errors.append("%s: no preStop pause (sleep) before SIGTERM" % where)
-        pause = 0
-    grace_text = env.get("DYAD_SHUTDOWN_GRACE") or (flags or {}).get("shutdown_grace", "10s")
-    try:
-        grace = parse_duration(grace_text)
-    except ValueError:
-        errors.append("%s: DYAD_SHUTDOWN_GRACE=%r is not a duration" % (where, grace_text))
-        grace = 0
-    info["grace"] = grace
-    tgps = pod.get("terminationGracePeriodSeconds", 30)
-    if not tgps > pause + grace + SERVER_MARGIN_SECONDS:
-        errors.append("%s: terminationGracePeriodSeconds=%s is not more than preStop %gs + "
-                      "shutdown_grace %gs + %ds: SIGKILL would cut calls in flight"
-                      % (where, tgps, pause, grace, SERVER_MARGIN_SECONDS))
-
-    # --- security.
-    psc = pod.get("securityContext") or {}
-    csc = c.get("securityContext") or {}
-
-    def eff(key):
-        return csc.get(key, psc.get(key))
-    if eff("runAsNonRoot") is not True:
-        errors.append("%s: runAsNonRoot is not true" % where)
-    uid = eff("runAsUser")
-    if not isinstance(uid, int) or uid == 0:
-        errors.append("%s: runAsUser %r is not a numeric non-root uid" % (where, uid))
-    info["run_as_user"] = uid if isinstance(uid, int) else None
-    if csc.get("readOnlyRootFilesystem") is not True:
-        errors.append("%s: readOnlyRootFilesystem is not true" % where)
-    if csc.get("allowPrivilegeEscalation") is not False:
-        errors.append("%s: allowPrivilegeEscalation is not false" % where)
-    if csc.get("privileged"):
-        errors.append("%s: privileged" % where)
-    caps = csc.get("capabilities") or {}
-    if "ALL" not in (caps.get("drop") or []) or caps.get("add"):
-        errors.append("%s: capabilities must drop ALL and add none (%r)" % (where, caps))
-    if (eff("seccompProfile") or {}).get("type") != "RuntimeDefault":
-        errors.append("%s: seccompProfile is not RuntimeDefault" % where)
-    if pod.get("automountServiceAccountToken") is not False:
-        errors.append("%s: automountServiceAccountToken is not false (no API access needed)"
-                      % where)
-    if pod.get("enableServiceLinks") is not False:
-        errors.append("%s: enableServiceLinks is not false: Service links inject "
-                      "DYAD_<SERVICE>_PORT=tcp://... variables into the environment every "
-                      "flag is read from" % where)
-    if pod.get("hostNetwork") or pod.get("hostPID") or pod.get("hostIPC"):
-        errors.append("%s: uses the host's namespaces" % where)
-
-    # --- resources.
-    res = c.get("resources") or {}
-    for kind in ("requests", "limits"):
-        for r in ("cpu", "memory"):
-            if r not in (res.get(kind) or {}):
-                errors.append("%s: no resources.%s.%s" % (where, kind, r))
-    for r in ("cpu", "memory"):
-        try:
-            if r in (res.get("requests") or {}) and r in (res.get("limits") or {}) and \
-                    parse_quantity(res["requests"][r]) > parse_quantity(res["limits"][r]):
-                errors.append("%s: %s request above its limit" % (where, r))
-        except ValueError as e:
-            errors.append("%s: %s" % (where, e))
+    grace = info["grace"] = check_pod(where, pod, c, env, flags, info, errors)
 
     # --- writable places: /tmp always, the database's folder for backends.
     def writable_volume(path):
@@ -960,6 +1121,138 @@ def check_deployment(dep, configmaps, hpas, ctx, errors):
     return info
 
 
+def check_web_deployment(dep, configmaps, hpas, ctx, errors):
+    """The web front's Deployment: its container and configuration (every
+    DYAD_* a flag of server.js), HTTP probes of /healthz on DYAD_PORT, the pod
+    promises (check_pod), a writable /tmp, and a live start of server.js with
+    the rendered configuration. Returns the info the checks across objects
+    need, or None."""
+    binaries = ctx.get("binaries")
+    name = dep["metadata"]["name"]
+    spec = dep.get("spec") or {}
+    tmpl = spec.get("template") or {}
+    pod = tmpl.get("spec") or {}
+    pod_labels = (tmpl.get("metadata") or {}).get("labels") or {}
+    where = "Deployment %s (%s)" % (name, WEB)
+    if not selects(spec.get("selector"), pod_labels):
+        errors.append("%s: selector does not match its pod labels" % where)
+    ctrs = [c for c in pod.get("containers") or [] if image_basename(c.get("image", "")) == WEB]
+    if len(ctrs) != 1:
+        errors.append("%s: expected one container running the %s image, found %d"
+                      % (where, WEB, len(ctrs)))
+        return None
+    c = ctrs[0]
+    if pod_labels.get("app.kubernetes.io/name") != WEB:
+        errors.append("%s: pod label app.kubernetes.io/name=%r, expected %r"
+                      % (where, pod_labels.get("app.kubernetes.io/name"), WEB))
+    if image_tag(c["image"]) in ("", "latest"):
+        errors.append("%s: image %r has no fixed tag or digest" % (where, c["image"]))
+    env = resolve_env(c, configmaps, where, errors)
+    hpa = [h for h in hpas
+           if (h["spec"].get("scaleTargetRef") or {}).get("kind") == "Deployment"
+           and (h["spec"].get("scaleTargetRef") or {}).get("name") == name]
+    info = {"name": name, "binary": WEB, "env": env, "where": where, "pod": pod,
+            "container": c, "labels": pod_labels, "hpa": hpa, "writes": False,
+            "mounted": lambda p: False, "replicas": spec.get("replicas")}
+
+    flags = binaries.flags(WEB) if binaries else None
+    for k in sorted(env):
+        if not k.startswith("DYAD_"):
+            continue
+        if flags is not None and k[5:].lower() not in flags:
+            errors.append("%s: %s is not a flag of %s (its flags: %s)"
+                          % (where, k, WEB, ", ".join(sorted(flags))))
+        if k[5:] != k[5:].upper():
+            errors.append("%s: %s: the web front reads DYAD_<UPPERCASE FLAG>" % (where, k))
+
+    port = None
+    try:
+        port = int(env["DYAD_PORT"])
+    except KeyError:
+        errors.append("%s: no DYAD_PORT in its configuration (the probes need a fixed port)"
+                      % where)
+    except ValueError:
+        errors.append("%s: DYAD_PORT=%r is not a number" % (where, env["DYAD_PORT"]))
+    info["dyad_port"] = port
+    cports = [p.get("containerPort") for p in c.get("ports") or []]
+    if port is not None and port not in cports:
+        errors.append("%s: DYAD_PORT=%d but the container ports are %s" % (where, port, cports))
+    for probe_name in ("readinessProbe", "livenessProbe", "startupProbe"):
+        probe = c.get(probe_name)
+        if probe is None:
+            if probe_name != "startupProbe":
+                errors.append("%s: no %s" % (where, probe_name))
+            continue
+        get = probe.get("httpGet")
+        if get is None:
+            errors.append("%s: %s is not an httpGet probe of %s (%s)"
+                          % (where, probe_name, WEB_HEALTH_PATH, ", ".join(probe)))
+            continue
+        if get.get("path") != WEB_HEALTH_PATH:
+            errors.append("%s: %s httpGet path %r, but %s answers health on %s"
+                          % (where, probe_name, get.get("path"), WEB, WEB_HEALTH_PATH))
+        pport = resolve_port(get.get("port"), c)
+        if pport != port or pport not in cports:
+            errors.append("%s: %s httpGet port=%s, but DYAD_PORT=%s and containerPort %s"
+                          % (where, probe_name, get.get("port"), port, cports))
+        if get.get("scheme", "HTTP") != "HTTP":
+            errors.append("%s: %s scheme %s: the web front speaks plain HTTP"
+                          % (where, probe_name, get.get("scheme")))
+
+    grace = info["grace"] = check_pod(where, pod, c, env, flags, info, errors)
+
+    mounts = {m["mountPath"].rstrip("/"): m for m in c.get("volumeMounts") or []}
+    volumes = {v["name"]: v for v in pod.get("volumes") or []}
+    tmp = mounts.get("/tmp")
+    if tmp is None or tmp.get("readOnly") or "emptyDir" not in volumes.get(tmp.get("name"), {}):
+        errors.append("%s: /tmp is not a writable emptyDir (the root filesystem is read-only)"
+                      % where)
+
+    if binaries:
+        local = {k: v for k, v in env.items() if k.startswith("DYAD_")}
+        run = binaries.run_web(local, WEB_HEALTH_PATH, grace)
+        if run["error"]:
+            errors.append("%s: server.js started with this configuration %s" % (where, run["error"]))
+    return info
+
+
+def check_ingresses(by_kind, services, service_of, errors):
+    """Every Ingress routes to a port of a Service that selects the web front
+    (the one HTTP/1.1 server; gRPC goes to the gateway's Service directly)."""
+    for ing in by_kind.get("Ingress", []):
+        iname = ing["metadata"]["name"]
+        spec = ing.get("spec") or {}
+        backends = []
+        if spec.get("defaultBackend"):
+            backends.append(spec["defaultBackend"])
+        for rule in spec.get("rules") or []:
+            for path in (rule.get("http") or {}).get("paths") or []:
+                if not path.get("pathType"):
+                    errors.append("Ingress %s: path %r has no pathType" % (iname, path.get("path")))
+                backends.append(path.get("backend") or {})
+        if not backends:
+            errors.append("Ingress %s: routes nowhere" % iname)
+        for b in backends:
+            ref = b.get("service") or {}
+            sname = ref.get("name")
+            sport = ref.get("port") or {}
+            where = "Ingress %s: backend %s:%s" % (iname, sname, sport.get("number", sport.get("name")))
+            svc = [x for x in services if x["metadata"]["name"] == sname]
+            if not svc:
+                errors.append("%s: there is no Service %s" % (where, sname))
+                continue
+            if svc[0] not in service_of.get(WEB, []):
+                errors.append("%s: Service %s does not select the pods of %s" % (where, sname, WEB))
+                continue
+            ports = svc[0]["spec"].get("ports") or []
+            if "number" in sport and sport["number"] not in [p.get("port") for p in ports]:
+                errors.append("%s: Service %s has no port %s" % (where, sname, sport["number"]))
+            elif "name" in sport and sport["name"] not in [p.get("name") for p in ports]:
+                errors.append("%s: Service %s has no port named %s" % (where, sname, sport["name"]))
+            elif not sport:
+                errors.append("%s: names no port" % where)
+
+
 def check_services(by_kind, deployments, errors):
     """Services select one server each; target ports are container ports;
     the backends' are headless, the gateway's a ClusterIP."""
@@ -995,17 +1288,19 @@ def check_services(by_kind, deployments, errors):
                 errors.append("%s: publishNotReadyAddresses would send calls to pods that "
                               "are not ready" % where)
         elif headless or svc["spec"].get("type", "ClusterIP") != "ClusterIP":
-            errors.append("%s: the gateway's Service should be a plain ClusterIP" % where)
-    for b in SERVERS:
+            errors.append("%s: %s's Service should be a plain ClusterIP" % (where, info["binary"]))
+    for b in list(SERVERS) + [WEB]:
         if b in deployments and b not in service_of:
             errors.append("no Service selects the pods of %s" % b)
     return services, service_of
 
 
-def check_gateway_targets(gw, services, service_of, deployments, namespace, errors):
+def check_gateway_targets(gw, services, service_of, deployments, namespace, errors,
+                          flag_map=None):
     """The gateway's DYAD_EVENTS/ECONOMICS/INSTITUTIONS name the backends'
-    Services (in this namespace) and their ports."""
-    for flag, backend in TARGET_FLAGS.items():
+    Services (in this namespace) and their ports; with `flag_map`, another
+    Deployment's target flags (the web front's DYAD_GATEWAY, ...)."""
+    for flag, backend in (flag_map or TARGET_FLAGS).items():
         target = gw["env"].get(flag)
         where = "Deployment %s: %s=%s" % (gw["name"], flag, target)
         if not target:
@@ -1067,10 +1362,67 @@ def port_allowed(rule_ports, port, container, protocol="TCP"):
     return False
 
 
+def ingress_allows(netpols, src, dst, port):
+    """Whether the NetworkPolicies let `src`'s pods reach `dst`'s pods on
+    `port` (no policy selecting `dst` for Ingress: everything may)."""
+    pols = policies_for(netpols, dst, "Ingress")
+    if not pols:
+        return True
+    for np_ in pols:
+        for rule in np_["spec"].get("ingress") or []:
+            peers = rule.get("from")
+            if peers and not any(set(p) == {"podSelector"} and selects(p["podSelector"], src["labels"])
+                                 for p in peers):
+                continue
+            if port_allowed(rule.get("ports"), port, dst["container"]):
+                return True
+    return False
+
+
+def egress_allows(netpols, src, dst, port):
+    """Whether `src`'s egress policies (if any) let it reach `dst` on `port`."""
+    pols = policies_for(netpols, src, "Egress")
+    if not pols:
+        return True
+    rules = [r for np_ in pols for r in np_["spec"].get("egress") or []]
+    return any((not r.get("to") or any(set(peer) == {"podSelector"} and
+                                       selects(peer["podSelector"], dst["labels"])
+                                       for peer in r["to"]))
+               and port_allowed(r.get("ports"), port, dst["container"]) for r in rules)
+
+
+def check_web_network(netpols, deployments, web, errors):
+    """The web front's port is open; it reaches what it forwards to (its
+    egress, their ingress) and DNS."""
+    pols = policies_for(netpols, web, "Ingress")
+    if pols and not any(port_allowed(r.get("ports"), web["dyad_port"] or -1, web["container"])
+                        for np_ in pols for r in np_["spec"].get("ingress") or []):
+        errors.append("NetworkPolicy for %s: its port %s is closed to clients"
+                      % (WEB, web["dyad_port"]))
+    for flag, target in WEB_TARGET_FLAGS.items():
+        dst = deployments.get(target)
+        if not dst or not web["env"].get(flag) or dst.get("dyad_port") is None:
+            continue
+        if not egress_allows(netpols, web, dst, dst["dyad_port"]):
+            errors.append("NetworkPolicy for %s: egress to %s port %s is not allowed (it forwards "
+                          "there: %s)" % (WEB, target, dst["dyad_port"], flag))
+        if not ingress_allows(netpols, web, dst, dst["dyad_port"]):
+            errors.append("NetworkPolicy for %s: the web front's pods may not reach port %s (it "
+                          "forwards there: %s)" % (target, dst["dyad_port"], flag))
+    epols = policies_for(netpols, web, "Egress")
+    if epols and not any(port_allowed(r.get("ports"), 53, {}, "UDP")
+                         for np_ in epols for r in np_["spec"].get("egress") or []):
+        errors.append("NetworkPolicy for %s: egress to DNS (UDP 53) is not allowed" % WEB)
+
+
 def check_network_policies(by_kind, deployments, gw, errors):
-    """Only the gateway's pods reach a backend; the gateway's port is open and,
-    when its egress is restricted, the backends and DNS stay reachable."""
+    """Only the gateway's pods (and the web front's, which forwards the read
+    methods) reach a backend; the gateway's port is open and, when its egress
+    is restricted, the backends and DNS stay reachable."""
     netpols = by_kind.get("NetworkPolicy", [])
+    web = deployments.get(WEB)
+    if web:
+        check_web_network(netpols, deployments, web, errors)
     if gw:
         for b in BACKENDS:
             info = deployments.get(b)
@@ -1092,16 +1444,18 @@ def check_network_policies(by_kind, deployments, gw, errors):
                     for peer in peers:
                         ps = peer.get("podSelector")
                         others = [i["binary"] for i in deployments.values()
-                                  if i["binary"] != GATEWAY and ps is not None
+                                  if i["binary"] not in (GATEWAY, WEB) and ps is not None
                                   and selects(ps, i["labels"])]
+                        callers = [i for i in (gw, web) if i and ps is not None
+                                   and selects(ps, i["labels"])]
                         if set(peer) - {"podSelector"} or ps is None or others or \
-                                not selects(ps, gw["labels"]) or \
+                                not callers or \
                                 not (ps.get("matchLabels") or ps.get("matchExpressions")):
                             errors.append("%s %s: ingress from %s: only the gateway's pods may "
-                                          "reach a backend" % (where, np_["metadata"]["name"],
-                                                               peer))
+                                          "reach a backend (and the web front's, which forwards "
+                                          "reads)" % (where, np_["metadata"]["name"], peer))
                         elif port_allowed(rule.get("ports"), info["dyad_port"] or -1,
-                                          info["container"]):
+                                          info["container"]) and gw in callers:
                             gateway_allowed = True
             if not gateway_allowed:
                 errors.append("%s: the gateway's pods may not reach port %s"
@@ -1194,6 +1548,10 @@ def check_profile(profile, deployments, gw, errors):
                               "read-only replicas of the curated data" % info["name"])
         if gw and gw["hpa"] and gw["hpa"][0]["spec"].get("minReplicas", 1) < 2:
             errors.append("prod: the gateway's autoscaler allows fewer than 2 replicas")
+        web = deployments.get(WEB)
+        if web and not web["hpa"] and (web["replicas"] or 1) < 2:
+            errors.append("prod: Deployment %s has %s replica(s), expected at least 2"
+                          % (web["name"], web["replicas"] or 1))
     elif profile == "dev":
         for b in BACKENDS:
             info = deployments.get(b)
@@ -1233,13 +1591,19 @@ def check_manifests(docs, ctx, errors):
     deployments = {}  # binary -> info
     hpas = by_kind.get("HorizontalPodAutoscaler", [])
     for dep in by_kind.get("Deployment", []):
-        info = check_deployment(dep, configmaps, hpas, ctx, errors)
+        images = [image_basename(c.get("image", ""))
+                  for c in ((dep.get("spec") or {}).get("template") or {}).get("spec", {}).get(
+                      "containers") or []]
+        if WEB in images:
+            info = check_web_deployment(dep, configmaps, hpas, ctx, errors)
+        else:
+            info = check_deployment(dep, configmaps, hpas, ctx, errors)
         if info is None:
             continue
         if info["binary"] in deployments:
             errors.append("%s: a second Deployment runs %s" % (info["where"], info["binary"]))
         deployments[info["binary"]] = info
-    for b in SERVERS:
+    for b in list(SERVERS) + [WEB]:
         if b not in deployments:
             errors.append("no Deployment runs %s" % b)
     ctx["deployments"] = deployments
@@ -1248,6 +1612,10 @@ def check_manifests(docs, ctx, errors):
     services, service_of = check_services(by_kind, deployments, errors)
     if gw:
         check_gateway_targets(gw, services, service_of, deployments, namespace, errors)
+    if deployments.get(WEB):
+        check_gateway_targets(deployments[WEB], services, service_of, deployments, namespace,
+                              errors, WEB_TARGET_FLAGS)
+    check_ingresses(by_kind, services, service_of, errors)
     check_network_policies(by_kind, deployments, gw, errors)
     check_budgets_and_autoscaler(by_kind, deployments, gw, errors)
     check_profile(profile, deployments, gw, errors)
@@ -1437,6 +1805,67 @@ MUTATIONS = [
                     {"name": "write-token", "secret": {"secretName": "dyad-write-token",
                                                        "defaultMode": 0o440}}), d)[4],
      "writes are on (DYAD_WRITE_TOKEN_FILE) with 3 replicas"),
+    # The web front.
+    ("web readiness probe asks another path",
+     lambda d: (_ctr(d, "dyad-web")["readinessProbe"]["httpGet"].update(path="/health"), d)[1],
+     "readinessProbe httpGet path '/health'"),
+    ("web liveness probe on another port",
+     lambda d: (_ctr(d, "dyad-web")["livenessProbe"]["httpGet"].update(port=9090), d)[1],
+     "livenessProbe httpGet port=9090"),
+    ("web liveness probe over gRPC",
+     lambda d: (_ctr(d, "dyad-web").update(livenessProbe={"grpc": {"port": 8080}}), d)[1],
+     "livenessProbe is not an httpGet probe"),
+    ("a misspelt web flag", lambda d: _add_env(d, "dyad-web", "DYAD_GATEWAYS", "x:1"),
+     "DYAD_GATEWAYS is not a flag of dyad-web"),
+    ("a server flag given to the web front",
+     lambda d: _add_env(d, "dyad-web", "DYAD_LOG_LEVEL", "info"),
+     "DYAD_LOG_LEVEL is not a flag of dyad-web"),
+    ("a value the web front refuses",
+     lambda d: (_cm(d, "dyad-web-config")["data"].update(DYAD_DEFAULT_TIMEOUT="soon"), d)[1],
+     "server.js started with this configuration did not start"),
+    ("web target names no Service",
+     lambda d: (_cm(d, "dyad-web-config")["data"].update(DYAD_GATEWAY="dns:///dyad-gw:50050"),
+                d)[1],
+     "DYAD_GATEWAY=dns:///dyad-gw:50050: there is no Service dyad-gw"),
+    ("web target on the wrong port",
+     lambda d: (_cm(d, "dyad-web-config")["data"].update(
+         DYAD_ECONOMICS="dns:///dyad-economics:50051"), d)[1],
+     "Service dyad-economics has no port 50051"),
+    ("web front may not call the gateway",
+     lambda d: (_obj(d, "NetworkPolicy", "dyad-web")["spec"].update(
+         egress=_obj(d, "NetworkPolicy", "dyad-web")["spec"]["egress"][1:]), d)[1],
+     "NetworkPolicy for dyad-web: egress to dyad-gateway port 50050 is not allowed"),
+    ("a backend closed to the web front",
+     lambda d: (_obj(d, "NetworkPolicy", "dyad-institutions")["spec"]["ingress"][0][
+         "from"].pop(1), d)[1],
+     "NetworkPolicy for dyad-institutions: the web front's pods may not reach port 50053"),
+    ("web front's root filesystem writable",
+     lambda d: (_ctr(d, "dyad-web")["securityContext"].update(readOnlyRootFilesystem=False),
+                d)[1],
+     "Deployment dyad-web (dyad-web): readOnlyRootFilesystem is not true"),
+    ("web front Deployment gone", lambda d: _drop(d, "Deployment", "dyad-web"),
+     "no Deployment runs dyad-web"),
+    ("web Service gone", lambda d: _drop(d, "Service", "dyad-web"),
+     "no Service selects the pods of dyad-web"),
+    ("web PodDisruptionBudget gone", lambda d: _drop(d, "PodDisruptionBudget", "dyad-web"),
+     "Deployment dyad-web: 0 PodDisruptionBudgets select its pods"),
+    ("Ingress to a port the Service lacks",
+     lambda d: (_obj(d, "Ingress", "dyad-web")["spec"]["rules"][0]["http"]["paths"][0][
+         "backend"]["service"].update(port={"number": 80}), d)[1],
+     "Service dyad-web has no port 80"),
+    ("Ingress to the gateway's gRPC Service",
+     lambda d: (_obj(d, "Ingress", "dyad-web")["spec"]["rules"][0]["http"]["paths"][0][
+         "backend"]["service"].update(name="dyad-gateway"), d)[1],
+     "Service dyad-gateway does not select the pods of dyad-web"),
+    ("Dockerfile web target exposes another port",
+     lambda d, df: (d, df.replace("EXPOSE 8080", "EXPOSE 9090")),
+     "target dyad-web EXPOSEs [9090]"),
+    ("Dockerfile web target without nodejs",
+     lambda d, df: (d, df.replace("      nodejs; \\\n", "      ca-certificates; \\\n")),
+     "target dyad-web installs no nodejs"),
+    ("Dockerfile web target runs a script it does not copy",
+     lambda d, df: (d, df.replace('"/opt/dyad/web/server.js"]', '"/opt/dyad/server.js"]')),
+     "ENTRYPOINT runs /opt/dyad/server.js, which no COPY --from puts there"),
     ("Dockerfile lacks a runtime library",
      lambda d, df: (d, df.replace("      libfmt9 \\\n", "")),
      "runtime stage lacks libfmt9"),
@@ -1457,7 +1886,10 @@ MUTATIONS = [
 PROFILE_MUTATIONS = {
     "prod": [("a single backend replica in prod",
               lambda d: (_dep(d, "dyad-economics")["spec"].update(replicas=1), d)[1],
-              "prod: Deployment dyad-economics has 1 replica(s)")],
+              "prod: Deployment dyad-economics has 1 replica(s)"),
+             ("a single web front in prod",
+              lambda d: (_dep(d, "dyad-web")["spec"].update(replicas=1), d)[1],
+              "prod: Deployment dyad-web has 1 replica(s)")],
     "dev": [("the write token is world-readable",
              lambda d: (next(v for v in _dep(d, "dyad-events")["spec"]["template"]["spec"][
                  "volumes"] if v["name"] == "write-token")["secret"].update(defaultMode=0o644),
@@ -1549,7 +1981,7 @@ def main():
 
     if not args.build_dir:
         ap.error("--build-dir is required to check (the binaries list their flags)")
-    binaries = Binaries(args.build_dir)
+    binaries = Binaries(args.build_dir, args.source_dir)
     out_dir = args.out_dir or os.path.join(binaries.build_dir, "deploy")
     ok = True
     try:

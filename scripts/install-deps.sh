@@ -10,11 +10,15 @@ debs=(
   libabsl-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcsv-dev libarchive-dev
-  nghttp2-client python3-grpcio python3-protobuf python3-yaml
+  nghttp2-client curl python3-grpcio python3-protobuf python3-yaml
   openssl libssl-dev clang libclang-rt-14-dev
 )
 # Node.js: the machine's own (nodesource ships npm inside nodejs); Debian's only if absent.
 command -v npm >/dev/null 2>&1 || debs+=(nodejs npm)
+# The browser of the web tests (web/run_tests.sh drives it with playwright-core;
+# nothing is ever downloaded). Outside the list above on purpose: that list is
+# also the image's build stage (deploy/docker/debs.sh), which needs no browser.
+debs+=(chromium)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

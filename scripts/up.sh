@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Sets up, builds and starts the Dyad suite locally with the curated data:
-# the three backends and the gateway on loopback. Waits until each reports
-# SERVING on its health service, prints where they listen, and stops them
-# cleanly (SIGTERM, graceful) on Ctrl-C.
+# the three backends, the gateway and dyad-web (the explorer page and
+# JSON/gRPC-Web over HTTP) on loopback. Waits until each reports SERVING on
+# its health service (dyad-web: /healthz), prints where they listen (and the
+# explorer's URL), and stops them cleanly (SIGTERM, graceful) on Ctrl-C.
 #
 # Environment: DYAD_DATA_DIR (default ./.dyad-data) holds the databases and
 # the write token; DYAD_GATEWAY_PORT (50050), DYAD_EVENTS_PORT (50051),
-# DYAD_ECONOMICS_PORT (50052), DYAD_INSTITUTIONS_PORT (50053).
+# DYAD_ECONOMICS_PORT (50052), DYAD_INSTITUTIONS_PORT (50053),
+# DYAD_WEB_PORT (8080).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${DYAD_BUILD_DIR:-$here/build}"
@@ -15,8 +17,16 @@ gw_port="${DYAD_GATEWAY_PORT:-50050}"
 ev_port="${DYAD_EVENTS_PORT:-50051}"
 ec_port="${DYAD_ECONOMICS_PORT:-50052}"
 in_port="${DYAD_INSTITUTIONS_PORT:-50053}"
+web_port="${DYAD_WEB_PORT:-8080}"
 "$here/scripts/install-deps.sh"
 "$here/scripts/build.sh"
+# The explorer: npm ci (first time), generated code, esbuild -> web/dist.
+have_web=0
+if [ -x "$build/bin/dyad-gateway" ]; then
+  rc=0
+  "$here/web/scripts/build.sh" --no-check || rc=$?
+  if [ $rc -eq 0 ]; then have_web=1; elif [ $rc -ne 77 ]; then exit $rc; fi
+fi
 mkdir -p "$data"
 if [ ! -s "$data/write-token" ]; then
   (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$data/write-token")
@@ -47,6 +57,12 @@ if [ -x "$build/bin/dyad-gateway" ]; then
     --economics="127.0.0.1:$ec_port" --institutions="127.0.0.1:$in_port"
   have_gateway=1
 fi
+if [ $have_web -eq 1 ]; then
+  node "$here/web/dist/server.js" --port="$web_port" --host=127.0.0.1 --gateway="127.0.0.1:$gw_port" \
+    --events="127.0.0.1:$ev_port" --economics="127.0.0.1:$ec_port" --institutions="127.0.0.1:$in_port" \
+    2> >(sed -u "s/^/[web] /" >&2) &
+  pids+=($!)
+fi
 
 buf="$here/tools/node_modules/.bin/buf"
 wait_healthy() {  # port service
@@ -64,10 +80,17 @@ wait_healthy "$ev_port" dyad.events.v1.EventService
 wait_healthy "$ec_port" dyad.economics.v1.EconomicsService
 wait_healthy "$in_port" dyad.institutions.v1.InstitutionService
 [ $have_gateway -eq 0 ] || wait_healthy "$gw_port" dyad.gateway.v1.RelationsGateway
+if [ $have_web -eq 1 ]; then
+  web_ok() { node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' \
+    "http://127.0.0.1:$web_port/healthz"; }
+  for _ in $(seq 1 150); do web_ok && break; sleep 0.2; done
+  web_ok || { echo "dyad-web on port $web_port did not become healthy" >&2; exit 1; }
+fi
 
 cat <<MSG
 
 Dyad is up with the curated data (Ctrl-C stops it):
+$( [ $have_web -eq 1 ] && echo "  explorer       http://127.0.0.1:$web_port/?a=AZE&b=CHN   (JSON/gRPC-Web: POST http://127.0.0.1:$web_port/<service>/<method>)" || echo "  (no explorer: node/npm missing, see web/README.md)")
 $( [ $have_gateway -eq 1 ] && echo "  gateway        127.0.0.1:$gw_port   dyad.gateway.v1.RelationsGateway" || echo "  (no dyad-gateway in this build)")
   events         127.0.0.1:$ev_port   dyad.events.v1.EventService
   economics      127.0.0.1:$ec_port   dyad.economics.v1.EconomicsService
@@ -76,6 +99,7 @@ Write token: $data/write-token
 Try:  $build/bin/dyad events --from 2019 --to 2019
       $build/bin/dyad series trade.turnover
       $buf curl --protocol grpc --http2-prior-knowledge --list-services http://127.0.0.1:$gw_port
+$( [ $have_web -eq 1 ] && echo "      curl -sS -X POST http://127.0.0.1:$web_port/dyad.gateway.v1.RelationsGateway/GetOverview -H 'Content-Type: application/json' -d '{\"countries\":[\"AZE\",\"CHN\"]}'")
 MSG
 wait -n "${pids[@]}" || true
 # Ctrl-C reaches the servers too (one process group) and they stop on their

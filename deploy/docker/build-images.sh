@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the Dyad images (four servers and the CLI) from the repository root with one shared build
+# Builds the Dyad images (four servers, the CLI and the web front) from the repository root with one shared build
 # stage (BuildKit caches it, so the sources compile once for all).
 #
 #   deploy/docker/build-images.sh                 # dyad-<service>:dev
@@ -15,7 +15,7 @@ docker="${DOCKER:-docker}"
 prefix="${REGISTRY:+${REGISTRY%/}/}"
 export DOCKER_BUILDKIT=1
 
-for svc in events economics institutions gateway cli; do
+for svc in events economics institutions gateway cli web; do
   image="${prefix}dyad-${svc}:${tag}"
   echo "==> ${image}"
   "$docker" build \

@@ -2,7 +2,8 @@
 # cluster, no network), and deploy/check.py checks each rendered overlay
 # against the real binaries of this build (their --help flags, a start with
 # the rendered configuration, a grpc.health.v1 Check of each probe's service)
-# and against deploy/docker/Dockerfile. A third test breaks the manifests and
+# and against deploy/docker/Dockerfile; the web front's Deployment against
+# web/dist/server.js (built by the web_build test). A third test breaks the manifests and
 # the Dockerfile on purpose, one promise at a time, and expects every break to
 # be caught. Skipped (77) when neither kubectl nor kustomize is installed.
 #
@@ -30,7 +31,10 @@ set_tests_properties(
   PROPERTIES LABELS deploy SKIP_RETURN_CODE 77 TIMEOUT 120)
 set_tests_properties(
   deploy_check_dev deploy_check_prod deploy_check_catches_breaks
-  PROPERTIES LABELS deploy SKIP_RETURN_CODE 77 TIMEOUT 300)
+  PROPERTIES LABELS deploy SKIP_RETURN_CODE 77 TIMEOUT 300
+  # The web front's Deployment is checked against web/dist/server.js (its
+  # --help, a start with the rendered configuration): tests/cmake/web.cmake.
+  FIXTURES_REQUIRED dyad_web_built)
 
 # The import Job example (deploy/k8s/jobs/import) against the dev overlay,
 # the Dockerfile's dyad-cli target and the built `dyad import --help`; the
