@@ -381,10 +381,15 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoGetOverview(grpc::CallbackServ
   Backends* b = b_;
   const auto intensity = IntensityRequest(countries, origin);
 
-  auto done = JoinAfter(6, [st, reactor, resp, countries] {
+  const bool counted = intensity.has_value();  // by the backend, else here
+  auto done = JoinAfter(6, [st, reactor, resp, countries, counted] {
     *resp->mutable_countries() = {countries.begin(), countries.end()};
-    const EventCounts counts = st->by_kind ? CountsFromKindBuckets(*st->by_kind, st->kind_domains)
-                                           : CountsOf(st->events);
+    // A failed count leaves the counts out (its part says so) rather than
+    // counting the milestones, which are all that was read.
+    const EventCounts counts =
+        !counted ? CountsOf(st->events)
+                 : (st->by_kind ? CountsFromKindBuckets(*st->by_kind, st->kind_domains)
+                                : EventCounts{});
     ComposeOverview(st->events, counts, st->institutions, std::move(st->figures), resp);
     if (st->counts && st->counts_status.ok()) *resp->mutable_intensity() = IntensityOf(*st->counts);
     AddParts("GetOverview",

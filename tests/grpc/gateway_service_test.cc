@@ -957,6 +957,39 @@ TEST_F(GatewayServiceTest, EventsDownLeavesTheIntensityOutAndSaysSo) {
   EXPECT_GT(resp.headline_figures_size(), 0);
 }
 
+// The counts alone failing: the events read still serve (milestones, the
+// year's events), the counts are left out rather than guessed, and the
+// events part says what failed.
+TEST_F(GatewayServiceTest, FailedCountsArePartialNotGuessed) {
+  fakes_.events.control.FailMethod("CountEvents");
+  GetOverviewRequest req;
+  req.add_countries("AZE");
+  req.add_countries("CHN");
+  GetOverviewResponse ov;
+  ASSERT_TRUE(stub().GetOverview(Ctx().get(), req, &ov).ok());
+  EXPECT_EQ(Codes(ov.parts())["events"], "UNAVAILABLE");
+  EXPECT_EQ(Codes(ov.parts())["economics"], "OK");
+  EXPECT_EQ(ov.milestones_size(), 3);
+  EXPECT_EQ(ov.events_by_domain_size(), 0);
+  EXPECT_EQ(ov.events_by_kind_size(), 0);
+  EXPECT_FALSE(ov.has_intensity());
+  GetYearInReviewResponse yr;
+  ASSERT_TRUE(stub().GetYearInReview(Ctx().get(), Year2019(), &yr).ok());
+  EXPECT_EQ(Codes(yr.parts())["events"], "UNAVAILABLE");
+  EXPECT_EQ(yr.events_size(), 4);
+  EXPECT_FALSE(yr.has_intensity());
+  ExplainChangeRequest x;
+  x.set_indicator("trade.turnover");
+  x.add_countries("AZE");
+  x.add_countries("CHN");
+  x.set_year(2019);
+  ExplainChangeResponse xr;
+  ASSERT_TRUE(stub().ExplainChange(Ctx().get(), x, &xr).ok());
+  EXPECT_EQ(Codes(xr.parts())["events"], "UNAVAILABLE");
+  ASSERT_GE(xr.factors_size(), 1);
+  EXPECT_EQ(xr.factors(0).event().name(), "events/forum-deals-2019");
+}
+
 // GEO–TUR has only machine-coded records (GDELT-shaped events, Comtrade-
 // shaped figures): every answer works for it, nothing assumes AZE–CHN.
 TEST_F(GatewayServiceTest, ADyadWithOnlyImportedDataGetsEveryAnswer) {

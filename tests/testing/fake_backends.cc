@@ -134,15 +134,17 @@ std::string FakeControl::last_request(const std::string& method) const {
 grpc::ServerUnaryReactor* FakeControl::Begin(grpc::CallbackServerContext* ctx,
                                              const std::string& method,
                                              const google::protobuf::Message& request) {
+  bool failing;
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++calls_[method];
     last_request_[method] = request.SerializeAsString();
+    failing = failing_.count(method) > 0;
   }
   int n = fail_next_.load();
   while (n > 0 && !fail_next_.compare_exchange_weak(n, n - 1)) {
   }
-  if (n > 0 || mode() == Mode::kUnavailable) {
+  if (n > 0 || failing || mode() == Mode::kUnavailable) {
     return Finish(ctx, grpc::Status(grpc::StatusCode::UNAVAILABLE, "fake backend unavailable"));
   }
   if (mode() == Mode::kHang) return new HangingReactor(&hanging_, &cancelled_);

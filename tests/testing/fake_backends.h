@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,11 @@ class FakeControl {
   Mode mode() const { return mode_.load(); }
   // The next `n` calls fail UNAVAILABLE, then the mode applies.
   void FailNext(int n) { fail_next_.store(n); }
+  // Every call of `method` fails UNAVAILABLE (the other methods answer).
+  void FailMethod(const std::string& method) {
+    std::lock_guard<std::mutex> lock(mu_);
+    failing_.insert(method);
+  }
 
   // Calls received, per method name ("ListEvents").
   int calls(const std::string& method) const;
@@ -62,6 +68,7 @@ class FakeControl {
   mutable std::mutex mu_;
   std::map<std::string, int> calls_;
   std::map<std::string, std::string> last_request_;
+  std::set<std::string> failing_;
 };
 
 class FakeEventService final : public dyad::events::v1::EventService::CallbackService {
