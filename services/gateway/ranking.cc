@@ -97,6 +97,9 @@ int64_t LastDayOfSpan(const Event& e) {
   return LastDay(e.end_date().year() > 0 ? e.end_date() : e.date());
 }
 
+// The sources an activity change cites at most.
+constexpr size_t kMaxActivityCitations = 10;
+
 }  // namespace
 
 bool HeadOfStateTakesPart(const Event& event) {
@@ -274,17 +277,21 @@ std::vector<CandidateFactor> ActivityFactors(const RankingTarget& target, const 
                                              const std::vector<Event>& events,
                                              dyad::type::v1::Origin origin) {
   std::map<int, int64_t> counts;  // by year
-  int first = 0;                  // the first year with any event counted
+  int first = 0, last = 0;        // the first and last years with any event counted
   for (const auto& b : yearly.buckets()) {
     counts[b.year()] += b.count();
     if (b.count() > 0 && (first == 0 || b.year() < first)) first = b.year();
+    if (b.count() > 0) last = std::max(last, b.year());
   }
   const char* what = origin == dyad::type::v1::ORIGIN_CURATED         ? "curated events"
                      : origin == dyad::type::v1::ORIGIN_MACHINE_CODED ? "machine-coded events"
                                                                        : "events";
   std::vector<CandidateFactor> out;
   for (const int year : {target.year - 1, target.year}) {
-    if (first == 0 || first >= year) continue;  // nothing counted before: no baseline
+    // Nothing counted before the year: no baseline. Nothing counted in it or
+    // after it: the data may end there (a dataset imported up to some
+    // year), so no drop to zero is read into it.
+    if (first == 0 || first >= year || last < year) continue;
     const int from = std::max(first, year - kBaselineYears);
     int64_t sum = 0;
     for (int y = from; y < year; ++y) sum += counts[y];
@@ -295,7 +302,7 @@ std::vector<CandidateFactor> ActivityFactors(const RankingTarget& target, const 
     if (ratio < kActivityRatio && ratio > 1 / kActivityRatio) continue;
     Score s;
     Timing(year, target.year, &s);
-    const double points = std::round(std::min(2.0, std::fabs(std::log2(std::max(ratio, 1e-9)))) * 100) / 100;
+    const double points = std::round(std::min(2.0, std::fabs(std::log2(ratio))) * 100) / 100;
     const std::string baseline =
         from == year - 1 ? absl::StrCat(from) : absl::StrCat(from, "–", year - 1);
     s.Add(points, absl::StrFormat("%d %s of %s counted in %d, %.3g times the mean of %.3g a year in "
@@ -329,7 +336,7 @@ std::vector<CandidateFactor> ActivityFactors(const RankingTarget& target, const 
     std::vector<std::pair<std::string, int>> by_count(cited.begin(), cited.end());
     std::stable_sort(by_count.begin(), by_count.end(),
                      [](const auto& x, const auto& y) { return x.second > y.second; });
-    if (by_count.size() > 10) by_count.resize(10);
+    if (by_count.size() > kMaxActivityCitations) by_count.resize(kMaxActivityCitations);
     for (const auto& [id, n] : by_count) {
       auto* c = f.add_citations();
       c->set_source_id(id);

@@ -73,7 +73,9 @@ std::vector<dyad::gateway::v1::CandidateFactor> RankCandidateFactors(
 // two at least kMinActivity events (a year of 2 events against 1 is no
 // spike). The baseline is the kBaselineYears years before (fewer when the
 // counts begin later: years before the first counted event are not read as
-// years without events, since a dataset's coverage begins somewhere).
+// years without events, since a dataset's coverage begins somewhere). For
+// the same reason a year after the last one with any event counted is not
+// read as a drop to zero: the data may end there.
 inline constexpr double kActivityRatio = 1.5;
 inline constexpr double kMinActivity = 10;
 inline constexpr int kBaselineYears = 3;

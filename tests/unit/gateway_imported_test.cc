@@ -264,6 +264,8 @@ TEST(ActivityTest, SmallCountsAndTheStartOfTheDataAreNoSpike) {
   EXPECT_TRUE(ActivityFactors(t, "A–B", Yearly({{2018, 2}, {2019, 6}}), {}, {}).empty());
   // The counts begin in 2019: the years before are no baseline of zeros.
   EXPECT_TRUE(ActivityFactors(t, "A–B", Yearly({{2019, 500}}), {}, {}).empty());
+  // Nothing counted in 2019 after 120 a year: the data may end in 2018.
+  EXPECT_TRUE(ActivityFactors(t, "A–B", Yearly({{2017, 120}, {2018, 120}}), {}, {}).empty());
   // 1.4 times: below the 1.5 threshold.
   EXPECT_TRUE(ActivityFactors(t, "A–B", Yearly({{2018, 100}, {2019, 140}}), {}, {}).empty());
   // Exactly 1.5 times is one.
