@@ -110,13 +110,18 @@ std::string DyadLabel(const std::vector<std::string>& countries) {
 }
 
 // The event counts of one country or a dyad (both directions) by month,
-// for an intensity series; nullopt for three or more countries, which
-// CountEvents does not count.
+// for an intensity series; nullopt for three or more distinct countries,
+// which CountEvents does not count. A country named twice counts once (as
+// ListEvents reads it; CountEvents refuses a repeated one).
 std::optional<ev::CountEventsRequest> IntensityRequest(const std::vector<std::string>& countries,
                                                        dyad::type::v1::Origin origin) {
-  if (countries.empty() || countries.size() > 2) return std::nullopt;
+  std::vector<std::string> distinct;
+  for (const auto& c : countries) {
+    if (std::find(distinct.begin(), distinct.end(), c) == distinct.end()) distinct.push_back(c);
+  }
+  if (distinct.empty() || distinct.size() > 2) return std::nullopt;
   ev::CountEventsRequest q;
-  for (const auto& c : countries) q.add_countries(c);
+  for (const auto& c : distinct) q.add_countries(c);
   q.set_direction(ev::DIRECTION_BOTH);
   q.set_granularity(ev::GRANULARITY_MONTH);
   q.set_origin(origin);
@@ -708,14 +713,10 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoExplainChange(grpc::CallbackSe
   ListAllEvents(group, b, er, StoreThen(st, &st->ev, &st->events, done));
   // The dyad's yearly counts around the window: a spike or drop in
   // activity is a candidate factor of its own.
-  if (countries.size() == 2) {
-    ev::CountEventsRequest cq;
-    SetCountries(countries, &cq);
-    cq.set_direction(ev::DIRECTION_BOTH);
-    cq.set_granularity(ev::GRANULARITY_YEAR);
-    cq.set_origin(origin);
-    *cq.mutable_period() = ActivityWindow(year);
-    CountEvents(group, b, cq, [st, done](grpc::Status s, ev::CountEventsResponse r) {
+  if (auto cq = IntensityRequest(countries, origin)) {
+    cq->set_granularity(ev::GRANULARITY_YEAR);
+    *cq->mutable_period() = ActivityWindow(year);
+    CountEvents(group, b, *cq, [st, done](grpc::Status s, ev::CountEventsResponse r) {
       st->counts_status = std::move(s);
       st->counts = std::move(r);
       done();

@@ -1131,6 +1131,32 @@ TEST_F(GatewayServiceTest, ADyadWithOnlyImportedDataGetsEveryAnswer) {
             kCurated);
 }
 
+// A country named twice is one country to the counts, as it is to the
+// lists (CountEvents refuses a repeated country); three are not counted.
+TEST_F(GatewayServiceTest, RepeatedOrManyCountriesAndTheCounts) {
+  GetOverviewRequest req;
+  req.add_countries("GEO");
+  req.add_countries("GEO");
+  GetOverviewResponse ov;
+  ASSERT_TRUE(stub().GetOverview(Ctx().get(), req, &ov).ok());
+  EXPECT_EQ(Codes(ov.parts()), kAllOk);
+  EXPECT_EQ(ov.intensity().total(), dyad::testing::kGeoTurEvents2018 +
+                                        dyad::testing::kGeoTurEvents2019 +
+                                        dyad::testing::kGeoTurEvents2020);
+  EXPECT_EQ(LastRequest<dyad::events::v1::CountEventsRequest>(fakes_.events.control, "CountEvents")
+                .countries_size(),
+            1);
+  req.add_countries("TUR");  // three entries, two distinct
+  ASSERT_TRUE(stub().GetOverview(Ctx().get(), req, &ov).ok());
+  EXPECT_EQ(Codes(ov.parts()), kAllOk);
+  EXPECT_TRUE(ov.has_intensity());
+  req.set_countries(1, "ARM");  // three distinct: counted by the gateway, no series
+  ASSERT_TRUE(stub().GetOverview(Ctx().get(), req, &ov).ok());
+  EXPECT_EQ(Codes(ov.parts()), kAllOk);
+  EXPECT_FALSE(ov.has_intensity());
+  EXPECT_EQ(ov.events_by_domain_size(), 0);  // no event names all three
+}
+
 TEST_F(GatewayServiceTest, SearchPutsCuratedHitsBeforeImportedOnes) {
   SearchRequest req;
   req.set_query("visit");

@@ -196,9 +196,10 @@ grpc::ServerUnaryReactor* FakeEventService::CountEvents(grpc::CallbackServerCont
                                                         const ev::CountEventsRequest* req,
                                                         ev::CountEventsResponse* resp) {
   if (auto* r = control.Begin(ctx, "CountEvents", *req)) return r;
-  if (req->countries().empty() || req->countries_size() > 2) {
+  if (req->countries().empty() || req->countries_size() > 2 ||
+      (req->countries_size() == 2 && req->countries(0) == req->countries(1))) {
     return Finish(ctx, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                    "countries: one or two countries are required"));
+                                    "countries: one or two distinct countries are required"));
   }
   struct Sum {
     int64_t count = 0, goldstein_count = 0, tone_count = 0;
