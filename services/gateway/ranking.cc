@@ -325,23 +325,40 @@ std::vector<CandidateFactor> ActivityFactors(const RankingTarget& target, const 
       if (b.has_goldstein_mean()) a->set_goldstein_mean(b.goldstein_mean());
       if (b.has_mean_tone()) a->set_mean_tone(b.mean_tone());
     }
-    // What was counted: the sources the year's events cite.
-    std::map<std::string, int> cited;
+    // What was counted: each source the year's events cite, by one of its
+    // citations (with its locator or dataset row, so it can be followed),
+    // and how many of the events cite it. Curated events first, so a
+    // source's citation is a paragraph where there is one.
+    struct Cited {
+      int events = 0;
+      const dyad::type::v1::Citation* example = nullptr;
+    };
+    std::map<std::string, Cited> cited;
+    std::vector<const Event*> of_year;
     for (const Event& e : events) {
-      if (e.date().year() != year) continue;
-      std::set<std::string> ids;
-      for (const auto& c : e.citations()) ids.insert(c.source_id());
-      for (const auto& id : ids) ++cited[id];
+      if (e.date().year() == year) of_year.push_back(&e);
     }
-    std::vector<std::pair<std::string, int>> by_count(cited.begin(), cited.end());
+    std::stable_partition(of_year.begin(), of_year.end(),
+                          [](const Event* e) { return !IsMachineCoded(*e); });
+    for (const Event* e : of_year) {
+      std::set<std::string> ids;
+      for (const auto& c : e->citations()) {
+        if (!ids.insert(c.source_id()).second) continue;
+        Cited& x = cited[c.source_id()];
+        ++x.events;
+        if (x.example == nullptr) x.example = &c;
+      }
+    }
+    std::vector<std::pair<std::string, Cited>> by_count(cited.begin(), cited.end());
     std::stable_sort(by_count.begin(), by_count.end(),
-                     [](const auto& x, const auto& y) { return x.second > y.second; });
+                     [](const auto& x, const auto& y) { return x.second.events > y.second.events; });
     if (by_count.size() > kMaxActivityCitations) by_count.resize(kMaxActivityCitations);
-    for (const auto& [id, n] : by_count) {
-      auto* c = f.add_citations();
-      c->set_source_id(id);
-      c->set_note(absl::StrCat(n, n == 1 ? " event" : " events", " of ", dyad, " in ", year,
-                               " read here cite", n == 1 ? "s" : "", " this source"));
+    for (const auto& [id, x] : by_count) {
+      dyad::type::v1::Citation* c = f.add_citations();
+      *c = *x.example;
+      c->set_note(absl::StrCat(x.events, x.events == 1 ? " event" : " events", " of ", dyad, " in ",
+                               year, " read here cite", x.events == 1 ? "s" : "",
+                               " this source; this citation is one of them"));
     }
     out.push_back(std::move(f));
   }

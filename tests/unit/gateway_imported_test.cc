@@ -218,7 +218,9 @@ TEST(ActivityTest, ASpikeAgainstTheMeanOfTheYearsBefore) {
   counts.mutable_buckets(4)->set_goldstein_mean(1.5);
   std::vector<Event> events = {Coded("a", 2019, 1, 1), Coded("b", 2019, 2, 1),
                                Coded("c", 2019, 3, 1), Coded("old", 2018, 3, 1)};
-  events[0].add_citations()->set_source_id("s-x");
+  auto* curated = events[0].add_citations();
+  curated->set_source_id("s-x");
+  curated->set_locator("p4");
   auto f = ActivityFactors({"trade.exports", "economy", 2019}, "GEO–TUR", counts, events,
                            dyad::type::v1::ORIGIN_UNSPECIFIED);
   // 2018: 20 against the mean of 2015–2017 (20): no change.
@@ -235,11 +237,17 @@ TEST(ActivityTest, ASpikeAgainstTheMeanOfTheYearsBefore) {
   EXPECT_EQ(f[0].reason(),
             "in 2019, the year of the change (+3); 60 events of GEO–TUR counted in 2019, 2.57 "
             "times the mean of 23.3 a year in 2016–2018: a spike in activity (+1.36)");
+  // Each source once, by one of its citations (row or locator kept).
   ASSERT_EQ(f[0].citations_size(), 2);
   EXPECT_EQ(f[0].citations(0).source_id(), "gdelt-2.0");
-  EXPECT_EQ(f[0].citations(0).note(), "3 events of GEO–TUR in 2019 read here cite this source");
+  EXPECT_EQ(f[0].citations(0).row().upstream_id(), "a");
+  EXPECT_EQ(f[0].citations(0).note(),
+            "3 events of GEO–TUR in 2019 read here cite this source; this citation is one of them");
   EXPECT_EQ(f[0].citations(1).source_id(), "s-x");
-  EXPECT_EQ(f[0].citations(1).note(), "1 event of GEO–TUR in 2019 read here cites this source");
+  EXPECT_EQ(f[0].citations(1).locator(), "p4");
+  EXPECT_EQ(f[0].citations(1).note(),
+            "1 event of GEO–TUR in 2019 read here cites this source; this citation is one of "
+            "them");
 }
 
 TEST(ActivityTest, ADropInTheYearBeforeWithTheSizeCapped) {
