@@ -154,10 +154,13 @@ absl::StatusOr<dyad::economics::v1::Series> EconomicsCore::GetSeries(
   }
   if (auto s = ValidateDateRange(req.period(), "period"); !s.ok()) return s;
   if (auto s = ValidateText(req.commodity(), "commodity", kMaxCommodity); !s.ok()) return s;
+  if (!dyad::type::v1::Origin_IsValid(req.origin())) {
+    return InvalidField("origin", absl::StrCat("unknown value ", req.origin()));
+  }
   const Indicator& ind = it->second;
   // The whole series first: change_percent of the first point in the
   // period still compares with the point before it.
-  auto points = BuildSeries(ind, req.reporter(), req.partner(), req.commodity(), 0);
+  auto points = BuildSeries(ind, req.reporter(), req.partner(), req.commodity(), req.origin(), 0);
   if (!points.ok()) return points.status();
   dyad::economics::v1::Series series;
   series.set_indicator(ind.id());
@@ -179,9 +182,10 @@ absl::StatusOr<std::vector<SeriesPoint>> EconomicsCore::BuildSeries(const Indica
                                                                     const std::string& reporter,
                                                                     const std::string& partner,
                                                                     const std::string& commodity,
-                                                                    int depth) const {
-  auto points = indicator.derived() ? DerivedPoints(indicator, reporter, partner, commodity, depth)
-                                    : SourcedPoints(indicator, reporter, partner, commodity);
+                                                                    int origin, int depth) const {
+  auto points = indicator.derived()
+                    ? DerivedPoints(indicator, reporter, partner, commodity, origin, depth)
+                    : SourcedPoints(indicator, reporter, partner, commodity, origin);
   if (!points.ok()) return points.status();
   SetChanges(&*points);
   return points;
@@ -189,13 +193,19 @@ absl::StatusOr<std::vector<SeriesPoint>> EconomicsCore::BuildSeries(const Indica
 
 absl::StatusOr<std::vector<SeriesPoint>> EconomicsCore::SourcedPoints(
     const Indicator& indicator, const std::string& reporter, const std::string& partner,
-    const std::string& commodity) const {
+    const std::string& commodity, int origin) const {
   auto observations =
       store_->ListSeries(indicator.id(), reporter, partner, !indicator.directed(), commodity);
   if (!observations.ok()) return observations.status();
   std::map<int64_t, std::vector<Observation>> dated;  // by SortKey(period): one group per period
   std::vector<Observation> to_date;
   for (auto& o : *observations) {
+    // Filtered here rather than in SQL: a series is one dyad's figures of
+    // one indicator, a few hundred rows at most, read whole anyway. Rows
+    // stored before origins existed have none in their body and are
+    // curated (the column's default).
+    const int own = o.origin() != 0 ? o.origin() : dyad::type::v1::ORIGIN_CURATED;
+    if (origin != 0 && own != origin) continue;
     if (o.period().year() > 0) {
       dated[SortKey(o.period())].push_back(std::move(o));
     } else {
@@ -227,7 +237,7 @@ absl::StatusOr<std::vector<SeriesPoint>> EconomicsCore::SourcedPoints(
 
 absl::StatusOr<std::vector<SeriesPoint>> EconomicsCore::DerivedPoints(
     const Indicator& indicator, const std::string& reporter, const std::string& partner,
-    const std::string& commodity, int depth) const {
+    const std::string& commodity, int origin, int depth) const {
   const LoadedPlugin* plugin = plugins_ != nullptr ? plugins_->Find(indicator.plugin()) : nullptr;
   if (plugin == nullptr || !plugin->Implements(dyad::plugin::v1::HOOK_DERIVE)) {
     return absl::FailedPreconditionError(
@@ -251,7 +261,7 @@ absl::StatusOr<std::vector<SeriesPoint>> EconomicsCore::DerivedPoints(
           "derived indicator ", indicator.id(), ": input ", input_id,
           " is not an indicator of a loaded economics plugin"));
     }
-    auto input_points = BuildSeries(it->second, reporter, partner, commodity, depth + 1);
+    auto input_points = BuildSeries(it->second, reporter, partner, commodity, origin, depth + 1);
     if (!input_points.ok()) return input_points.status();
     auto* series = derive->add_inputs();
     series->set_indicator(input_id);

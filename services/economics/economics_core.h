@@ -70,13 +70,14 @@ class EconomicsCore {
   // feed on each other.
   absl::StatusOr<std::vector<dyad::economics::v1::SeriesPoint>> BuildSeries(
       const dyad::economics::v1::Indicator& indicator, const std::string& reporter,
-      const std::string& partner, const std::string& commodity, int depth) const;
+      const std::string& partner, const std::string& commodity, int origin, int depth) const;
+  // `origin` 0: figures of any origin; else only those of that origin.
   absl::StatusOr<std::vector<dyad::economics::v1::SeriesPoint>> SourcedPoints(
       const dyad::economics::v1::Indicator& indicator, const std::string& reporter,
-      const std::string& partner, const std::string& commodity) const;
+      const std::string& partner, const std::string& commodity, int origin) const;
   absl::StatusOr<std::vector<dyad::economics::v1::SeriesPoint>> DerivedPoints(
       const dyad::economics::v1::Indicator& indicator, const std::string& reporter,
-      const std::string& partner, const std::string& commodity, int depth) const;
+      const std::string& partner, const std::string& commodity, int origin, int depth) const;
   // economics_import.cc.
   absl::StatusOr<ImportedObservation> MapImported(dyad::economics::v1::Observation o,
                                                   const std::set<std::string>& known_sources) const;

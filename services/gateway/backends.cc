@@ -95,6 +95,7 @@ std::string BackendServiceConfig() {
       {"service": "dyad.events.v1.EventService", "method": "ListEvents"},
       {"service": "dyad.events.v1.EventService", "method": "ListEventKinds"},
       {"service": "dyad.events.v1.EventService", "method": "ListSources"},
+      {"service": "dyad.events.v1.EventService", "method": "CountEvents"},
       {"service": "dyad.economics.v1.EconomicsService", "method": "ListIndicators"},
       {"service": "dyad.economics.v1.EconomicsService", "method": "GetSeries"},
       {"service": "dyad.economics.v1.EconomicsService", "method": "ListObservations"},
@@ -257,6 +258,31 @@ void ListFigures(const std::shared_ptr<CallGroup>& group, Backends* b,
                         figures->observations = std::move(v);
                         both();
                       });
+}
+
+void CountEvents(const std::shared_ptr<CallGroup>& group, Backends* b, ev::CountEventsRequest req,
+                 CountsDone done) {
+  group->Unary<ev::CountEventsRequest, ev::CountEventsResponse>(
+      [b](grpc::ClientContext* c, const ev::CountEventsRequest* q, ev::CountEventsResponse* r,
+          std::function<void(grpc::Status)> f) {
+        b->events().async()->CountEvents(c, q, r, std::move(f));
+      },
+      std::move(req), std::move(done));
+}
+
+void ListEventKindDomains(const std::shared_ptr<CallGroup>& group, Backends* b,
+                          KindDomainsDone done) {
+  group->Unary<ev::ListEventKindsRequest, ev::ListEventKindsResponse>(
+      [b](grpc::ClientContext* c, const ev::ListEventKindsRequest* q, ev::ListEventKindsResponse* r,
+          std::function<void(grpc::Status)> f) {
+        b->events().async()->ListEventKinds(c, q, r, std::move(f));
+      },
+      ev::ListEventKindsRequest(),
+      [done = std::move(done)](grpc::Status s, ev::ListEventKindsResponse r) {
+        std::map<std::string, std::string> domains;
+        for (const auto& k : r.kinds()) domains[k.id()] = k.domain();
+        done(std::move(s), std::move(domains));
+      });
 }
 
 void ListInstitutionKindDomains(const std::shared_ptr<CallGroup>& group, Backends* b,

@@ -187,6 +187,13 @@ struct Figures {
 void ListFigures(const std::shared_ptr<CallGroup>& group, Backends* b,
                  dyad::economics::v1::ListObservationsRequest req,
                  std::function<void(Figures)> done);
+// Event counts (EventService.CountEvents), one call.
+using CountsDone = std::function<void(grpc::Status, dyad::events::v1::CountEventsResponse)>;
+void CountEvents(const std::shared_ptr<CallGroup>& group, Backends* b,
+                 dyad::events::v1::CountEventsRequest req, CountsDone done);
+// Event kind id → domain.
+void ListEventKindDomains(const std::shared_ptr<CallGroup>& group, Backends* b,
+                          KindDomainsDone done);
 // Institution kind id → domain.
 void ListInstitutionKindDomains(const std::shared_ptr<CallGroup>& group, Backends* b,
                                 KindDomainsDone done);

@@ -9,9 +9,11 @@
 //   year_in_review.cc  a year's records and figures with their change
 //   explain.cc         an indicator's change (factors come from ranking.h)
 //   search.cc          scoring and merging hits of the three backends
-//   discrepancies.cc   disagreeing records, disputed figures, consistency checks
+//   discrepancies.cc   disagreeing records, disputed figures, consistency
+//                      checks, mirror statistics
+//   intensity.cc       event counts over time, counts by kind and domain
 //   sources.cc         the merged source catalog
-//   format.cc          amounts and figure titles in words
+//   format.cc          amounts and figure titles in words, origins
 #pragma once
 
 #include <cstdint>
@@ -24,9 +26,11 @@
 #include "absl/status/statusor.h"
 #include "dyad/economics/v1/economics.pb.h"
 #include "dyad/events/v1/event.pb.h"
+#include "dyad/events/v1/event_service.pb.h"
 #include "dyad/gateway/v1/gateway.pb.h"
 #include "dyad/institutions/v1/institutions.pb.h"
 #include "dyad/type/v1/citation.pb.h"
+#include "dyad/type/v1/provenance.pb.h"
 
 namespace dyad::gateway {
 
@@ -38,9 +42,24 @@ std::string FigureTitle(const dyad::economics::v1::Observation& o, const std::st
 // The domain of an indicator: the plugin that contributes it ("economy").
 std::string IndicatorDomain(const dyad::economics::v1::Indicator& indicator);
 // The domain of an institution kind from the kinds' taxonomy; the kind's
-// first segment when the taxonomy does not know it.
+// first segment when the taxonomy does not know it. (Event kinds read the
+// same way.)
 std::string InstitutionDomain(const std::string& kind,
                               const std::map<std::string, std::string>& kind_domains);
+
+// ---- Origins (format.cc) ----
+// True for a record imported from a machine-coded or statistical dataset.
+// A record stored before origins existed carries none and is curated.
+bool IsMachineCoded(const dyad::events::v1::Event& e);
+bool IsMachineCoded(const dyad::economics::v1::Observation& o);
+// Whether a request's `origin` filter admits curated records (institutions
+// are all curated), and machine-coded ones.
+bool AdmitsCurated(dyad::type::v1::Origin filter);
+bool AdmitsMachineCoded(dyad::type::v1::Origin filter);
+// Orders machine-coded events by how widely they were reported: mentions,
+// then sources, then articles (most first), then date and name. A strict
+// weak order, for picking the few shown among many.
+bool MoreReported(const dyad::events::v1::Event& a, const dyad::events::v1::Event& b);
 
 // ---- Series (year_in_review.cc) ----
 // One series of the economics service.
@@ -73,15 +92,46 @@ YearPoints PointsForYear(const dyad::economics::v1::Series& series, int year);
 const std::vector<std::string>& KeyIndicators();
 // Recognition, diplomatic relations, each raise of partnership level.
 bool IsMilestoneKind(const std::string& kind);
+// Those kinds, for a ListEvents filter.
+std::vector<std::string> MilestoneKinds();
 // The latest point of a series (a dated point before a stock "to date" of
 // the same time); nullopt for an empty series.
 std::optional<dyad::gateway::v1::HeadlineFigure> Headline(
     const dyad::economics::v1::Indicator& indicator, const dyad::economics::v1::Series& series);
-// Milestones (oldest first), counts by domain and kind, and the figures.
+// Events per domain and per kind.
+struct EventCounts {
+  std::map<std::string, int64_t> by_domain;
+  std::map<std::string, int64_t> by_kind;
+};
+// Counted over records read.
+EventCounts CountsOf(const std::vector<dyad::events::v1::Event>& events);
+// Milestones (curated first, each group oldest first; only events of
+// milestone kinds among `events` are used), the counts, and the figures.
+void ComposeOverview(const std::vector<dyad::events::v1::Event>& events, const EventCounts& counts,
+                     const std::vector<dyad::institutions::v1::Institution>& institutions,
+                     std::vector<dyad::gateway::v1::HeadlineFigure> figures,
+                     dyad::gateway::v1::GetOverviewResponse* out);
+// The same, counting `events` themselves.
 void ComposeOverview(const std::vector<dyad::events::v1::Event>& events,
                      const std::vector<dyad::institutions::v1::Institution>& institutions,
                      std::vector<dyad::gateway::v1::HeadlineFigure> figures,
                      dyad::gateway::v1::GetOverviewResponse* out);
+
+// ---- Event intensity and counts (intensity.cc) ----
+// A monthly series whose buckets' years span more calendar years than this
+// is shown by year (a chart of at most 36 months stays readable).
+inline constexpr int kMonthlySpanYears = 3;
+// The series of CountEvents buckets read by month without group_by: kept
+// by month when their years span at most kMonthlySpanYears, else folded
+// into years (counts and Goldstein sums added, means recomputed from the
+// sums). Buckets of other granularities are read by their year alone.
+dyad::gateway::v1::IntensitySeries IntensityOf(
+    const dyad::events::v1::CountEventsResponse& by_month);
+// Events per kind and per domain from CountEvents buckets grouped by kind
+// (any granularity: summed over the periods). A kind's domain comes from
+// `kind_domains` (ListEventKinds), else its first segment.
+EventCounts CountsFromKindBuckets(const dyad::events::v1::CountEventsResponse& by_kind,
+                                  const std::map<std::string, std::string>& kind_domains);
 
 // ---- Year in review (year_in_review.cc) ----
 // An indicator's value in `year` with its change against the year before
@@ -90,6 +140,11 @@ void ComposeOverview(const std::vector<dyad::events::v1::Event>& events,
 std::optional<dyad::gateway::v1::IndicatorValue> ValueForYear(
     const dyad::economics::v1::Indicator& indicator, const dyad::economics::v1::Series& series,
     int year);
+// The most machine-coded events a year in review shows.
+inline constexpr size_t kMaxCodedEvents = 20;
+// Curated events oldest first, then the kMaxCodedEvents most reported
+// machine-coded ones (MoreReported) oldest first, with the machine-coded
+// total; institutions as given; values by indicator id.
 void ComposeYearInReview(int year, std::vector<dyad::events::v1::Event> events,
                          std::vector<dyad::institutions::v1::Institution> institutions,
                          std::vector<dyad::gateway::v1::IndicatorValue> values,
@@ -120,7 +175,9 @@ struct SearchCandidate {
 };
 // Scores every candidate the same way whatever its backend (words in the
 // title count twice those in the text, all words in the title earn a bonus,
-// the backend's own order breaks near-ties), best first, at most `limit`.
+// the backend's own order breaks near-ties), best first, at most `limit`;
+// curated hits (hit.origin not ORIGIN_MACHINE_CODED) before machine-coded
+// ones.
 std::vector<dyad::gateway::v1::SearchHit> RankSearchHits(const std::vector<std::string>& words,
                                                          std::vector<SearchCandidate> candidates,
                                                          size_t limit);
@@ -147,7 +204,19 @@ std::vector<dyad::gateway::v1::Discrepancy> FigureDiscrepancies(
 std::vector<dyad::gateway::v1::ConsistencyCheck> ConsistencyChecks(
     const std::vector<dyad::economics::v1::Series>& series,
     std::vector<dyad::gateway::v1::Discrepancy>* failed);
-// All of the above, figures first, then dates, attributions, consistency.
+// The usual range of importer's CIF figure / exporter's FOB figure for one
+// flow (see MirrorFlow.within_usual_margin in gateway.proto).
+inline constexpr double kMirrorUsualLow = 0.98;
+inline constexpr double kMirrorUsualHigh = 1.15;
+// Mirror statistics: for each yearly point of an exports series (reporter =
+// exporter) and the same year's point of the importer's imports series from
+// that exporter, for the same commodity (or both totals), a KIND_MIRROR
+// discrepancy when the two figures' intervals do not meet, with the ratio
+// and whether it is within the usual CIF/FOB margin.
+std::vector<dyad::gateway::v1::Discrepancy> MirrorDiscrepancies(
+    const std::vector<dyad::economics::v1::Series>& series);
+// All of the above, figures first, then dates, attributions, consistency,
+// mirror statistics (those beyond the usual margin first).
 void ComposeDiscrepancies(const std::vector<dyad::events::v1::Event>& events,
                           const std::vector<dyad::institutions::v1::Institution>& institutions,
                           const std::vector<dyad::economics::v1::Series>& series,

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "common/partial_date.h"
 #include "compose.h"
@@ -336,6 +337,85 @@ std::vector<ConsistencyCheck> ConsistencyChecks(const std::vector<Series>& serie
   return out;
 }
 
+std::vector<Discrepancy> MirrorDiscrepancies(const std::vector<Series>& series) {
+  // Yearly points by (indicator, reporter, partner, commodity, year).
+  using Key = std::tuple<std::string, std::string, std::string, std::string, int>;
+  std::map<Key, const SeriesPoint*> points;
+  for (const auto& s : series) {
+    for (const auto& p : s.points()) {
+      if (p.period().year() > 0 && PrecisionOf(p.period()) == DatePrecision::kYear &&
+          !p.derived()) {
+        points[{s.indicator(), s.reporter(), s.partner(), s.commodity(), p.period().year()}] = &p;
+      }
+    }
+  }
+  std::vector<Discrepancy> out;
+  for (const auto& [key, exports] : points) {
+    const auto& [ind, exporter, importer, commodity, year] = key;
+    if (ind != "trade.exports" || importer.empty()) continue;
+    auto it = points.find({"trade.imports", importer, exporter, commodity, year});
+    if (it == points.end()) continue;
+    const SeriesPoint* imports = it->second;
+    // Figures whose wording lets them be the same number do not differ.
+    if (economics::Intersect(std::vector<economics::Interval>{
+                                 economics::IntervalOf(exports->value()),
+                                 economics::IntervalOf(imports->value())})
+            .has_value()) {
+      continue;
+    }
+    const double x = exports->value().value(), m = imports->value().value();
+    const std::string unit = exports->value().unit();
+    Discrepancy d;
+    d.set_kind(Discrepancy::KIND_MIRROR);
+    d.set_subject(absl::StrCat("trade ", exporter, "→", importer, " ", year,
+                               commodity.empty() ? "" : " ", commodity));
+    auto* mirror = d.mutable_mirror();
+    mirror->set_exporter(exporter);
+    mirror->set_importer(importer);
+    mirror->set_year(year);
+    mirror->set_commodity(commodity);
+    *mirror->mutable_exports() = exports->value();
+    *mirror->mutable_imports() = imports->value();
+    std::string verdict;
+    if (x != 0) {
+      const double ratio = m / x;
+      mirror->set_ratio(ratio);
+      mirror->set_within_usual_margin(ratio >= kMirrorUsualLow && ratio <= kMirrorUsualHigh);
+      verdict = absl::StrFormat(
+          "the importer's figure is %.3f times the exporter's, %s the usual CIF/FOB margin "
+          "(%.2f to %.2f)",
+          ratio, mirror->within_usual_margin() ? "within" : "beyond", kMirrorUsualLow,
+          kMirrorUsualHigh);
+    } else {
+      verdict = "the exporter reports nothing, so no ratio can be formed";
+    }
+    const std::string goods = commodity.empty() ? "goods" : absl::StrCat("goods ", commodity);
+    d.set_description(absl::StrCat(
+        exporter, " reports ", FormatAmount(x, unit), " of ", goods, " exported to ", importer,
+        " in ", year, ", ", importer, " reports ", FormatAmount(m, unit), " imported from ",
+        exporter, ": ", verdict,
+        ". Importers value goods CIF (with freight and insurance to their border) and exporters "
+        "FOB (at their own border), so import figures usually run some 5-10% above the mirror "
+        "exports; shipments counted in different years, goods re-exported through third "
+        "countries and figures withheld as confidential widen the gap."));
+    auto claim = [](const SeriesPoint& p, std::string statement) {
+      Claim c;
+      c.set_statement(std::move(statement));
+      for (const auto& o : p.observations()) {
+        c.add_records(o.name());
+        for (const auto& cite : o.citations()) *c.add_citations() = cite;
+      }
+      return c;
+    };
+    *d.add_claims() = claim(*exports, absl::StrCat(exporter, "'s exports to ", importer, ": ",
+                                                   FormatAmount(x, unit), " (FOB)"));
+    *d.add_claims() = claim(*imports, absl::StrCat(importer, "'s imports from ", exporter, ": ",
+                                                   FormatAmount(m, unit), " (CIF)"));
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
 void ComposeDiscrepancies(const std::vector<Event>& events,
                           const std::vector<Institution>& institutions,
                           const std::vector<Series>& series,
@@ -346,8 +426,13 @@ void ComposeDiscrepancies(const std::vector<Event>& events,
   std::vector<Discrepancy> failed;
   for (auto& c : ConsistencyChecks(series, &failed)) *out->add_checks() = std::move(c);
   for (auto& d : failed) all.push_back(std::move(d));
+  for (auto& d : MirrorDiscrepancies(series)) all.push_back(std::move(d));
   std::stable_sort(all.begin(), all.end(), [](const Discrepancy& a, const Discrepancy& b) {
     if (a.kind() != b.kind()) return a.kind() < b.kind();
+    // Mirror gaps beyond the usual CIF/FOB margin before the expected ones.
+    if (a.mirror().within_usual_margin() != b.mirror().within_usual_margin()) {
+      return b.mirror().within_usual_margin();
+    }
     return a.subject() < b.subject();
   });
   for (auto& d : all) *out->add_discrepancies() = std::move(d);

@@ -1,5 +1,6 @@
 // Amounts and figure titles in words, for composed answers.
 #include <cmath>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -34,6 +35,32 @@ std::string InstitutionDomain(const std::string& kind,
   auto it = kind_domains.find(kind);
   if (it != kind_domains.end() && !it->second.empty()) return it->second;
   return kind.substr(0, kind.find('.'));
+}
+
+bool IsMachineCoded(const dyad::events::v1::Event& e) {
+  return e.origin() == dyad::type::v1::ORIGIN_MACHINE_CODED;
+}
+
+bool IsMachineCoded(const dyad::economics::v1::Observation& o) {
+  return o.origin() == dyad::type::v1::ORIGIN_MACHINE_CODED;
+}
+
+bool AdmitsCurated(dyad::type::v1::Origin filter) {
+  return filter != dyad::type::v1::ORIGIN_MACHINE_CODED;
+}
+
+bool AdmitsMachineCoded(dyad::type::v1::Origin filter) {
+  return filter != dyad::type::v1::ORIGIN_CURATED;
+}
+
+bool MoreReported(const dyad::events::v1::Event& a, const dyad::events::v1::Event& b) {
+  // Unset measures (ICEWS gives no mentions) count as none.
+  auto key = [](const dyad::events::v1::Event& e) {
+    return std::tuple(e.coded().num_mentions(), e.coded().num_sources(), e.coded().num_articles());
+  };
+  if (key(a) != key(b)) return key(a) > key(b);
+  if (SortKey(a.date()) != SortKey(b.date())) return SortKey(a.date()) < SortKey(b.date());
+  return a.name() < b.name();
 }
 
 }  // namespace dyad::gateway

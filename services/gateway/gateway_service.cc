@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/admission.h"
 #include "common/grpc_util.h"
 #include "common/logging.h"
@@ -92,6 +94,40 @@ absl::Status ValidateYear(int year, const char* field = "year") {
   return absl::OkStatus();
 }
 
+// Origin_IsValid: proto3 enums are open, so a client can send any number.
+absl::Status ValidateOrigin(dyad::type::v1::Origin origin) {
+  if (!dyad::type::v1::Origin_IsValid(origin)) {
+    return InvalidField("origin", absl::StrCat("unknown value ", static_cast<int>(origin),
+                                               "; ORIGIN_CURATED, ORIGIN_MACHINE_CODED, or unset "
+                                               "for both"));
+  }
+  return absl::OkStatus();
+}
+
+// "GEO–TUR", for answers in words.
+std::string DyadLabel(const std::vector<std::string>& countries) {
+  return absl::StrJoin(countries, "–");
+}
+
+// The event counts of one country or a dyad (both directions) by month,
+// for an intensity series; nullopt for three or more distinct countries,
+// which CountEvents does not count. A country named twice counts once (as
+// ListEvents reads it; CountEvents refuses a repeated one).
+std::optional<ev::CountEventsRequest> IntensityRequest(const std::vector<std::string>& countries,
+                                                       dyad::type::v1::Origin origin) {
+  std::vector<std::string> distinct;
+  for (const auto& c : countries) {
+    if (std::find(distinct.begin(), distinct.end(), c) == distinct.end()) distinct.push_back(c);
+  }
+  if (distinct.empty() || distinct.size() > 2) return std::nullopt;
+  ev::CountEventsRequest q;
+  for (const auto& c : distinct) q.add_countries(c);
+  q.set_direction(ev::DIRECTION_BOTH);
+  q.set_granularity(ev::GRANULARITY_MONTH);
+  q.set_origin(origin);
+  return q;
+}
+
 dyad::type::v1::DateRange Years(int from, int to) {
   dyad::type::v1::DateRange r;
   r.mutable_start()->set_year(from);
@@ -158,12 +194,14 @@ std::vector<Record> OfTheDyadsFacts(const std::vector<std::vector<Record>>& read
 }
 
 // A search hit as its backend ranked it (`rank`: its position there), with
-// the text its score reads besides the title.
+// the text its score reads besides the title, and its origin.
 SearchCandidate Candidate(const std::string& name, const char* part, const std::string& title,
                           const dyad::type::v1::PartialDate& date,
                           const google::protobuf::RepeatedPtrField<dyad::type::v1::Citation>& citations,
-                          const std::string& text, int rank) {
+                          const std::string& text, int rank, bool machine_coded) {
   SearchCandidate c;
+  c.hit.set_origin(machine_coded ? dyad::type::v1::ORIGIN_MACHINE_CODED
+                                 : dyad::type::v1::ORIGIN_CURATED);
   c.hit.set_name(name);
   c.hit.set_part(part);
   c.hit.set_title(title);
@@ -237,24 +275,28 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoGetYearInReview(
     gw::GetYearInReviewResponse* resp, RawAnswer answer) {
   if (auto s = ValidateDyad(req->countries(), 1); !s.ok()) return FinishWith(ctx, s);
   if (auto s = ValidateYear(req->year()); !s.ok()) return FinishWith(ctx, s);
+  if (auto s = ValidateOrigin(req->origin()); !s.ok()) return FinishWith(ctx, s);
   auto group = CallGroup::Create(Deadline(ctx));
   auto* reactor = new GatewayReactor(group, cache_, std::move(answer));
   struct State {
-    grpc::Status ev, in, indicators_status, observations_status, series_status;
+    grpc::Status ev, counts_status, in, indicators_status, observations_status, series_status;
     std::vector<ev::Event> events;
+    std::optional<ev::CountEventsResponse> counts;
     std::vector<in::Institution> institutions;
     std::map<std::string, ec::Indicator> indicators;
     std::vector<gw::IndicatorValue> values;
   };
   auto st = std::make_shared<State>();
   const int year = req->year();
+  const auto origin = req->origin();
   const Countries countries(req->countries().begin(), req->countries().end());
   Backends* b = b_;
 
-  auto done = JoinAfter(3, [st, reactor, resp, year] {
+  auto done = JoinAfter(4, [st, reactor, resp, year] {
     ComposeYearInReview(year, std::move(st->events), std::move(st->institutions),
                         std::move(st->values), resp);
-    AddParts("GetYearInReview", st->ev,
+    if (st->counts && st->counts_status.ok()) *resp->mutable_intensity() = IntensityOf(*st->counts);
+    AddParts("GetYearInReview", FirstError({&st->ev, &st->counts_status}),
              FirstError({&st->indicators_status, &st->observations_status, &st->series_status}),
              st->in, resp->mutable_parts());
     reactor->FinishAnswer(*resp);
@@ -263,26 +305,49 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoGetYearInReview(
   ev::ListEventsRequest er;
   SetCountries(countries, &er);
   *er.mutable_period() = Years(year, year);
+  er.set_origin(origin);
   ListAllEvents(group, b, er, StoreThen(st, &st->ev, &st->events, done));
 
-  in::ListInstitutionsRequest ir;
-  SetCountries(countries, &ir);
-  *ir.mutable_founded() = Years(year, year);
-  ListAllInstitutions(group, b, ir, StoreThen(st, &st->in, &st->institutions, done));
+  // The year's events by month.
+  if (auto cr = IntensityRequest(countries, origin)) {
+    *cr->mutable_period() = Years(year, year);
+    CountEvents(group, b, *cr, [st, done](grpc::Status s, ev::CountEventsResponse r) {
+      st->counts_status = std::move(s);
+      st->counts = std::move(r);
+      done();
+    });
+  } else {
+    done();
+  }
+
+  // Institutions are all curated: none when only machine-coded records are
+  // asked for.
+  if (AdmitsCurated(origin)) {
+    in::ListInstitutionsRequest ir;
+    SetCountries(countries, &ir);
+    *ir.mutable_founded() = Years(year, year);
+    ListAllInstitutions(group, b, ir, StoreThen(st, &st->in, &st->institutions, done));
+  } else {
+    done();
+  }
 
   // Economics: the indicators and the year's figures, then each series they
   // belong to over the year and the one before.
   ec::ListObservationsRequest orq;
   SetCountries(countries, &orq);
   *orq.mutable_period() = Years(year, year);
-  ListFigures(group, b, orq, [st, done, group, b, year](Figures f) {
+  orq.set_origin(origin);
+  ListFigures(group, b, orq, [st, done, group, b, year, origin](Figures f) {
     st->indicators_status = std::move(f.indicators_status);
     st->observations_status = std::move(f.observations_status);
     if (!f.ok()) return done();
     st->indicators = std::move(f.indicators);
     std::vector<SeriesKey> keys = SeriesKeys(f.observations, st->indicators, true);
     std::vector<ec::GetSeriesRequest> reqs;
-    for (const auto& k : keys) reqs.push_back(SeriesRequest(k, year - 1, year));
+    for (const auto& k : keys) {
+      reqs.push_back(SeriesRequest(k, year - 1, year));
+      reqs.back().set_origin(origin);
+    }
     GetSeriesAll(group, b, std::move(reqs),
                  [st, done, keys, year](grpc::Status s, std::vector<ec::Series> series) {
                    st->series_status = std::move(s);
@@ -302,35 +367,82 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoGetOverview(grpc::CallbackServ
                                                             const gw::GetOverviewRequest* req,
                                                             gw::GetOverviewResponse* resp, RawAnswer answer) {
   if (auto s = ValidateDyad(req->countries(), 2); !s.ok()) return FinishWith(ctx, s);
+  if (auto s = ValidateOrigin(req->origin()); !s.ok()) return FinishWith(ctx, s);
   auto group = CallGroup::Create(Deadline(ctx));
   auto* reactor = new GatewayReactor(group, cache_, std::move(answer));
   struct State {
-    grpc::Status ev, in, indicators_status, series_status;
+    grpc::Status ev, by_kind_status, kinds_status, counts_status, in, indicators_status,
+        series_status;
     std::vector<ev::Event> events;
+    std::optional<ev::CountEventsResponse> by_kind;  // a dyad's counts per kind
+    std::map<std::string, std::string> kind_domains;
+    std::optional<ev::CountEventsResponse> counts;  // a dyad's counts per month
     std::vector<in::Institution> institutions;
     std::vector<gw::HeadlineFigure> figures;
   };
   auto st = std::make_shared<State>();
+  const auto origin = req->origin();
   const Countries countries(req->countries().begin(), req->countries().end());
   Backends* b = b_;
+  const auto intensity = IntensityRequest(countries, origin);
 
-  auto done = JoinAfter(3, [st, reactor, resp, countries] {
+  const bool counted = intensity.has_value();  // by the backend, else here
+  auto done = JoinAfter(6, [st, reactor, resp, countries, counted] {
     *resp->mutable_countries() = {countries.begin(), countries.end()};
-    ComposeOverview(st->events, st->institutions, std::move(st->figures), resp);
-    AddParts("GetOverview", st->ev, FirstError({&st->indicators_status, &st->series_status}),
-             st->in, resp->mutable_parts());
+    // A failed count leaves the counts out (its part says so) rather than
+    // counting the milestones, which are all that was read.
+    const EventCounts counts =
+        !counted ? CountsOf(st->events)
+                 : (st->by_kind ? CountsFromKindBuckets(*st->by_kind, st->kind_domains)
+                                : EventCounts{});
+    ComposeOverview(st->events, counts, st->institutions, std::move(st->figures), resp);
+    if (st->counts && st->counts_status.ok()) *resp->mutable_intensity() = IntensityOf(*st->counts);
+    AddParts("GetOverview",
+             FirstError({&st->ev, &st->by_kind_status, &st->kinds_status, &st->counts_status}),
+             FirstError({&st->indicators_status, &st->series_status}), st->in,
+             resp->mutable_parts());
     reactor->FinishAnswer(*resp);
   });
 
   ev::ListEventsRequest er;
   SetCountries(countries, &er);
+  er.set_origin(origin);
+  if (intensity) {
+    // A dyad: the backend counts its events (imported datasets may hold
+    // tens of thousands), so only the milestones are read.
+    for (const auto& k : MilestoneKinds()) er.add_kinds(k);
+    ev::CountEventsRequest kq = *intensity;
+    kq.set_granularity(ev::GRANULARITY_YEAR);
+    kq.set_group_by(ev::COUNT_GROUP_KIND);
+    CountEvents(group, b, kq, [st, done](grpc::Status s, ev::CountEventsResponse r) {
+      st->by_kind_status = std::move(s);
+      if (st->by_kind_status.ok()) st->by_kind = std::move(r);
+      done();
+    });
+    ListEventKindDomains(group, b, StoreThen(st, &st->kinds_status, &st->kind_domains, done));
+    CountEvents(group, b, *intensity, [st, done](grpc::Status s, ev::CountEventsResponse r) {
+      st->counts_status = std::move(s);
+      st->counts = std::move(r);
+      done();
+    });
+  } else {
+    // Three or more countries, which CountEvents does not count: the
+    // events are read and counted here.
+    done();
+    done();
+    done();
+  }
   ListAllEvents(group, b, er, StoreThen(st, &st->ev, &st->events, done));
-  in::ListInstitutionsRequest ir;
-  SetCountries(countries, &ir);
-  ListAllInstitutions(group, b, ir, StoreThen(st, &st->in, &st->institutions, done));
+  if (AdmitsCurated(origin)) {
+    in::ListInstitutionsRequest ir;
+    SetCountries(countries, &ir);
+    ListAllInstitutions(group, b, ir, StoreThen(st, &st->in, &st->institutions, done));
+  } else {
+    done();  // institutions are all curated
+  }
   // The key indicators' series (both directions of a directed one), then
   // the latest point of each.
-  ListIndicators(group, b, [st, done, group, b, countries](
+  ListIndicators(group, b, [st, done, group, b, countries, origin](
                                grpc::Status s, std::map<std::string, ec::Indicator> indicators) {
     st->indicators_status = std::move(s);
     if (!st->indicators_status.ok()) return done();
@@ -342,7 +454,10 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoGetOverview(grpc::CallbackServ
       if (it->second.directed()) keys.push_back({id, countries[1], countries[0]});
     }
     std::vector<ec::GetSeriesRequest> reqs;
-    for (const auto& k : keys) reqs.push_back(SeriesRequest(k));
+    for (const auto& k : keys) {
+      reqs.push_back(SeriesRequest(k));
+      reqs.back().set_origin(origin);
+    }
     GetSeriesAll(group, b, std::move(reqs),
                  [st, done, keys, indicators = std::move(indicators)](
                      grpc::Status s, std::vector<ec::Series> series) {
@@ -364,6 +479,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoGetTimeline(grpc::CallbackServ
                                                             gw::GetTimelineResponse* resp, RawAnswer answer) {
   if (auto s = ValidateDyad(req->countries(), 1); !s.ok()) return FinishWith(ctx, s);
   if (auto s = ValidateDateRange(req->period(), "period"); !s.ok()) return FinishWith(ctx, s);
+  if (auto s = ValidateOrigin(req->origin()); !s.ok()) return FinishWith(ctx, s);
   // Capped like the backends' lists (docs/security.md): the domains are
   // copied into every backend request of every page.
   if (req->domains_size() > kMaxDomains) {
@@ -433,6 +549,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoGetTimeline(grpc::CallbackServ
     *q.mutable_countries() = r.countries();
     *q.mutable_period() = r.period();
     *q.mutable_domains() = r.domains();
+    q.set_origin(r.origin());
     q.set_page_size(rows(cursor.events));
     q.set_page_token(cursor.events.token);
     const int skip = cursor.events.skip;
@@ -448,8 +565,9 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoGetTimeline(grpc::CallbackServ
   }
 
   // Institutions with a founding date in the period: the kinds' domains
-  // first (to filter by domain and label entries), then one page.
-  if (cursor.institutions.done) {
+  // first (to filter by domain and label entries), then one page. They are
+  // all curated: none when only machine-coded records are asked for.
+  if (cursor.institutions.done || !AdmitsCurated(r.origin())) {
     pages_read();
   } else {
     const StreamPosition pos = cursor.institutions;
@@ -506,6 +624,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoGetTimeline(grpc::CallbackServ
       ec::ListObservationsRequest q;
       *q.mutable_countries() = r.countries();
       *q.mutable_period() = window;
+      q.set_origin(r.origin());
       ListAllObservations(
           group, b, q, [st, pages_read, wanted](grpc::Status s, std::vector<ec::Observation> obs) {
             st->observations_status = std::move(s);
@@ -533,11 +652,13 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoExplainChange(grpc::CallbackSe
   if (auto s = ValidateDyad(req->countries(), 2); !s.ok()) return FinishWith(ctx, s);
   if (auto s = ValidateYear(req->year()); !s.ok()) return FinishWith(ctx, s);
   if (req->year() < 2) return FinishWith(ctx, InvalidField("year", "must have a year before it"));
+  if (auto s = ValidateOrigin(req->origin()); !s.ok()) return FinishWith(ctx, s);
   auto group = CallGroup::Create(Deadline(ctx));
   auto* reactor = new GatewayReactor(group, cache_, std::move(answer));
   struct State {
-    grpc::Status ev, kinds_status, in, indicators_status, series_status;
+    grpc::Status ev, counts_status, kinds_status, in, indicators_status, series_status;
     std::vector<ev::Event> events;
+    std::optional<ev::CountEventsResponse> counts;  // the dyad's events per year
     std::vector<in::Institution> institutions;
     std::map<std::string, std::string> kind_domains;
     std::map<std::string, ec::Indicator> indicators;
@@ -545,12 +666,13 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoExplainChange(grpc::CallbackSe
   };
   auto st = std::make_shared<State>();
   const int year = req->year();
+  const auto origin = req->origin();
   const std::string indicator = req->indicator();
   const Countries countries(req->countries().begin(), req->countries().end());
   const dyad::type::v1::DateRange window = ExplainWindow(year);
   Backends* b = b_;
 
-  auto done = JoinAfter(5, [st, reactor, resp, year, indicator] {
+  auto done = JoinAfter(6, [st, reactor, resp, year, indicator, countries, origin] {
     // An unknown indicator or a bad argument is the caller's error, not a
     // backend failure.
     const auto code = st->series_status.error_code();
@@ -570,10 +692,16 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoExplainChange(grpc::CallbackSe
     // investment figures are the economy's.
     target.domain = !ind.plugin().empty() ? IndicatorDomain(ind) : "economy";
     target.year = year;
-    ComposeExplainChange(
-        ind, st->series, year,
-        RankCandidateFactors(target, st->events, st->institutions, st->kind_domains), resp);
-    AddParts("ExplainChange", st->ev, FirstError({&st->indicators_status, &st->series_status}),
+    std::vector<gw::CandidateFactor> activity;
+    if (st->counts && st->counts_status.ok()) {
+      activity = ActivityFactors(target, DyadLabel(countries), *st->counts, st->events, origin);
+    }
+    ComposeExplainChange(ind, st->series, year,
+                         RankCandidateFactors(target, st->events, st->institutions,
+                                              st->kind_domains, std::move(activity)),
+                         resp);
+    AddParts("ExplainChange", FirstError({&st->ev, &st->counts_status}),
+             FirstError({&st->indicators_status, &st->series_status}),
              FirstError({&st->kinds_status, &st->in}), resp->mutable_parts());
     reactor->FinishAnswer(*resp);
   });
@@ -581,15 +709,37 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoExplainChange(grpc::CallbackSe
   ev::ListEventsRequest er;
   SetCountries(countries, &er);
   *er.mutable_period() = window;
+  er.set_origin(origin);
   ListAllEvents(group, b, er, StoreThen(st, &st->ev, &st->events, done));
-  in::ListInstitutionsRequest ir;
-  SetCountries(countries, &ir);
-  *ir.mutable_founded() = window;
-  ListAllInstitutions(group, b, ir, StoreThen(st, &st->in, &st->institutions, done));
-  ListInstitutionKindDomains(group, b,
-                             StoreThen(st, &st->kinds_status, &st->kind_domains, done));
+  // The dyad's yearly counts around the window: a spike or drop in
+  // activity is a candidate factor of its own.
+  if (auto cq = IntensityRequest(countries, origin)) {
+    cq->set_granularity(ev::GRANULARITY_YEAR);
+    *cq->mutable_period() = ActivityWindow(year);
+    CountEvents(group, b, *cq, [st, done](grpc::Status s, ev::CountEventsResponse r) {
+      st->counts_status = std::move(s);
+      st->counts = std::move(r);
+      done();
+    });
+  } else {
+    done();
+  }
+  // Institutions are all curated: none when only machine-coded records are
+  // asked for.
+  if (AdmitsCurated(origin)) {
+    in::ListInstitutionsRequest ir;
+    SetCountries(countries, &ir);
+    *ir.mutable_founded() = window;
+    ListAllInstitutions(group, b, ir, StoreThen(st, &st->in, &st->institutions, done));
+    ListInstitutionKindDomains(group, b,
+                               StoreThen(st, &st->kinds_status, &st->kind_domains, done));
+  } else {
+    done();
+    done();
+  }
   ListIndicators(group, b, StoreThen(st, &st->indicators_status, &st->indicators, done));
   ec::GetSeriesRequest sr = SeriesRequest({indicator, countries[0], countries[1]}, year - 1, year);
+  sr.set_origin(origin);
   GetSeries(group, b, sr, StoreThen(st, &st->series_status, &st->series, done));
   return reactor;
 }
@@ -609,11 +759,12 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoSearch(grpc::CallbackServerCon
   }
   auto size = EffectivePageSize(req->page_size(), "page_size", 20, 100);
   if (!size.ok()) return FinishWith(ctx, size.status());
+  if (auto s = ValidateOrigin(req->origin()); !s.ok()) return FinishWith(ctx, s);
   auto group = CallGroup::Create(Deadline(ctx));
   auto* reactor = new GatewayReactor(group, cache_, std::move(answer));
   struct State {
-    grpc::Status ev, in, indicators_status;
-    std::vector<SearchCandidate> events, institutions;
+    grpc::Status ev[2], in, indicators_status;
+    std::vector<SearchCandidate> events[2], institutions;
     // One slot per indicator read, each written by its own call.
     std::vector<std::vector<SearchCandidate>> figures;
     std::vector<grpc::Status> figure_status;
@@ -621,10 +772,19 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoSearch(grpc::CallbackServerCon
   auto st = std::make_shared<State>();
   const std::string query = req->query();
   const int limit = *size;
+  const auto origin = req->origin();
   Backends* b = b_;
+  // Events of each origin asked for, a page each: curated hits first in the
+  // answer, and a page of imported rows cannot crowd them out of the read.
+  std::vector<dyad::type::v1::Origin> event_reads;
+  if (AdmitsCurated(origin)) event_reads.push_back(dyad::type::v1::ORIGIN_CURATED);
+  if (AdmitsMachineCoded(origin)) event_reads.push_back(dyad::type::v1::ORIGIN_MACHINE_CODED);
 
-  auto done = JoinAfter(3, [st, reactor, resp, words, limit] {
-    std::vector<SearchCandidate> all = std::move(st->events);
+  auto done = JoinAfter(4, [st, reactor, resp, words, limit] {
+    std::vector<SearchCandidate> all;
+    for (auto& read : st->events) {
+      for (auto& c : read) all.push_back(std::move(c));
+    }
     for (auto& c : st->institutions) all.push_back(std::move(c));
     for (auto& list : st->figures) {
       for (auto& c : list) all.push_back(std::move(c));
@@ -636,40 +796,53 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoSearch(grpc::CallbackServerCon
     for (const auto& s : st->figure_status) {
       if (economics.ok() && !s.ok()) economics = s;
     }
-    AddParts("Search", st->ev, economics, st->in, resp->mutable_parts());
+    AddParts("Search", FirstError({&st->ev[0], &st->ev[1]}), economics, st->in,
+             resp->mutable_parts());
     reactor->FinishAnswer(*resp);
   });
 
-  ev::ListEventsRequest er;
-  er.set_query(query);
-  er.set_page_size(limit);
-  ListEventsPage(group, b, er, [st, done](grpc::Status s, ev::ListEventsResponse out) {
-    st->ev = std::move(s);
-    for (int i = 0; i < out.events_size(); ++i) {
-      const auto& e = out.events(i);
-      st->events.push_back(
-          Candidate(e.name(), kEventsPart, e.title(), e.date(), e.citations(), e.summary(), i));
+  for (size_t k = 0; k < 2; ++k) {
+    if (k >= event_reads.size()) {
+      done();
+      continue;
     }
-    done();
-  });
+    ev::ListEventsRequest er;
+    er.set_query(query);
+    er.set_page_size(limit);
+    er.set_origin(event_reads[k]);
+    ListEventsPage(group, b, er, [st, done, k](grpc::Status s, ev::ListEventsResponse out) {
+      st->ev[k] = std::move(s);
+      for (int i = 0; i < out.events_size(); ++i) {
+        const auto& e = out.events(i);
+        st->events[k].push_back(Candidate(e.name(), kEventsPart, e.title(), e.date(), e.citations(),
+                                          e.summary(), i, IsMachineCoded(e)));
+      }
+      done();
+    });
+  }
 
-  in::ListInstitutionsRequest ir;
-  ir.set_query(query);
-  ir.set_page_size(limit);
-  ListInstitutionsPage(group, b, ir, [st, done](grpc::Status s, in::ListInstitutionsResponse out) {
-    st->in = std::move(s);
-    for (int i = 0; i < out.institutions_size(); ++i) {
-      const auto& inst = out.institutions(i);
-      st->institutions.push_back(Candidate(inst.name(), kInstitutionsPart, inst.display_name(),
-                                           inst.founded(), inst.citations(), inst.description(),
-                                           i));
-    }
-    done();
-  });
+  if (AdmitsCurated(origin)) {
+    in::ListInstitutionsRequest ir;
+    ir.set_query(query);
+    ir.set_page_size(limit);
+    ListInstitutionsPage(group, b, ir,
+                         [st, done](grpc::Status s, in::ListInstitutionsResponse out) {
+                           st->in = std::move(s);
+                           for (int i = 0; i < out.institutions_size(); ++i) {
+                             const auto& inst = out.institutions(i);
+                             st->institutions.push_back(Candidate(
+                                 inst.name(), kInstitutionsPart, inst.display_name(),
+                                 inst.founded(), inst.citations(), inst.description(), i, false));
+                           }
+                           done();
+                         });
+  } else {
+    done();  // institutions are all curated
+  }
 
   // Economics has no text search: the indicators whose name or description
   // holds every word, then their figures, newest first.
-  ListIndicators(group, b, [st, done, group, b, words, limit](
+  ListIndicators(group, b, [st, done, group, b, words, limit, origin](
                                grpc::Status s, std::map<std::string, ec::Indicator> indicators) {
     st->indicators_status = std::move(s);
     std::vector<ec::Indicator> matching;
@@ -686,6 +859,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoSearch(grpc::CallbackServerCon
       ec::ListObservationsRequest q;
       q.set_indicator(matching[k].id());
       q.set_page_size(kMaxPageSize);
+      q.set_origin(origin);
       ListAllObservations(
           group, b, q,
           [st, all_read, k, ind = matching[k], limit](grpc::Status s,
@@ -702,7 +876,8 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoSearch(grpc::CallbackServerCon
               st->figures[k].push_back(Candidate(
                   o.name(), kEconomicsPart, FigureTitle(o, ind.display_name()),
                   o.period().year() > 0 ? o.period() : o.as_of(), o.citations(),
-                  absl::StrCat(ind.display_name(), " ", ind.description()), static_cast<int>(i)));
+                  absl::StrCat(ind.display_name(), " ", ind.description()), static_cast<int>(i),
+                  IsMachineCoded(o)));
             }
             all_read();
           });
@@ -717,12 +892,17 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoListDiscrepancies(
     grpc::CallbackServerContext* ctx, const gw::ListDiscrepanciesRequest* req,
     gw::ListDiscrepanciesResponse* resp, RawAnswer answer) {
   if (auto s = ValidateCountries(req->countries(), "countries"); !s.ok()) return FinishWith(ctx, s);
+  if (auto s = ValidateOrigin(req->origin()); !s.ok()) return FinishWith(ctx, s);
   auto group = CallGroup::Create(Deadline(ctx));
   auto* reactor = new GatewayReactor(group, cache_, std::move(answer));
   const Countries countries(req->countries().begin(), req->countries().end());
+  const auto origin = req->origin();
   // One read per country (or one of everything): records of one fact may
-  // name different countries.
-  const size_t reads = std::max<size_t>(1, countries.size());
+  // name different countries. Only curated records carry fact keys, so
+  // only they are read (imported datasets would make these reads every
+  // event of each country with any partner); none when only machine-coded
+  // records are asked for.
+  const size_t reads = AdmitsCurated(origin) ? std::max<size_t>(1, countries.size()) : 0;
   struct State {
     std::vector<grpc::Status> ev, in;
     std::vector<std::vector<ev::Event>> events;
@@ -755,6 +935,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoListDiscrepancies(
   for (size_t k = 0; k < reads; ++k) {
     ev::ListEventsRequest er;
     if (!countries.empty()) er.add_countries(countries[k]);
+    er.set_origin(dyad::type::v1::ORIGIN_CURATED);
     ListAllEvents(group, b, er, StoreThen(st, &st->ev[k], &st->events[k], done));
     in::ListInstitutionsRequest ir;
     if (!countries.empty()) ir.add_countries(countries[k]);
@@ -765,7 +946,8 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoListDiscrepancies(
   // of their own to disagree).
   ec::ListObservationsRequest orq;
   SetCountries(countries, &orq);
-  ListFigures(group, b, orq, [st, done, group, b](Figures f) {
+  orq.set_origin(origin);
+  ListFigures(group, b, orq, [st, done, group, b, origin](Figures f) {
     st->indicators_status = std::move(f.indicators_status);
     st->observations_status = std::move(f.observations_status);
     if (!f.ok()) return done();
@@ -773,6 +955,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoListDiscrepancies(
     for (const auto& k : SeriesKeys(f.observations, f.indicators, false)) {
       if (f.indicators[k.indicator].derived()) continue;
       reqs.push_back(SeriesRequest(k));
+      reqs.back().set_origin(origin);
     }
     GetSeriesAll(group, b, std::move(reqs), StoreThen(st, &st->series_status, &st->series, done));
   });

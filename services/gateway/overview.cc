@@ -1,5 +1,6 @@
 // GetOverview: milestones, headline figures and counts for a dyad.
 #include <algorithm>
+#include <climits>
 #include <set>
 
 #include "common/partial_date.h"
@@ -16,11 +17,17 @@ const std::vector<std::string>& KeyIndicators() {
   return *kKeys;
 }
 
-bool IsMilestoneKind(const std::string& kind) {
+namespace {
+const std::set<std::string>& Milestones() {
   static const auto* const kMilestones = new std::set<std::string>{
       "diplomacy.recognition", "diplomacy.relations.established", "diplomacy.partnership.raised"};
-  return kMilestones->count(kind) > 0;
+  return *kMilestones;
 }
+}  // namespace
+
+bool IsMilestoneKind(const std::string& kind) { return Milestones().count(kind) > 0; }
+
+std::vector<std::string> MilestoneKinds() { return {Milestones().begin(), Milestones().end()}; }
 
 std::optional<gw::HeadlineFigure> Headline(const dyad::economics::v1::Indicator& indicator,
                                            const dyad::economics::v1::Series& series) {
@@ -43,34 +50,49 @@ std::optional<gw::HeadlineFigure> Headline(const dyad::economics::v1::Indicator&
   return f;
 }
 
-void ComposeOverview(const std::vector<dyad::events::v1::Event>& events,
+EventCounts CountsOf(const std::vector<dyad::events::v1::Event>& events) {
+  EventCounts c;
+  for (const auto& e : events) {
+    ++c.by_domain[e.domain()];
+    ++c.by_kind[e.kind()];
+  }
+  return c;
+}
+
+void ComposeOverview(const std::vector<dyad::events::v1::Event>& events, const EventCounts& counts,
                      const std::vector<dyad::institutions::v1::Institution>& institutions,
                      std::vector<gw::HeadlineFigure> figures, gw::GetOverviewResponse* out) {
   std::vector<const dyad::events::v1::Event*> milestones;
-  std::map<std::string, int> by_domain, by_kind, institutions_by_kind;
+  std::map<std::string, int64_t> institutions_by_kind;
   for (const auto& e : events) {
     if (IsMilestoneKind(e.kind())) milestones.push_back(&e);
-    ++by_domain[e.domain()];
-    ++by_kind[e.kind()];
   }
   for (const auto& i : institutions) ++institutions_by_kind[i.kind()];
+  // Curated first: a dataset's coding never displaces what a source says.
   std::stable_sort(milestones.begin(), milestones.end(), [](const auto* a, const auto* b) {
+    if (IsMachineCoded(*a) != IsMachineCoded(*b)) return IsMachineCoded(*b);
     if (SortKey(a->date()) != SortKey(b->date())) return SortKey(a->date()) < SortKey(b->date());
     return a->name() < b->name();
   });
   for (const auto* m : milestones) *out->add_milestones() = *m;
   for (auto& f : figures) *out->add_headline_figures() = std::move(f);
-  auto fill = [](const std::map<std::string, int>& counts,
+  auto fill = [](const std::map<std::string, int64_t>& counts,
                  google::protobuf::RepeatedPtrField<gw::Count>* dst) {
     for (const auto& [key, n] : counts) {
       gw::Count* c = dst->Add();
       c->set_key(key);
-      c->set_count(n);
+      c->set_count(static_cast<int32_t>(std::min<int64_t>(n, INT32_MAX)));
     }
   };
-  fill(by_domain, out->mutable_events_by_domain());
-  fill(by_kind, out->mutable_events_by_kind());
+  fill(counts.by_domain, out->mutable_events_by_domain());
+  fill(counts.by_kind, out->mutable_events_by_kind());
   fill(institutions_by_kind, out->mutable_institutions_by_kind());
+}
+
+void ComposeOverview(const std::vector<dyad::events::v1::Event>& events,
+                     const std::vector<dyad::institutions::v1::Institution>& institutions,
+                     std::vector<gw::HeadlineFigure> figures, gw::GetOverviewResponse* out) {
+  ComposeOverview(events, CountsOf(events), institutions, std::move(figures), out);
 }
 
 }  // namespace dyad::gateway

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -95,6 +97,9 @@ int64_t LastDayOfSpan(const Event& e) {
   return LastDay(e.end_date().year() > 0 ? e.end_date() : e.date());
 }
 
+// The sources an activity change cites at most.
+constexpr size_t kMaxActivityCitations = 10;
+
 }  // namespace
 
 bool HeadOfStateTakesPart(const Event& event) {
@@ -139,7 +144,8 @@ bool SameOccasion(const Event& a, const Event& b) {
 std::vector<CandidateFactor> RankCandidateFactors(
     const RankingTarget& target, const std::vector<Event>& events,
     const std::vector<Institution>& institutions,
-    const std::map<std::string, std::string>& kind_domains) {
+    const std::map<std::string, std::string>& kind_domains,
+    std::vector<CandidateFactor> activity) {
   const int year = target.year;
   auto in_window = [year](int y) { return y == year || y == year - 1; };
   // Deals of the indicator's domain: the occasions other records share.
@@ -201,6 +207,11 @@ std::vector<CandidateFactor> RankCandidateFactors(
         }
       }
     }
+    if (IsMachineCoded(e) && e.coded().num_mentions() > 1) {
+      const double points =
+          std::round(std::min(1.0, std::log10(e.coded().num_mentions()) / 3.0) * 100) / 100;
+      s.Add(points, absl::StrCat("mentioned ", e.coded().num_mentions(), " times in the news"));
+    }
     CandidateFactor f;
     f.set_score(std::round(s.total * 100) / 100);
     f.set_reason(absl::StrJoin(s.reasons, "; "));
@@ -226,17 +237,131 @@ std::vector<CandidateFactor> RankCandidateFactors(
     *f.mutable_citations() = i.citations();
     out.push_back(std::move(f));
   }
+  for (auto& f : activity) out.push_back(std::move(f));
   auto date_of = [](const CandidateFactor& f) {
+    if (f.has_activity()) {
+      dyad::type::v1::PartialDate d;
+      d.set_year(f.activity().year());
+      return SortKey(d);
+    }
     return f.has_event() ? SortKey(f.event().date()) : SortKey(f.institution().founded());
   };
   auto name_of = [](const CandidateFactor& f) {
+    if (f.has_activity()) return absl::StrCat("activity/", f.activity().year());
     return f.has_event() ? f.event().name() : f.institution().name();
   };
+  auto coded = [](const CandidateFactor& f) { return f.has_event() && IsMachineCoded(f.event()); };
   std::sort(out.begin(), out.end(), [&](const CandidateFactor& a, const CandidateFactor& b) {
+    if (coded(a) != coded(b)) return coded(b);
     if (a.score() != b.score()) return a.score() > b.score();
+    if (coded(a)) return MoreReported(a.event(), b.event());  // both machine-coded
     if (date_of(a) != date_of(b)) return date_of(a) < date_of(b);
     return name_of(a) < name_of(b);
   });
+  const auto first_coded = std::find_if(out.begin(), out.end(), coded);
+  if (out.end() - first_coded > static_cast<std::ptrdiff_t>(kMaxCodedFactors)) {
+    out.erase(first_coded + static_cast<std::ptrdiff_t>(kMaxCodedFactors), out.end());
+  }
+  return out;
+}
+
+dyad::type::v1::DateRange ActivityWindow(int year) {
+  dyad::type::v1::DateRange r;
+  r.mutable_start()->set_year(std::max(1, year - 1 - kBaselineYears));
+  r.mutable_end()->set_year(year);
+  return r;
+}
+
+std::vector<CandidateFactor> ActivityFactors(const RankingTarget& target, const std::string& dyad,
+                                             const dyad::events::v1::CountEventsResponse& yearly,
+                                             const std::vector<Event>& events,
+                                             dyad::type::v1::Origin origin) {
+  std::map<int, int64_t> counts;  // by year
+  int first = 0, last = 0;        // the first and last years with any event counted
+  for (const auto& b : yearly.buckets()) {
+    counts[b.year()] += b.count();
+    if (b.count() > 0 && (first == 0 || b.year() < first)) first = b.year();
+    if (b.count() > 0) last = std::max(last, b.year());
+  }
+  const char* what = origin == dyad::type::v1::ORIGIN_CURATED         ? "curated events"
+                     : origin == dyad::type::v1::ORIGIN_MACHINE_CODED ? "machine-coded events"
+                                                                       : "events";
+  std::vector<CandidateFactor> out;
+  for (const int year : {target.year - 1, target.year}) {
+    // Nothing counted before the year: no baseline. Nothing counted in it or
+    // after it: the data may end there (a dataset imported up to some
+    // year), so no drop to zero is read into it.
+    if (first == 0 || first >= year || last < year) continue;
+    const int from = std::max(first, year - kBaselineYears);
+    int64_t sum = 0;
+    for (int y = from; y < year; ++y) sum += counts[y];
+    const double mean = static_cast<double>(sum) / (year - from);
+    const auto count = static_cast<double>(counts[year]);
+    if (std::max(count, mean) < kMinActivity || mean <= 0) continue;
+    const double ratio = count / mean;
+    if (ratio < kActivityRatio && ratio > 1 / kActivityRatio) continue;
+    Score s;
+    Timing(year, target.year, &s);
+    const double points = std::round(std::min(2.0, std::fabs(std::log2(ratio))) * 100) / 100;
+    const std::string baseline =
+        from == year - 1 ? absl::StrCat(from) : absl::StrCat(from, "–", year - 1);
+    s.Add(points, absl::StrFormat("%d %s of %s counted in %d, %.3g times the mean of %.3g a year in "
+                                  "%s: a %s in activity",
+                                  counts[year], what, dyad, year, ratio, mean, baseline,
+                                  ratio > 1 ? "spike" : "drop"));
+    CandidateFactor f;
+    f.set_score(std::round(s.total * 100) / 100);
+    f.set_reason(absl::StrJoin(s.reasons, "; "));
+    auto* a = f.mutable_activity();
+    a->set_year(year);
+    a->set_count(counts[year]);
+    a->mutable_baseline()->mutable_start()->set_year(from);
+    a->mutable_baseline()->mutable_end()->set_year(year - 1);
+    a->set_baseline_mean(mean);
+    a->set_ratio(ratio);
+    a->set_origin(origin);
+    for (const auto& b : yearly.buckets()) {
+      if (b.year() != year) continue;
+      if (b.has_goldstein_mean()) a->set_goldstein_mean(b.goldstein_mean());
+      if (b.has_mean_tone()) a->set_mean_tone(b.mean_tone());
+    }
+    // What was counted: each source the year's events cite, by one of its
+    // citations (with its locator or dataset row, so it can be followed),
+    // and how many of the events cite it. Curated events first, so a
+    // source's citation is a paragraph where there is one.
+    struct Cited {
+      int events = 0;
+      const dyad::type::v1::Citation* example = nullptr;
+    };
+    std::map<std::string, Cited> cited;
+    std::vector<const Event*> of_year;
+    for (const Event& e : events) {
+      if (e.date().year() == year) of_year.push_back(&e);
+    }
+    std::stable_partition(of_year.begin(), of_year.end(),
+                          [](const Event* e) { return !IsMachineCoded(*e); });
+    for (const Event* e : of_year) {
+      std::set<std::string> ids;
+      for (const auto& c : e->citations()) {
+        if (!ids.insert(c.source_id()).second) continue;
+        Cited& x = cited[c.source_id()];
+        ++x.events;
+        if (x.example == nullptr) x.example = &c;
+      }
+    }
+    std::vector<std::pair<std::string, Cited>> by_count(cited.begin(), cited.end());
+    std::stable_sort(by_count.begin(), by_count.end(),
+                     [](const auto& x, const auto& y) { return x.second.events > y.second.events; });
+    if (by_count.size() > kMaxActivityCitations) by_count.resize(kMaxActivityCitations);
+    for (const auto& [id, x] : by_count) {
+      dyad::type::v1::Citation* c = f.add_citations();
+      *c = *x.example;
+      c->set_note(absl::StrCat(x.events, x.events == 1 ? " event" : " events", " of ", dyad, " in ",
+                               year, " read here cite", x.events == 1 ? "s" : "",
+                               " this source; this citation is one of them"));
+    }
+    out.push_back(std::move(f));
+  }
   return out;
 }
 

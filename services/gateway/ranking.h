@@ -23,7 +23,18 @@
 //              and a shared place, participant, fact or tag): +1.5 for the
 //              visit or forum around the deals, +0.5 for a deal signed
 //              during a head-of-state visit
-// Best first; ties by date, then name.
+//   coverage   a machine-coded event mentioned N times in the news:
+//              +min(1, log10(N)/3)
+// Activity changes (ActivityFactors) are scored on their own: timing, plus
+// |log2| of the ratio of the year's event count to the mean of the years
+// before, at most 2, so a doubling weighs like a working visit and no
+// count outweighs a deal signed in the indicator's domain.
+//
+// Curated records first: curated events, institutions and activity changes
+// are ranked together, best first (ties by date, then name); every
+// machine-coded event comes after them, at most kMaxCodedFactors of them
+// (best first, ties by MoreReported), so imported rows never bury what
+// sources say.
 #pragma once
 
 #include <map>
@@ -31,6 +42,7 @@
 #include <vector>
 
 #include "dyad/events/v1/event.pb.h"
+#include "dyad/events/v1/event_service.pb.h"
 #include "dyad/gateway/v1/gateway.pb.h"
 #include "dyad/institutions/v1/institutions.pb.h"
 
@@ -43,13 +55,44 @@ struct RankingTarget {
   int year = 0;           // the year whose change against the year before is explained
 };
 
+// The most machine-coded events offered as candidate factors.
+inline constexpr size_t kMaxCodedFactors = 10;
+
 // The ranked candidate factors among `events` and `institutions` (those
-// founded in the window). `kind_domains` maps institution kinds to their
-// domain (ListInstitutionKinds); unknown kinds use their first segment.
+// founded in the window) and the given `activity` factors (ActivityFactors).
+// `kind_domains` maps institution kinds to their domain
+// (ListInstitutionKinds); unknown kinds use their first segment.
 std::vector<dyad::gateway::v1::CandidateFactor> RankCandidateFactors(
     const RankingTarget& target, const std::vector<dyad::events::v1::Event>& events,
     const std::vector<dyad::institutions::v1::Institution>& institutions,
-    const std::map<std::string, std::string>& kind_domains = {});
+    const std::map<std::string, std::string>& kind_domains = {},
+    std::vector<dyad::gateway::v1::CandidateFactor> activity = {});
+
+// A spike or drop: the year's count at least kActivityRatio times the
+// baseline mean, or at most 1/kActivityRatio of it, with the larger of the
+// two at least kMinActivity events (a year of 2 events against 1 is no
+// spike). The baseline is the kBaselineYears years before (fewer when the
+// counts begin later: years before the first counted event are not read as
+// years without events, since a dataset's coverage begins somewhere). For
+// the same reason a year after the last one with any event counted is not
+// read as a drop to zero: the data may end there.
+inline constexpr double kActivityRatio = 1.5;
+inline constexpr double kMinActivity = 10;
+inline constexpr int kBaselineYears = 3;
+// The years of CountEvents a target needs: kBaselineYears before the year
+// before, to the year.
+dyad::type::v1::DateRange ActivityWindow(int year);
+
+// The activity changes of the window's two years (the year of the change
+// and the year before) in `yearly` (CountEvents by year over
+// ActivityWindow(), no group_by), each a factor scored as described above.
+// `dyad` names the countries in the reason ("GEO–TUR"); `origin` is what
+// was counted. Citations: the sources the window's `events` of that year
+// cite, each with how many of them cite it (at most 10, most cited first).
+std::vector<dyad::gateway::v1::CandidateFactor> ActivityFactors(
+    const RankingTarget& target, const std::string& dyad,
+    const dyad::events::v1::CountEventsResponse& yearly,
+    const std::vector<dyad::events::v1::Event>& events, dyad::type::v1::Origin origin);
 
 // True when a participant is a head of state or government's top office
 // holder ("President of Azerbaijan", "head of China").

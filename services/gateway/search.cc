@@ -64,6 +64,13 @@ std::vector<dyad::gateway::v1::SearchHit> RankSearchHits(const std::vector<std::
   }
   std::stable_sort(candidates.begin(), candidates.end(),
                    [](const SearchCandidate& a, const SearchCandidate& b) {
+                     // Curated first whatever the scores: imported rows
+                     // (many, with generated titles) never bury a sourced
+                     // record.
+                     auto coded = [](const SearchCandidate& c) {
+                       return c.hit.origin() == dyad::type::v1::ORIGIN_MACHINE_CODED;
+                     };
+                     if (coded(a) != coded(b)) return coded(b);
                      if (a.hit.score() != b.hit.score()) return a.hit.score() > b.hit.score();
                      // Newer first among equals, then by name.
                      auto when = [](const dyad::gateway::v1::SearchHit& h) {

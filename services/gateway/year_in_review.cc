@@ -2,6 +2,7 @@
 // their change against the year before; and the series helpers it shares
 // with the other answers.
 #include <algorithm>
+#include <iterator>
 #include <set>
 
 #include "common/partial_date.h"
@@ -92,14 +93,30 @@ void ComposeYearInReview(int year, std::vector<dyad::events::v1::Event> events,
                          std::vector<dyad::institutions::v1::Institution> institutions,
                          std::vector<gw::IndicatorValue> values, gw::GetYearInReviewResponse* out) {
   out->set_year(year);
-  std::stable_sort(events.begin(), events.end(), [](const auto& a, const auto& b) {
+  auto oldest_first = [](const auto& a, const auto& b) {
     if (SortKey(a.date()) != SortKey(b.date())) return SortKey(a.date()) < SortKey(b.date());
     return a.name() < b.name();
-  });
+  };
+  // Curated events first, all of them. Of the machine-coded ones (a
+  // dataset may code hundreds a year for one dyad) only the most reported
+  // are shown; the intensity series counts them all.
+  auto coded_begin = std::stable_partition(events.begin(), events.end(),
+                                           [](const auto& e) { return !IsMachineCoded(e); });
+  std::vector<dyad::events::v1::Event> coded(std::make_move_iterator(coded_begin),
+                                             std::make_move_iterator(events.end()));
+  events.erase(coded_begin, events.end());
+  out->set_machine_coded_events_total(static_cast<int32_t>(coded.size()));
+  if (coded.size() > kMaxCodedEvents) {
+    std::partial_sort(coded.begin(), coded.begin() + kMaxCodedEvents, coded.end(), MoreReported);
+    coded.resize(kMaxCodedEvents);
+  }
+  std::stable_sort(events.begin(), events.end(), oldest_first);
+  std::stable_sort(coded.begin(), coded.end(), oldest_first);
   std::stable_sort(values.begin(), values.end(), [](const auto& a, const auto& b) {
     return a.indicator().id() < b.indicator().id();
   });
   for (auto& e : events) *out->add_events() = std::move(e);
+  for (auto& e : coded) *out->add_events() = std::move(e);
   for (auto& i : institutions) *out->add_institutions_founded() = std::move(i);
   for (auto& v : values) *out->add_indicators() = std::move(v);
 }

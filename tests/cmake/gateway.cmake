@@ -3,6 +3,7 @@
 dyad_test(dyad_gateway_unit_test
   SOURCES unit/gateway_compose_test.cc unit/gateway_ranking_test.cc
           unit/gateway_discrepancies_test.cc unit/gateway_timeline_test.cc
+          unit/gateway_imported_test.cc
   LIBS dyad_gateway_service LABELS unit)
 dyad_test(dyad_gateway_service_test
   SOURCES grpc/gateway_service_test.cc testing/fake_backends.cc

@@ -35,7 +35,8 @@ echo "--- running the README block against 127.0.0.1:$gw"
 GW=127.0.0.1:$gw BUF="$top/tools/node_modules/.bin/buf" bash -e "$work/block.sh" > "$work/out.txt"
 out=$(cat "$work/out.txt")
 for needle in "dyad.gateway.v1.RelationsGateway" "SERVING" '"milestones"' '"entries"' \
-              '"indicators"' '"factors"' '"hits"' '"checks"' '"sources"' '"code": "OK"'; do
+              '"indicators"' '"factors"' '"hits"' '"checks"' '"sources"' '"code": "OK"' \
+              '"intensity"'; do
   grep -q -- "$needle" <<<"$out" || { echo "missing $needle in the output"; head -50 "$work/out.txt"; exit 1; }
 done
 echo "ok: $(grep -c '' "$work/out.txt") lines of answers"

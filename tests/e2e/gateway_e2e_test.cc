@@ -6,12 +6,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <set>
 
 #include <grpcpp/grpcpp.h>
 
+#include "absl/strings/str_cat.h"
+#include "dyad/economics/v1/economics.grpc.pb.h"
+#include "dyad/events/v1/event_service.grpc.pb.h"
 #include "dyad/gateway/v1/gateway.grpc.pb.h"
 #include "testing/health.h"
 #include "testing/process.h"
@@ -475,6 +479,221 @@ TEST_F(GatewayE2eTest, HangingBackendReturnsByTheDeadline) {
   EXPECT_EQ(PartCode(resp.parts(), "economics"), "DEADLINE_EXCEEDED");
   // And it still shuts down promptly on SIGTERM.
   EXPECT_EQ(g.process.Stop(SIGTERM, absl::Seconds(20)).value_or(-1), 0);
+}
+
+// Issue 11 with the real binaries: GEO–TUR, a dyad with imported records
+// (GDELT-shaped events, Comtrade-shaped figures streamed through the import
+// methods) and, among the curated data, only the railway events of the
+// transport_energy plugin, gets every gateway answer; nothing assumes
+// AZE–CHN. Limited to machine-coded records, the answers hold exactly what
+// was imported.
+class ImportedDyadE2eTest : public GatewayE2eTest {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "/gateway_imported_e2e_" + std::to_string(getpid());
+    ASSERT_EQ(system(("rm -rf '" + dir_ + "' && mkdir -p '" + dir_ + "'").c_str()), 0);
+    std::ofstream(dir_ + "/token") << "e2e-token\n";
+  }
+  void TearDown() override { (void)system(("rm -rf '" + dir_ + "'").c_str()); }
+
+  absl::StatusOr<dyad::testing::Server> StartWritable(const std::string& name) {
+    return StartServer({BuildPath("bin/dyad-" + name), "--db=:memory:",
+                        "--plugins=" + BuildPath("plugins"),
+                        "--write_token_file=" + dir_ + "/token"});
+  }
+  static std::unique_ptr<grpc::ClientContext> WriteCtx() {
+    auto ctx = Ctx(absl::Seconds(30));
+    ctx->AddMetadata("authorization", "Bearer e2e-token");
+    return ctx;
+  }
+
+  std::string dir_;
+};
+
+TEST_F(ImportedDyadE2eTest, EveryAnswerForADyadOfImportedData) {
+  namespace ev = dyad::events::v1;
+  namespace ec = dyad::economics::v1;
+  ASSERT_OK_AND_ASSIGN(auto events, StartWritable("events"));
+  ASSERT_OK_AND_ASSIGN(auto economics, StartWritable("economics"));
+
+  // 10 events in 2018, 12 in 2019, 30 in 2020 (visits, every third a
+  // fight), as the GDELT importer maps them.
+  ev::ImportEventsRequest er;
+  for (const auto& [year, n] : std::vector<std::pair<int, int>>{{2018, 10}, {2019, 12}, {2020, 30}}) {
+    for (int i = 0; i < n; ++i) {
+      const bool fight = i % 3 == 2;
+      const std::string id = absl::StrCat(year, i);
+      ev::Event* e = er.add_events();
+      e->mutable_date()->set_year(year);
+      e->mutable_date()->set_month(i % 12 + 1);
+      e->mutable_date()->set_day(1);
+      auto* c = e->mutable_coded();
+      c->set_dataset("gdelt-2.0");
+      c->set_cameo_code(fight ? "190" : "042");
+      c->set_source_country(i % 2 ? "TUR" : "GEO");
+      c->set_target_country(i % 2 ? "GEO" : "TUR");
+      c->set_goldstein(fight ? -10 : 1.9);
+      c->set_avg_tone(fight ? -4 : 2);
+      c->set_num_mentions(i + 1);
+      auto* cite = e->add_citations();
+      cite->set_source_id("gdelt-2.0");
+      cite->set_url("https://news.example/" + id);
+      cite->mutable_row()->set_upstream_id(id);
+    }
+  }
+  auto ev_stub = ev::EventService::NewStub(
+      grpc::CreateChannel(Addr(events.port), grpc::InsecureChannelCredentials()));
+  ev::ImportEventsResponse ev_summary;
+  {
+    auto ctx = WriteCtx();
+    auto writer = ev_stub->ImportEvents(ctx.get(), &ev_summary);
+    ASSERT_TRUE(writer->Write(er));
+    writer->WritesDone();
+    grpc::Status s = writer->Finish();
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  ASSERT_EQ(ev_summary.created(), 52) << ev_summary.DebugString();
+
+  // Comtrade totals: GEO's exports to TUR (2019, 2020) and TUR's report of
+  // the same flow for 2020 (6% more: CIF), TUR's exports to GEO and GEO's
+  // imports from TUR (20% less: beyond the margin).
+  ec::ImportObservationsRequest orq;
+  auto figure = [&](const std::string& indicator, const std::string& reporter,
+                    const std::string& partner, int year, double value) {
+    ec::Observation* o = orq.add_observations();
+    o->set_indicator(indicator);
+    o->set_reporter(reporter);
+    o->set_partner(partner);
+    o->mutable_period()->set_year(year);
+    o->mutable_value()->set_value(value);
+    auto* c = o->add_citations();
+    c->set_source_id("comtrade");
+    c->mutable_row()->set_upstream_id(absl::StrCat(indicator, "|", reporter, "|", partner, "|", year));
+  };
+  figure("trade.exports", "GEO", "TUR", 2019, 180e6);
+  figure("trade.exports", "GEO", "TUR", 2020, 200e6);
+  figure("trade.imports", "TUR", "GEO", 2020, 212e6);
+  figure("trade.exports", "TUR", "GEO", 2020, 1500e6);
+  figure("trade.imports", "GEO", "TUR", 2020, 1200e6);
+  auto ec_stub = ec::EconomicsService::NewStub(
+      grpc::CreateChannel(Addr(economics.port), grpc::InsecureChannelCredentials()));
+  ec::ImportObservationsResponse ec_summary;
+  {
+    auto ctx = WriteCtx();
+    auto writer = ec_stub->ImportObservations(ctx.get(), &ec_summary);
+    ASSERT_TRUE(writer->Write(orq));
+    writer->WritesDone();
+    grpc::Status s = writer->Finish();
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  ASSERT_EQ(ec_summary.created(), 5) << ec_summary.DebugString();
+
+  ASSERT_OK_AND_ASSIGN(auto g, StartGateway(Addr(events.port), Addr(economics.port),
+                                            Addr(ports_["institutions"])));
+  auto gw = Stub(g.port);
+  auto all_ok = [](const google::protobuf::RepeatedPtrField<Part>& parts) {
+    for (const char* p : {"events", "economics", "institutions"}) {
+      if (PartCode(parts, p) != "OK") return false;
+    }
+    return true;
+  };
+
+  constexpr auto kCoded = dyad::type::v1::ORIGIN_MACHINE_CODED;
+  GetOverviewRequest o;
+  o.add_countries("GEO");
+  o.add_countries("TUR");
+  o.set_origin(kCoded);
+  GetOverviewResponse ov;
+  ASSERT_TRUE(gw->GetOverview(Ctx().get(), o, &ov).ok());
+  EXPECT_TRUE(all_ok(ov.parts())) << ov.DebugString();
+  EXPECT_EQ(ov.intensity().total(), 52);
+  EXPECT_EQ(ov.intensity().granularity(), dyad::events::v1::GRANULARITY_MONTH);  // 2018..2020
+  ASSERT_EQ(ov.events_by_domain_size(), 1);
+  EXPECT_EQ(ov.events_by_domain(0).key(), "cameo");
+  EXPECT_EQ(ov.events_by_domain(0).count(), 52);
+  EXPECT_EQ(ov.headline_figures_size(), 4);  // exports and imports, both directions
+  // Every origin: the curated railway events too, counted beside them.
+  o.clear_origin();
+  ASSERT_TRUE(gw->GetOverview(Ctx().get(), o, &ov).ok());
+  EXPECT_TRUE(all_ok(ov.parts()));
+  EXPECT_GT(ov.intensity().total(), 52);
+  int counted = 0;
+  for (const auto& c : ov.events_by_domain()) counted += c.count();
+  EXPECT_EQ(counted, ov.intensity().total());
+
+  GetYearInReviewRequest y;
+  y.add_countries("GEO");
+  y.add_countries("TUR");
+  y.set_year(2020);
+  y.set_origin(kCoded);
+  GetYearInReviewResponse yr;
+  ASSERT_TRUE(gw->GetYearInReview(Ctx().get(), y, &yr).ok());
+  EXPECT_TRUE(all_ok(yr.parts()));
+  EXPECT_EQ(yr.machine_coded_events_total(), 30);
+  EXPECT_EQ(yr.events_size(), 20);
+  EXPECT_EQ(yr.intensity().total(), 30);
+  EXPECT_EQ(yr.intensity().buckets_size(), 12);
+  // Exports and imports both ways, and the economy plugin's trade balance
+  // derived from them for each direction.
+  std::set<std::string> indicators;
+  for (const auto& v : yr.indicators()) indicators.insert(v.indicator().id());
+  EXPECT_EQ(indicators, (std::set<std::string>{"trade.balance", "trade.exports", "trade.imports"}));
+  EXPECT_EQ(yr.indicators_size(), 6);
+
+  ExplainChangeRequest x;
+  x.set_indicator("trade.exports");
+  x.add_countries("GEO");
+  x.add_countries("TUR");
+  x.set_year(2020);
+  x.set_origin(kCoded);
+  ExplainChangeResponse xr;
+  ASSERT_TRUE(gw->ExplainChange(Ctx().get(), x, &xr).ok());
+  EXPECT_TRUE(all_ok(xr.parts()));
+  EXPECT_NEAR(xr.change_percent(), 11.11, 0.01);
+  ASSERT_GE(xr.factors_size(), 2);
+  ASSERT_TRUE(xr.factors(0).has_activity()) << xr.factors(0).DebugString();
+  EXPECT_EQ(xr.factors(0).activity().count(), 30);
+  EXPECT_DOUBLE_EQ(xr.factors(0).activity().baseline_mean(), 11);
+  EXPECT_EQ(xr.factors(0).citations(0).source_id(), "gdelt-2.0");
+  std::cout << "spike: " << xr.factors(0).reason() << "\n";
+
+  ListDiscrepanciesRequest d;
+  d.add_countries("GEO");
+  d.add_countries("TUR");
+  ListDiscrepanciesResponse dr;
+  ASSERT_TRUE(gw->ListDiscrepancies(Ctx().get(), d, &dr).ok());
+  EXPECT_TRUE(all_ok(dr.parts()));
+  std::map<std::string, bool> mirrors;
+  for (const auto& disc : dr.discrepancies()) {
+    if (disc.kind() == Discrepancy::KIND_MIRROR) {
+      mirrors[disc.subject()] = disc.mirror().within_usual_margin();
+    }
+  }
+  EXPECT_EQ(mirrors, (std::map<std::string, bool>{{"trade GEO→TUR 2020", true},
+                                                  {"trade TUR→GEO 2020", false}}));
+
+  GetTimelineRequest t;
+  t.add_countries("GEO");
+  t.add_countries("TUR");
+  t.set_page_size(500);
+  t.set_origin(kCoded);
+  GetTimelineResponse tr;
+  ASSERT_TRUE(gw->GetTimeline(Ctx().get(), t, &tr).ok());
+  EXPECT_TRUE(all_ok(tr.parts()));
+  EXPECT_EQ(tr.entries_size(), 52 + 5);
+
+  SearchRequest q;
+  q.set_query("visit");
+  q.set_origin(dyad::type::v1::ORIGIN_MACHINE_CODED);
+  SearchResponse hits;
+  ASSERT_TRUE(gw->Search(Ctx().get(), q, &hits).ok());
+  ASSERT_GT(hits.hits_size(), 0);
+  for (const auto& h : hits.hits()) {
+    EXPECT_EQ(h.origin(), dyad::type::v1::ORIGIN_MACHINE_CODED) << h.name();
+  }
+  EXPECT_EQ(g.process.Stop(SIGTERM, absl::Seconds(20)).value_or(-1), 0);
+  (void)events.process.Stop(SIGTERM, absl::Seconds(20));
+  (void)economics.process.Stop(SIGTERM, absl::Seconds(20));
 }
 
 }  // namespace

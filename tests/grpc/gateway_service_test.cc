@@ -446,7 +446,8 @@ TEST_F(GatewayServiceTest, SourcesMergeAndOneBackendIsEnough) {
   ASSERT_TRUE(stub().ListSources(Ctx().get(), ListSourcesRequest(), &resp).ok());
   std::vector<std::string> ids;
   for (const auto& s : resp.sources()) ids.push_back(s.id());
-  EXPECT_EQ(ids, (std::vector<std::string>{"s-econ", "s-events", "s-inst", "s-other"}));
+  EXPECT_EQ(ids, (std::vector<std::string>{"comtrade", "gdelt-2.0", "s-econ", "s-events", "s-inst",
+                                           "s-other"}));
   fakes_.events_server->Stop();
   fakes_.institutions_server->Stop();
   ASSERT_TRUE(stub().ListSources(Ctx().get(), ListSourcesRequest(), &resp).ok());
@@ -454,7 +455,7 @@ TEST_F(GatewayServiceTest, SourcesMergeAndOneBackendIsEnough) {
                                      {"events", "UNAVAILABLE"},
                                      {"economics", "OK"},
                                      {"institutions", "UNAVAILABLE"}}));
-  EXPECT_EQ(resp.sources_size(), 2);
+  EXPECT_EQ(resp.sources_size(), 3);
 }
 
 TEST_F(GatewayServiceTest, InvalidInputNamesTheField) {
@@ -579,13 +580,16 @@ TEST_F(GatewayServiceTest, CallsBeyondMaxInFlightAreRefusedTheRestSucceed) {
                                       [c = c.get()](grpc::Status s) { c->done.set_value(s); });
     admitted.push_back(std::move(c));
   }
+  // Each overview of a dyad makes four events reads (milestones, counts by
+  // kind, the kinds, counts by month), all hanging.
+  constexpr int kEventReads = 4;
   const absl::Time until = absl::Now() + absl::Seconds(5);
-  while ((fakes_.events.control.hanging() < kMax ||
+  while ((fakes_.events.control.hanging() < kEventReads * kMax ||
           fakes_.economics.control.calls("ListIndicators") < kMax) &&
          absl::Now() < until) {
     absl::SleepFor(absl::Milliseconds(5));
   }
-  ASSERT_EQ(fakes_.events.control.hanging(), kMax);
+  ASSERT_EQ(fakes_.events.control.hanging(), kEventReads * kMax);
   ASSERT_EQ(fakes_.economics.control.calls("ListIndicators"), kMax);
   // Beyond the limit, concurrent calls are refused at once, before any
   // backend is called.
@@ -688,11 +692,12 @@ TEST_F(GatewayServiceTest, ClientCancellationCancelsTheBackendCalls) {
   std::promise<grpc::Status> done;
   stub().async()->GetYearInReview(ctx.get(), &req, &resp,
                                   [&](grpc::Status s) { done.set_value(std::move(s)); });
+  // The year's events and their counts by month: two events reads.
   const absl::Time until = absl::Now() + absl::Seconds(5);
-  while (fakes_.events.control.hanging() == 0 && absl::Now() < until) {
+  while (fakes_.events.control.hanging() < 2 && absl::Now() < until) {
     absl::SleepFor(absl::Milliseconds(10));
   }
-  ASSERT_EQ(fakes_.events.control.hanging(), 1);
+  ASSERT_EQ(fakes_.events.control.hanging(), 2);
   const absl::Time cancelled_at = absl::Now();
   ctx->TryCancel();
   EXPECT_EQ(done.get_future().get().error_code(), grpc::StatusCode::CANCELLED);
@@ -769,6 +774,405 @@ TEST_F(GatewayServiceTest, UndecodableRequestIsInvalidArgument) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), ::testing::HasSubstr("dyad.gateway.v1.GetYearInReviewRequest"));
   EXPECT_EQ(fakes_.events.control.total_calls(), 0);
+}
+
+// ---- Issue 11: origins, event counts, imported data ----
+
+constexpr auto kCurated = dyad::type::v1::ORIGIN_CURATED;
+constexpr auto kCoded = dyad::type::v1::ORIGIN_MACHINE_CODED;
+
+template <typename Req>
+Req LastRequest(const FakeControl& c, const std::string& method) {
+  Req r;
+  EXPECT_TRUE(r.ParseFromString(c.last_request(method))) << method;
+  return r;
+}
+
+TEST_F(GatewayServiceTest, AnUnknownOriginIsInvalidOnEveryRequest) {
+  const auto bad = static_cast<dyad::type::v1::Origin>(7);
+  auto check = [&](const grpc::Status& s, const char* method) {
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << method;
+    EXPECT_THAT(s.error_message(), ::testing::HasSubstr("origin: unknown value 7")) << method;
+  };
+  GetOverviewRequest o;
+  o.add_countries("AZE");
+  o.add_countries("CHN");
+  o.set_origin(bad);
+  GetOverviewResponse or_;
+  check(stub().GetOverview(Ctx().get(), o, &or_), "GetOverview");
+  GetTimelineRequest t;
+  t.add_countries("AZE");
+  t.set_origin(bad);
+  GetTimelineResponse tr;
+  check(stub().GetTimeline(Ctx().get(), t, &tr), "GetTimeline");
+  GetYearInReviewRequest y = Year2019();
+  y.set_origin(bad);
+  GetYearInReviewResponse yr;
+  check(stub().GetYearInReview(Ctx().get(), y, &yr), "GetYearInReview");
+  ExplainChangeRequest x;
+  x.set_indicator("trade.turnover");
+  x.add_countries("AZE");
+  x.add_countries("CHN");
+  x.set_year(2019);
+  x.set_origin(bad);
+  ExplainChangeResponse xr;
+  check(stub().ExplainChange(Ctx().get(), x, &xr), "ExplainChange");
+  SearchRequest q;
+  q.set_query("visit");
+  q.set_origin(bad);
+  SearchResponse qr;
+  check(stub().Search(Ctx().get(), q, &qr), "Search");
+  ListDiscrepanciesRequest d;
+  d.set_origin(bad);
+  ListDiscrepanciesResponse dr;
+  check(stub().ListDiscrepancies(Ctx().get(), d, &dr), "ListDiscrepancies");
+  EXPECT_EQ(fakes_.events.control.total_calls() + fakes_.economics.control.total_calls() +
+                fakes_.institutions.control.total_calls(),
+            0);
+}
+
+TEST_F(GatewayServiceTest, TheOriginReachesEveryReadAndMachineCodedLeavesInstitutionsOut) {
+  GetYearInReviewRequest req = Year2019();
+  req.set_origin(kCurated);
+  GetYearInReviewResponse curated;
+  ASSERT_TRUE(stub().GetYearInReview(Ctx().get(), req, &curated).ok());
+  EXPECT_EQ(Codes(curated.parts()), kAllOk);
+  EXPECT_EQ(curated.events_size(), 4);  // the fake's AZE–CHN records are curated
+  EXPECT_EQ(LastRequest<dyad::events::v1::ListEventsRequest>(fakes_.events.control, "ListEvents")
+                .origin(),
+            kCurated);
+  const auto counts =
+      LastRequest<dyad::events::v1::CountEventsRequest>(fakes_.events.control, "CountEvents");
+  EXPECT_EQ(counts.origin(), kCurated);
+  EXPECT_EQ(counts.granularity(), dyad::events::v1::GRANULARITY_MONTH);
+  EXPECT_EQ(counts.period().start().year(), 2019);
+  EXPECT_EQ(counts.period().end().year(), 2019);
+  EXPECT_EQ(LastRequest<dyad::economics::v1::ListObservationsRequest>(fakes_.economics.control,
+                                                                      "ListObservations")
+                .origin(),
+            kCurated);
+  EXPECT_EQ(
+      LastRequest<dyad::economics::v1::GetSeriesRequest>(fakes_.economics.control, "GetSeries")
+          .origin(),
+      kCurated);
+  EXPECT_EQ(curated.institutions_founded_size(), 1);
+  // The year's curated events by month: April (forum and deals), September
+  // (the call), and the commission known only to the year.
+  ASSERT_TRUE(curated.has_intensity());
+  EXPECT_EQ(curated.intensity().granularity(), dyad::events::v1::GRANULARITY_MONTH);
+  EXPECT_EQ(curated.intensity().total(), 4);
+  std::vector<std::string> labels;
+  for (const auto& b : curated.intensity().buckets()) {
+    labels.push_back(absl::StrCat(b.label(), ":", b.count()));
+  }
+  EXPECT_EQ(labels, (std::vector<std::string>{"2019:1", "2019-04:2", "2019-09:1"}));
+
+  // Only machine-coded records: AZE–CHN has none here, and institutions
+  // (all curated) are not even asked for.
+  const int institution_calls = fakes_.institutions.control.total_calls();
+  req.set_origin(kCoded);
+  GetYearInReviewResponse coded;
+  ASSERT_TRUE(stub().GetYearInReview(Ctx().get(), req, &coded).ok());
+  EXPECT_EQ(Codes(coded.parts()), kAllOk);
+  EXPECT_EQ(coded.events_size(), 0);
+  EXPECT_EQ(coded.institutions_founded_size(), 0);
+  EXPECT_EQ(coded.indicators_size(), 0);
+  EXPECT_EQ(coded.intensity().total(), 0);
+  EXPECT_EQ(coded.intensity().buckets_size(), 0);
+  EXPECT_EQ(fakes_.institutions.control.total_calls(), institution_calls);
+
+  GetOverviewRequest o;
+  o.add_countries("AZE");
+  o.add_countries("CHN");
+  o.set_origin(kCoded);
+  GetOverviewResponse ov;
+  ASSERT_TRUE(stub().GetOverview(Ctx().get(), o, &ov).ok());
+  EXPECT_EQ(Codes(ov.parts()), kAllOk);
+  EXPECT_EQ(ov.milestones_size(), 0);
+  EXPECT_EQ(ov.events_by_domain_size(), 0);
+  EXPECT_EQ(ov.institutions_by_kind_size(), 0);
+  EXPECT_EQ(ov.headline_figures_size(), 0);
+  EXPECT_EQ(fakes_.institutions.control.total_calls(), institution_calls);
+
+  GetTimelineRequest t;
+  t.add_countries("AZE");
+  t.add_countries("CHN");
+  t.set_page_size(500);
+  t.set_origin(kCurated);
+  GetTimelineResponse all_curated;
+  ASSERT_TRUE(stub().GetTimeline(Ctx().get(), t, &all_curated).ok());
+  t.clear_origin();
+  GetTimelineResponse any;
+  ASSERT_TRUE(stub().GetTimeline(Ctx().get(), t, &any).ok());
+  EXPECT_EQ(all_curated.entries_size(), any.entries_size());
+  // A page token is bound to the origin it was issued for.
+  t.set_page_size(1);
+  ASSERT_TRUE(stub().GetTimeline(Ctx().get(), t, &any).ok());
+  ASSERT_FALSE(any.next_page_token().empty());
+  t.set_page_token(any.next_page_token());
+  t.set_origin(kCurated);
+  EXPECT_EQ(stub().GetTimeline(Ctx().get(), t, &any).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(GatewayServiceTest, TheAnswerCacheKeepsEachOriginApart) {
+  AnswerCache cache(absl::Seconds(60), 1 << 20);
+  TestGateway cached(Targets(), absl::Seconds(5), &cache);
+  auto calls = [&] {
+    return fakes_.events.control.total_calls() + fakes_.economics.control.total_calls() +
+           fakes_.institutions.control.total_calls();
+  };
+  GetYearInReviewRequest req = Year2019();
+  req.set_origin(kCurated);
+  GetYearInReviewResponse curated;
+  ASSERT_TRUE(cached.stub().GetYearInReview(Ctx().get(), req, &curated).ok());
+  const int after_first = calls();
+  req.set_origin(kCoded);
+  GetYearInReviewResponse coded;
+  ASSERT_TRUE(cached.stub().GetYearInReview(Ctx().get(), req, &coded).ok());
+  EXPECT_GT(calls(), after_first) << "another origin is another question";
+  EXPECT_NE(coded.events_size(), curated.events_size());
+  EXPECT_EQ(cache.size(), 2u);
+  const int after_second = calls();
+  req.set_origin(kCurated);
+  GetYearInReviewResponse again;
+  ASSERT_TRUE(cached.stub().GetYearInReview(Ctx().get(), req, &again).ok());
+  EXPECT_EQ(again.SerializeAsString(), curated.SerializeAsString());
+  EXPECT_EQ(calls(), after_second);
+}
+
+TEST_F(GatewayServiceTest, EventsDownLeavesTheIntensityOutAndSaysSo) {
+  fakes_.events_server->Stop();
+  GetOverviewRequest req;
+  req.add_countries("AZE");
+  req.add_countries("CHN");
+  GetOverviewResponse resp;
+  ASSERT_TRUE(stub().GetOverview(Ctx().get(), req, &resp).ok());
+  EXPECT_EQ(Codes(resp.parts()), (std::map<std::string, std::string>{
+                                     {"events", "UNAVAILABLE"},
+                                     {"economics", "OK"},
+                                     {"institutions", "OK"}}));
+  EXPECT_FALSE(resp.has_intensity());
+  EXPECT_EQ(resp.events_by_domain_size(), 0);
+  EXPECT_GT(resp.headline_figures_size(), 0);
+}
+
+// The counts alone failing: the events read still serve (milestones, the
+// year's events), the counts are left out rather than guessed, and the
+// events part says what failed.
+TEST_F(GatewayServiceTest, FailedCountsArePartialNotGuessed) {
+  fakes_.events.control.FailMethod("CountEvents");
+  GetOverviewRequest req;
+  req.add_countries("AZE");
+  req.add_countries("CHN");
+  GetOverviewResponse ov;
+  ASSERT_TRUE(stub().GetOverview(Ctx().get(), req, &ov).ok());
+  EXPECT_EQ(Codes(ov.parts())["events"], "UNAVAILABLE");
+  EXPECT_EQ(Codes(ov.parts())["economics"], "OK");
+  EXPECT_EQ(ov.milestones_size(), 3);
+  EXPECT_EQ(ov.events_by_domain_size(), 0);
+  EXPECT_EQ(ov.events_by_kind_size(), 0);
+  EXPECT_FALSE(ov.has_intensity());
+  GetYearInReviewResponse yr;
+  ASSERT_TRUE(stub().GetYearInReview(Ctx().get(), Year2019(), &yr).ok());
+  EXPECT_EQ(Codes(yr.parts())["events"], "UNAVAILABLE");
+  EXPECT_EQ(yr.events_size(), 4);
+  EXPECT_FALSE(yr.has_intensity());
+  ExplainChangeRequest x;
+  x.set_indicator("trade.turnover");
+  x.add_countries("AZE");
+  x.add_countries("CHN");
+  x.set_year(2019);
+  ExplainChangeResponse xr;
+  ASSERT_TRUE(stub().ExplainChange(Ctx().get(), x, &xr).ok());
+  EXPECT_EQ(Codes(xr.parts())["events"], "UNAVAILABLE");
+  ASSERT_GE(xr.factors_size(), 1);
+  EXPECT_EQ(xr.factors(0).event().name(), "events/forum-deals-2019");
+}
+
+// GEO–TUR has only machine-coded records (GDELT-shaped events, Comtrade-
+// shaped figures): every answer works for it, nothing assumes AZE–CHN.
+TEST_F(GatewayServiceTest, ADyadWithOnlyImportedDataGetsEveryAnswer) {
+  using dyad::testing::kGeoExportsToTur2019;
+  using dyad::testing::kGeoExportsToTur2020;
+  using dyad::testing::kGeoImportsFromTur2020;
+  using dyad::testing::kGeoTurEvents2018;
+  using dyad::testing::kGeoTurEvents2019;
+  using dyad::testing::kGeoTurEvents2020;
+  using dyad::testing::kTurExportsToGeo2020;
+  using dyad::testing::kTurImportsFromGeo2020;
+  constexpr int kAll = kGeoTurEvents2018 + kGeoTurEvents2019 + kGeoTurEvents2020;
+
+  GetOverviewRequest o;
+  o.add_countries("GEO");
+  o.add_countries("TUR");
+  GetOverviewResponse ov;
+  ASSERT_TRUE(stub().GetOverview(Ctx().get(), o, &ov).ok());
+  EXPECT_EQ(Codes(ov.parts()), kAllOk);
+  EXPECT_EQ(ov.milestones_size(), 0);
+  ASSERT_EQ(ov.events_by_domain_size(), 1);
+  EXPECT_EQ(ov.events_by_domain(0).key(), "cameo");
+  EXPECT_EQ(ov.events_by_domain(0).count(), kAll);
+  std::map<std::string, int> kinds;
+  for (const auto& c : ov.events_by_kind()) kinds[c.key()] = c.count();
+  // Every third event of each year a fight: 3 + 4 + 10.
+  EXPECT_EQ(kinds, (std::map<std::string, int>{{"cameo.04.042", kAll - 17}, {"cameo.19.190", 17}}));
+  // 2018..2020: three calendar years, so by month.
+  ASSERT_TRUE(ov.has_intensity());
+  EXPECT_EQ(ov.intensity().granularity(), dyad::events::v1::GRANULARITY_MONTH);
+  EXPECT_EQ(ov.intensity().total(), kAll);
+  ASSERT_EQ(ov.intensity().buckets_size(), 10 + 12 + 12);
+  EXPECT_EQ(ov.intensity().buckets(0).label(), "2018-01");
+  const auto& march2020 = ov.intensity().buckets(10 + 12 + 2);
+  EXPECT_EQ(march2020.label(), "2020-03");
+  EXPECT_EQ(march2020.count(), 3);  // the 3rd, 15th and 27th events of 2020: all fights
+  EXPECT_DOUBLE_EQ(march2020.goldstein_sum(), -30);
+  EXPECT_DOUBLE_EQ(march2020.goldstein_mean(), -10);
+  EXPECT_DOUBLE_EQ(march2020.mean_tone(), -4);
+  std::map<std::string, double> headline;
+  for (const auto& f : ov.headline_figures()) {
+    headline[absl::StrCat(f.indicator().id(), " ", f.reporter(), " ", f.partner())] =
+        f.point().value().value();
+    EXPECT_EQ(f.point().period().year(), 2020);
+    EXPECT_EQ(f.point().observations(0).citations(0).source_id(), "comtrade");
+  }
+  EXPECT_EQ(headline, (std::map<std::string, double>{
+                          {"trade.exports GEO TUR", kGeoExportsToTur2020},
+                          {"trade.exports TUR GEO", kTurExportsToGeo2020},
+                          {"trade.imports GEO TUR", kGeoImportsFromTur2020},
+                          {"trade.imports TUR GEO", kTurImportsFromGeo2020}}));
+
+  GetYearInReviewRequest y;
+  y.add_countries("GEO");
+  y.add_countries("TUR");
+  y.set_year(2020);
+  GetYearInReviewResponse yr;
+  ASSERT_TRUE(stub().GetYearInReview(Ctx().get(), y, &yr).ok());
+  EXPECT_EQ(Codes(yr.parts()), kAllOk);
+  EXPECT_EQ(yr.machine_coded_events_total(), kGeoTurEvents2020);
+  ASSERT_EQ(yr.events_size(), 20);
+  for (const auto& e : yr.events()) {
+    EXPECT_GT(e.coded().num_mentions(), kGeoTurEvents2020 - 20) << "the most mentioned";
+  }
+  EXPECT_EQ(yr.intensity().buckets_size(), 12);
+  EXPECT_EQ(yr.intensity().total(), kGeoTurEvents2020);
+  std::map<std::string, const IndicatorValue*> values;
+  for (const auto& v : yr.indicators()) {
+    values[absl::StrCat(v.indicator().id(), " ", v.point().observations(0).reporter())] = &v;
+  }
+  ASSERT_EQ(values.size(), 4u);
+  const IndicatorValue& exports = *values.at("trade.exports GEO");
+  EXPECT_DOUBLE_EQ(exports.point().value().value(), kGeoExportsToTur2020);
+  EXPECT_DOUBLE_EQ(exports.previous().value().value(), kGeoExportsToTur2019);
+
+  ExplainChangeRequest x;
+  x.set_indicator("trade.exports");
+  x.add_countries("GEO");
+  x.add_countries("TUR");
+  x.set_year(2020);
+  ExplainChangeResponse xr;
+  ASSERT_TRUE(stub().ExplainChange(Ctx().get(), x, &xr).ok());
+  EXPECT_EQ(Codes(xr.parts()), kAllOk);
+  ASSERT_TRUE(xr.has_change_percent());
+  EXPECT_DOUBLE_EQ(xr.change_percent(), (kGeoExportsToTur2020 / kGeoExportsToTur2019 - 1) * 100);
+  // 30 events in 2020 against 11 a year in 2018–2019: the spike leads, the
+  // events (all machine-coded) follow, ten at most.
+  ASSERT_EQ(xr.factors_size(), 1 + 10);
+  const CandidateFactor& spike = xr.factors(0);
+  ASSERT_TRUE(spike.has_activity());
+  EXPECT_EQ(spike.activity().year(), 2020);
+  EXPECT_EQ(spike.activity().count(), kGeoTurEvents2020);
+  EXPECT_DOUBLE_EQ(spike.activity().baseline_mean(), 11);
+  EXPECT_DOUBLE_EQ(spike.activity().ratio(), 30.0 / 11);
+  EXPECT_DOUBLE_EQ(spike.score(), 4.45);  // 3 + log2(2.73)
+  EXPECT_THAT(spike.reason(), ::testing::HasSubstr("30 events of GEO–TUR counted in 2020, 2.73 "
+                                                   "times the mean of 11 a year in 2018–2019"));
+  ASSERT_EQ(spike.citations_size(), 1);
+  EXPECT_EQ(spike.citations(0).source_id(), "gdelt-2.0");
+  for (int i = 1; i < xr.factors_size(); ++i) {
+    EXPECT_EQ(xr.factors(i).event().origin(), kCoded);
+    EXPECT_GE(xr.factors(i).citations_size(), 1);
+  }
+
+  GetTimelineRequest t;
+  t.add_countries("GEO");
+  t.add_countries("TUR");
+  t.set_page_size(500);
+  GetTimelineResponse tr;
+  ASSERT_TRUE(stub().GetTimeline(Ctx().get(), t, &tr).ok());
+  EXPECT_EQ(Codes(tr.parts()), kAllOk);
+  EXPECT_EQ(tr.entries_size(), kAll + 5);  // the events and the five total figures
+  t.set_origin(kCurated);
+  ASSERT_TRUE(stub().GetTimeline(Ctx().get(), t, &tr).ok());
+  EXPECT_EQ(tr.entries_size(), 0);
+
+  ListDiscrepanciesRequest d;
+  d.add_countries("GEO");
+  d.add_countries("TUR");
+  ListDiscrepanciesResponse dr;
+  ASSERT_TRUE(stub().ListDiscrepancies(Ctx().get(), d, &dr).ok());
+  EXPECT_EQ(Codes(dr.parts()), kAllOk);
+  // Totals only (the commodity's figures are not read), the gap beyond the
+  // CIF/FOB margin first.
+  ASSERT_EQ(dr.discrepancies_size(), 2);
+  EXPECT_EQ(dr.discrepancies(0).subject(), "trade TUR→GEO 2020");
+  EXPECT_DOUBLE_EQ(dr.discrepancies(0).mirror().ratio(), kGeoImportsFromTur2020 / kTurExportsToGeo2020);
+  EXPECT_FALSE(dr.discrepancies(0).mirror().within_usual_margin());
+  EXPECT_EQ(dr.discrepancies(1).subject(), "trade GEO→TUR 2020");
+  EXPECT_TRUE(dr.discrepancies(1).mirror().within_usual_margin());
+  for (const auto& disc : dr.discrepancies()) {
+    EXPECT_EQ(disc.kind(), Discrepancy::KIND_MIRROR);
+    ASSERT_EQ(disc.claims_size(), 2);
+    for (const auto& c : disc.claims()) EXPECT_EQ(c.citations(0).source_id(), "comtrade");
+  }
+  // Fact keys are curated: the events read for them are the curated ones.
+  EXPECT_EQ(LastRequest<dyad::events::v1::ListEventsRequest>(fakes_.events.control, "ListEvents")
+                .origin(),
+            kCurated);
+}
+
+// A country named twice is one country to the counts, as it is to the
+// lists (CountEvents refuses a repeated country); three are not counted.
+TEST_F(GatewayServiceTest, RepeatedOrManyCountriesAndTheCounts) {
+  GetOverviewRequest req;
+  req.add_countries("GEO");
+  req.add_countries("GEO");
+  GetOverviewResponse ov;
+  ASSERT_TRUE(stub().GetOverview(Ctx().get(), req, &ov).ok());
+  EXPECT_EQ(Codes(ov.parts()), kAllOk);
+  EXPECT_EQ(ov.intensity().total(), dyad::testing::kGeoTurEvents2018 +
+                                        dyad::testing::kGeoTurEvents2019 +
+                                        dyad::testing::kGeoTurEvents2020);
+  EXPECT_EQ(LastRequest<dyad::events::v1::CountEventsRequest>(fakes_.events.control, "CountEvents")
+                .countries_size(),
+            1);
+  req.add_countries("TUR");  // three entries, two distinct
+  ASSERT_TRUE(stub().GetOverview(Ctx().get(), req, &ov).ok());
+  EXPECT_EQ(Codes(ov.parts()), kAllOk);
+  EXPECT_TRUE(ov.has_intensity());
+  req.set_countries(1, "ARM");  // three distinct: counted by the gateway, no series
+  ASSERT_TRUE(stub().GetOverview(Ctx().get(), req, &ov).ok());
+  EXPECT_EQ(Codes(ov.parts()), kAllOk);
+  EXPECT_FALSE(ov.has_intensity());
+  EXPECT_EQ(ov.events_by_domain_size(), 0);  // no event names all three
+}
+
+TEST_F(GatewayServiceTest, SearchPutsCuratedHitsBeforeImportedOnes) {
+  SearchRequest req;
+  req.set_query("visit");
+  SearchResponse resp;
+  ASSERT_TRUE(stub().Search(Ctx().get(), req, &resp).ok());
+  EXPECT_EQ(Codes(resp.parts()), kAllOk);
+  ASSERT_EQ(resp.hits_size(), 20);
+  // The state visits (curated, two records of one fact), then imported rows.
+  EXPECT_EQ(resp.hits(0).origin(), kCurated);
+  EXPECT_EQ(resp.hits(1).origin(), kCurated);
+  EXPECT_THAT(resp.hits(0).title(), ::testing::HasSubstr("State visit"));
+  for (int i = 2; i < resp.hits_size(); ++i) EXPECT_EQ(resp.hits(i).origin(), kCoded) << i;
+  req.set_origin(kCoded);
+  ASSERT_TRUE(stub().Search(Ctx().get(), req, &resp).ok());
+  ASSERT_GT(resp.hits_size(), 0);
+  for (const auto& h : resp.hits()) EXPECT_EQ(h.origin(), kCoded);
 }
 
 TEST(AnswerCacheTest, ExpiresBoundsItselfAndIsOffByDefault) {

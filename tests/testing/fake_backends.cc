@@ -1,6 +1,7 @@
 #include "testing/fake_backends.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -94,6 +95,21 @@ const PartialDate& When(const ec::Observation& o) {
   return o.period().year() > 0 ? o.period() : o.as_of();
 }
 
+// A request's origin filter against a record's origin (none stored: curated).
+bool OriginMatches(dyad::type::v1::Origin filter, dyad::type::v1::Origin own) {
+  if (own == dyad::type::v1::ORIGIN_UNSPECIFIED) own = dyad::type::v1::ORIGIN_CURATED;
+  return filter == dyad::type::v1::ORIGIN_UNSPECIFIED || filter == own;
+}
+
+bool KindMatches(const google::protobuf::RepeatedPtrField<std::string>& kinds,
+                 const std::string& kind) {
+  if (kinds.empty()) return true;
+  for (const auto& k : kinds) {
+    if (kind == k || absl::StartsWith(kind, k + ".")) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 int FakeControl::calls(const std::string& method) const {
@@ -118,15 +134,17 @@ std::string FakeControl::last_request(const std::string& method) const {
 grpc::ServerUnaryReactor* FakeControl::Begin(grpc::CallbackServerContext* ctx,
                                              const std::string& method,
                                              const google::protobuf::Message& request) {
+  bool failing;
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++calls_[method];
     last_request_[method] = request.SerializeAsString();
+    failing = failing_.count(method) > 0;
   }
   int n = fail_next_.load();
   while (n > 0 && !fail_next_.compare_exchange_weak(n, n - 1)) {
   }
-  if (n > 0 || mode() == Mode::kUnavailable) {
+  if (n > 0 || failing || mode() == Mode::kUnavailable) {
     return Finish(ctx, grpc::Status(grpc::StatusCode::UNAVAILABLE, "fake backend unavailable"));
   }
   if (mode() == Mode::kHang) return new HangingReactor(&hanging_, &cancelled_);
@@ -146,11 +164,7 @@ grpc::ServerUnaryReactor* FakeEventService::ListEvents(grpc::CallbackServerConte
   for (const auto& e : events) {
     bool ok = Overlaps(e.date(), e.end_date(), req->period());
     for (const auto& c : req->countries()) ok = ok && Contains(e.countries(), c);
-    if (!req->kinds().empty()) {
-      bool any = false;
-      for (const auto& k : req->kinds()) any = any || e.kind() == k || absl::StartsWith(e.kind(), k + ".");
-      ok = ok && any;
-    }
+    ok = ok && KindMatches(req->kinds(), e.kind()) && OriginMatches(req->origin(), e.origin());
     if (!req->domains().empty()) ok = ok && Contains(req->domains(), e.domain());
     if (!req->query().empty()) ok = ok && MatchesQuery(req->query(), e.title() + " " + e.summary());
     if (ok) match.push_back(e);
@@ -167,6 +181,77 @@ grpc::ServerUnaryReactor* FakeEventService::ListEvents(grpc::CallbackServerConte
   for (auto& e : page) *resp->add_events() = std::move(e);
   resp->set_next_page_token(next);
   resp->set_total_size(static_cast<int32_t>(match.size()));
+  return Finish(ctx, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* FakeEventService::ListEventKinds(grpc::CallbackServerContext* ctx,
+                                                           const ev::ListEventKindsRequest* req,
+                                                           ev::ListEventKindsResponse* resp) {
+  if (auto* r = control.Begin(ctx, "ListEventKinds", *req)) return r;
+  for (const auto& k : kinds) *resp->add_kinds() = k;
+  return Finish(ctx, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* FakeEventService::CountEvents(grpc::CallbackServerContext* ctx,
+                                                        const ev::CountEventsRequest* req,
+                                                        ev::CountEventsResponse* resp) {
+  if (auto* r = control.Begin(ctx, "CountEvents", *req)) return r;
+  if (req->countries().empty() || req->countries_size() > 2 ||
+      (req->countries_size() == 2 && req->countries(0) == req->countries(1))) {
+    return Finish(ctx, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                    "countries: one or two distinct countries are required"));
+  }
+  struct Sum {
+    int64_t count = 0, goldstein_count = 0, tone_count = 0;
+    double goldstein = 0, tone = 0;
+  };
+  // By (year, quarter, month, group): the order the real service answers in.
+  std::map<std::tuple<int, int, int, std::string>, Sum> buckets;
+  const DaySpan span = RangeDays(req->period());
+  for (const auto& e : events) {
+    bool ok = true;
+    for (const auto& c : req->countries()) ok = ok && Contains(e.countries(), c);
+    if (req->direction() == ev::DIRECTION_A_TO_B || req->direction() == ev::DIRECTION_B_TO_A) {
+      const bool a_to_b = req->direction() == ev::DIRECTION_A_TO_B;
+      ok = ok && e.coded().source_country() == req->countries(a_to_b ? 0 : 1) &&
+           e.coded().target_country() == req->countries(a_to_b ? 1 : 0);
+    }
+    ok = ok && (!HasRange(req->period()) ||
+                (FirstDay(e.date()) >= span.first && LastDay(e.date()) <= span.last));
+    ok = ok && KindMatches(req->kinds(), e.kind()) && OriginMatches(req->origin(), e.origin());
+    if (!ok) continue;
+    const int month = e.date().month();
+    int q = 0, m = 0;
+    if (req->granularity() == ev::GRANULARITY_MONTH) m = month;
+    if (req->granularity() == ev::GRANULARITY_QUARTER && month > 0) q = (month - 1) / 3 + 1;
+    const std::string group = req->group_by() == ev::COUNT_GROUP_KIND ? e.kind() : "";
+    Sum& sum = buckets[{e.date().year(), q, m, group}];
+    ++sum.count;
+    if (e.coded().has_goldstein()) {
+      sum.goldstein += e.coded().goldstein();
+      ++sum.goldstein_count;
+    }
+    if (e.coded().has_avg_tone()) {
+      sum.tone += e.coded().avg_tone();
+      ++sum.tone_count;
+    }
+  }
+  for (const auto& [key, sum] : buckets) {
+    ev::EventCountBucket* b = resp->add_buckets();
+    b->set_year(std::get<0>(key));
+    b->set_quarter(std::get<1>(key));
+    b->set_month(std::get<2>(key));
+    b->set_group(std::get<3>(key));
+    b->set_count(sum.count);
+    b->set_goldstein_count(sum.goldstein_count);
+    b->set_tone_count(sum.tone_count);
+    if (sum.goldstein_count > 0) {
+      b->set_goldstein_sum(sum.goldstein);
+      b->set_goldstein_mean(sum.goldstein / static_cast<double>(sum.goldstein_count));
+    }
+    if (sum.tone_count > 0) b->set_mean_tone(sum.tone / static_cast<double>(sum.tone_count));
+    resp->set_total(resp->total() + sum.count);
+  }
   return Finish(ctx, grpc::Status::OK);
 }
 
@@ -194,7 +279,8 @@ grpc::ServerUnaryReactor* FakeEconomicsService::GetSeries(grpc::CallbackServerCo
   if (auto* r = control.Begin(ctx, "GetSeries", *req)) return r;
   if (auto fixed = fixed_series.find(FixedSeriesKey(req->indicator(), req->reporter(),
                                                     req->partner()));
-      fixed != fixed_series.end()) {
+      fixed != fixed_series.end() && req->origin() == dyad::type::v1::ORIGIN_UNSPECIFIED &&
+      req->commodity().empty()) {
     *resp = fixed->second;
     resp->clear_points();
     for (const auto& p : fixed->second.points()) {
@@ -219,12 +305,14 @@ grpc::ServerUnaryReactor* FakeEconomicsService::GetSeries(grpc::CallbackServerCo
                          o.partner() == req->reporter();
     if (!same && !swapped) continue;
     if (!Overlaps(When(o), When(o), req->period())) continue;
+    if (!OriginMatches(req->origin(), o.origin()) || o.commodity() != req->commodity()) continue;
     by_period[SortKey(When(o))].push_back(o);
   }
   resp->set_indicator(req->indicator());
   resp->set_reporter(req->reporter());
   resp->set_partner(req->partner());
   resp->set_unit(ind->unit());
+  resp->set_commodity(req->commodity());
   const ec::SeriesPoint* previous = nullptr;
   for (auto& [key, obs] : by_period) {
     std::sort(obs.begin(), obs.end(), [](const auto& a, const auto& b) { return a.name() < b.name(); });
@@ -256,6 +344,7 @@ grpc::ServerUnaryReactor* FakeEconomicsService::ListObservations(
     bool ok = req->indicator().empty() || o.indicator() == req->indicator();
     for (const auto& c : req->countries()) ok = ok && (o.reporter() == c || o.partner() == c);
     ok = ok && Overlaps(When(o), When(o), req->period());
+    ok = ok && OriginMatches(req->origin(), o.origin()) && o.commodity() == req->commodity();
     if (ok) match.push_back(o);
   }
   std::stable_sort(match.begin(), match.end(), [](const auto& a, const auto& b) {
@@ -419,6 +508,80 @@ void AddFixedSeries(FakeEconomicsService& economics) {
              /*disputed=*/true)});
 }
 
+// GEO–TUR: only machine-coded records, as the importers map GDELT and
+// Comtrade rows (no curated record names either country).
+void AddGeoTur(FakeEventService& events, FakeEconomicsService& economics) {
+  // Per year, events spread over the months; every third one a fight
+  // (Goldstein -10), the others visits (+1.9); mentions 1, 2, 3, ... so the
+  // most reported are the year's last events.
+  for (const auto& [year, n] : std::vector<std::pair<int, int>>{
+           {2018, kGeoTurEvents2018}, {2019, kGeoTurEvents2019}, {2020, kGeoTurEvents2020}}) {
+    for (int i = 0; i < n; ++i) {
+      const bool fight = i % 3 == 2;
+      ev::Event e;
+      const std::string id = absl::StrCat(year, "-", i);
+      e.set_name(absl::StrCat("events/gdelt-2-0-", id));
+      e.set_kind(fight ? "cameo.19.190" : "cameo.04.042");
+      e.set_domain("cameo");
+      e.set_title(absl::StrCat(fight ? "Fight" : "Make a visit", " GEO TUR ", id));
+      e.mutable_date()->set_year(year);
+      e.mutable_date()->set_month(i % 12 + 1);
+      e.mutable_date()->set_day(i % 28 + 1);
+      e.add_countries("GEO");
+      e.add_countries("TUR");
+      e.set_origin(dyad::type::v1::ORIGIN_MACHINE_CODED);
+      auto* c = e.mutable_coded();
+      c->set_dataset("gdelt-2.0");
+      c->set_cameo_code(fight ? "190" : "042");
+      c->set_source_country(i % 2 == 0 ? "GEO" : "TUR");
+      c->set_target_country(i % 2 == 0 ? "TUR" : "GEO");
+      c->set_quad_class(fight ? 4 : 1);
+      c->set_goldstein(fight ? -10 : 1.9);
+      c->set_avg_tone(fight ? -4 : 2);
+      c->set_num_mentions(i + 1);
+      auto* cite = e.add_citations();
+      cite->set_source_id("gdelt-2.0");
+      cite->set_url(absl::StrCat("https://news.example/", id));
+      cite->mutable_row()->set_upstream_id(id);
+      events.events.push_back(std::move(e));
+    }
+  }
+  auto comtrade = [&](const std::string& indicator, const std::string& reporter,
+                      const std::string& partner, int year, double value,
+                      const std::string& commodity = "") {
+    ec::Observation o;
+    const std::string key = absl::StrCat(indicator == "trade.exports" ? "X" : "M", "|", year, "|",
+                                         reporter, "|", partner, "|",
+                                         commodity.empty() ? "TOTAL" : commodity);
+    o.set_name(absl::StrCat("observations/comtrade-", absl::AsciiStrToLower(reporter), "-",
+                            absl::AsciiStrToLower(partner), "-", indicator.substr(6), "-", year,
+                            commodity.empty() ? "" : "-h4-27"));
+    o.set_indicator(indicator);
+    o.set_reporter(reporter);
+    o.set_partner(partner);
+    o.mutable_period()->set_year(year);
+    o.mutable_value()->set_value(value);
+    o.mutable_value()->set_unit("USD");
+    o.mutable_value()->set_as_written(absl::StrCat(static_cast<int64_t>(value)));
+    o.set_origin(dyad::type::v1::ORIGIN_MACHINE_CODED);
+    o.set_commodity(commodity);
+    auto* c = o.add_citations();
+    c->set_source_id("comtrade");
+    c->set_locator(key);
+    c->mutable_row()->set_upstream_id(key);
+    economics.observations.push_back(std::move(o));
+  };
+  comtrade("trade.exports", "GEO", "TUR", 2019, kGeoExportsToTur2019);
+  comtrade("trade.exports", "GEO", "TUR", 2020, kGeoExportsToTur2020);
+  comtrade("trade.imports", "TUR", "GEO", 2020, kTurImportsFromGeo2020);
+  comtrade("trade.exports", "TUR", "GEO", 2020, kTurExportsToGeo2020);
+  comtrade("trade.imports", "GEO", "TUR", 2020, kGeoImportsFromTur2020);
+  // A commodity's figures: never compared with the totals (ListObservations
+  // serves totals only unless a commodity is named).
+  comtrade("trade.exports", "GEO", "TUR", 2020, 50e6, "H4:27");
+  comtrade("trade.imports", "TUR", "GEO", 2020, 90e6, "H4:27");
+}
+
 }  // namespace
 
 // A few AZE–CHN records, shaped like the curated ones: the April 2019
@@ -562,10 +725,19 @@ FakeBackends::FakeBackends() {
     s.set_title(absl::StrCat("Source ", id));
     return s;
   };
-  events.sources = {source("s-events"), source("s-other")};
-  economics.sources = {source("s-econ"), source("s-other")};
+  events.sources = {source("s-events"), source("s-other"), source("gdelt-2.0")};
+  economics.sources = {source("s-econ"), source("s-other"), source("comtrade")};
   institutions.sources = {source("s-inst"), source("s-other")};
   AddFixedSeries(economics);
+  AddGeoTur(events, economics);
+  std::map<std::string, std::string> kind_domains;
+  for (const auto& e : events.events) kind_domains[e.kind()] = e.domain();
+  for (const auto& [id, domain] : kind_domains) {
+    ev::EventKind k;
+    k.set_id(id);
+    k.set_domain(domain);
+    events.kinds.push_back(k);
+  }
 
   events_server = std::make_unique<FakeServer>(&events);
   economics_server = std::make_unique<FakeServer>(&economics);

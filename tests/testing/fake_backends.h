@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,11 @@ class FakeControl {
   Mode mode() const { return mode_.load(); }
   // The next `n` calls fail UNAVAILABLE, then the mode applies.
   void FailNext(int n) { fail_next_.store(n); }
+  // Every call of `method` fails UNAVAILABLE (the other methods answer).
+  void FailMethod(const std::string& method) {
+    std::lock_guard<std::mutex> lock(mu_);
+    failing_.insert(method);
+  }
 
   // Calls received, per method name ("ListEvents").
   int calls(const std::string& method) const;
@@ -62,17 +68,30 @@ class FakeControl {
   mutable std::mutex mu_;
   std::map<std::string, int> calls_;
   std::map<std::string, std::string> last_request_;
+  std::set<std::string> failing_;
 };
 
 class FakeEventService final : public dyad::events::v1::EventService::CallbackService {
  public:
   std::vector<dyad::events::v1::Event> events;
   std::vector<dyad::type::v1::Source> sources;
+  // Served by ListEventKinds; FakeBackends fills it with the kinds (and
+  // domains) of `events`.
+  std::vector<dyad::events::v1::EventKind> kinds;
   FakeControl control;
 
   grpc::ServerUnaryReactor* ListEvents(grpc::CallbackServerContext* ctx,
                                        const dyad::events::v1::ListEventsRequest* req,
                                        dyad::events::v1::ListEventsResponse* resp) override;
+  grpc::ServerUnaryReactor* ListEventKinds(grpc::CallbackServerContext* ctx,
+                                           const dyad::events::v1::ListEventKindsRequest* req,
+                                           dyad::events::v1::ListEventKindsResponse* resp) override;
+  // Counts `events` as the real service documents it (countries, both
+  // directions or the coded ones, start date inside the period, kinds,
+  // origin, granularity, group_by kind), with the coded Goldstein and tone.
+  grpc::ServerUnaryReactor* CountEvents(grpc::CallbackServerContext* ctx,
+                                        const dyad::events::v1::CountEventsRequest* req,
+                                        dyad::events::v1::CountEventsResponse* resp) override;
   grpc::ServerUnaryReactor* ListSources(grpc::CallbackServerContext* ctx,
                                         const dyad::events::v1::ListSourcesRequest* req,
                                         dyad::events::v1::ListSourcesResponse* resp) override;
@@ -157,8 +176,20 @@ inline constexpr double kImports2019 = 1432e6;
 inline constexpr double kStatedGrowth2019 = 66.7;
 inline constexpr double kInvestmentStock = 1.7e9;
 
-// The three fakes with a small AZE–CHN record set (see fake_backends.cc),
-// each on its own server.
+// GEO–TUR, a dyad with only machine-coded records: GDELT-shaped events
+// (10 in 2018, 12 in 2019, 30 in 2020: a spike) and Comtrade-shaped
+// figures whose mirror pairs differ, one within the usual CIF/FOB margin.
+inline constexpr int kGeoTurEvents2018 = 10;
+inline constexpr int kGeoTurEvents2019 = 12;
+inline constexpr int kGeoTurEvents2020 = 30;
+inline constexpr double kGeoExportsToTur2019 = 180e6;
+inline constexpr double kGeoExportsToTur2020 = 200e6;  // TUR reports 212e6 imported: 1.06
+inline constexpr double kTurImportsFromGeo2020 = 212e6;
+inline constexpr double kTurExportsToGeo2020 = 1500e6;  // GEO reports 1200e6 imported: 0.8
+inline constexpr double kGeoImportsFromTur2020 = 1200e6;
+
+// The three fakes with a small AZE–CHN record set and the GEO–TUR imported
+// records (see fake_backends.cc), each on its own server.
 struct FakeBackends {
   FakeBackends();
   FakeEventService events;

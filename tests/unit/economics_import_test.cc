@@ -123,6 +123,34 @@ TEST_F(EconomicsImportTest, ListObservationsFiltersByOrigin) {
   EXPECT_STATUS(core_->ListObservations(other), absl::StatusCode::kInvalidArgument, "page_token");
 }
 
+// GetSeries.origin: only the figures of one origin are reconciled, so a
+// series of curated figures is not mixed with imported ones (and the
+// change against the year before compares like with like).
+TEST_F(EconomicsImportTest, SeriesFiltersByOrigin) {
+  std::vector<Observation> rows = Rows();
+  rows.push_back(Comtrade("TOTAL|2016|GEO|ARM|X", 2016, 120));
+  Import(rows);
+  ASSERT_OK_AND_ASSIGN(auto both, core_->GetSeries(Series()));
+  ASSERT_EQ(both.points_size(), 3);
+  EXPECT_EQ(both.points(0).observations_size(), 2);  // 2016: curated 100 and imported 120
+  GetSeriesRequest r = Series();
+  r.set_origin(dyad::type::v1::ORIGIN_CURATED);
+  ASSERT_OK_AND_ASSIGN(auto curated, core_->GetSeries(r));
+  ASSERT_EQ(curated.points_size(), 1);
+  ASSERT_EQ(curated.points(0).observations_size(), 1);
+  EXPECT_EQ(curated.points(0).observations(0).name(), "observations/curated-exports-2016");
+  EXPECT_DOUBLE_EQ(curated.points(0).value().value(), 100);
+  r.set_origin(dyad::type::v1::ORIGIN_MACHINE_CODED);
+  ASSERT_OK_AND_ASSIGN(auto coded, core_->GetSeries(r));
+  ASSERT_EQ(coded.points_size(), 3);
+  EXPECT_DOUBLE_EQ(coded.points(0).value().value(), 120);
+  EXPECT_EQ(coded.points(0).rule(), "single-source");
+  ASSERT_TRUE(coded.points(1).has_change_percent());
+  EXPECT_DOUBLE_EQ(coded.points(1).change_percent(), (500e6 - 120) / 120 * 100);
+  r.set_origin(static_cast<dyad::type::v1::Origin>(9));
+  EXPECT_STATUS(core_->GetSeries(r), absl::StatusCode::kInvalidArgument, "origin");
+}
+
 TEST_F(EconomicsImportTest, BadFiguresAreRejectedWithTheirRow) {
   std::vector<Observation> rows = Rows();
   Observation unknown = Comtrade("A", 2018, 1);
