@@ -10,6 +10,7 @@ debs=(
   libabsl-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcsv-dev libarchive-dev
+  libpq-dev postgresql-15 postgresql-contrib
   nghttp2-client python3-grpcio python3-protobuf python3-yaml
   openssl libssl-dev clang libclang-rt-14-dev
 )
