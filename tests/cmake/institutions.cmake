@@ -10,6 +10,15 @@ dyad_test(dyad_institution_core_test
   LIBS dyad_institutions_core LABELS unit)
 add_dependencies(dyad_institution_core_test dyad_fixture_institutions_plugins)
 
+# The store conformance suite: the same cases on SQLite and on a real
+# PostgreSQL 15 (skipped, with the reason, where it is not installed). One
+# ctest test for the whole binary, so one PostgreSQL server serves all of it.
+add_executable(dyad_institution_store_conformance_test unit/institution_store_conformance_test.cc)
+target_link_libraries(dyad_institution_store_conformance_test PRIVATE dyad_testing
+                      GTest::gtest_main dyad_institutions_core)
+add_test(NAME institution_store_conformance COMMAND dyad_institution_store_conformance_test)
+set_tests_properties(institution_store_conformance PROPERTIES LABELS "unit;postgres" TIMEOUT 300)
+
 dyad_test(dyad_institution_service_test SOURCES grpc/institution_service_test.cc
   LIBS dyad_institutions_service LABELS grpc)
 add_dependencies(dyad_institution_service_test dyad_fixture_institutions_plugins)

@@ -132,6 +132,9 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& 
     return absl::UnavailableError(absl::StrCat("cannot connect to PostgreSQL: ", message));
   }
   PQsetnonblocking(conn, 1);
+  // Server notices ("relation already exists, skipping") are not errors;
+  // libpq would print them to stderr.
+  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
   return std::unique_ptr<Connection>(new Connection(conn));
 }
 
