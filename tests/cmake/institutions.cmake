@@ -31,3 +31,12 @@ add_test(NAME buf_curl_institutions
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/buf_curl_institutions_test.sh
           ${CMAKE_BINARY_DIR} ${BUF})
 set_tests_properties(buf_curl_institutions PROPERTIES LABELS e2e TIMEOUT 120)
+
+# dyad-institutions on a real PostgreSQL: two replicas on one database, an
+# outage and the recovery. One ctest test (one PostgreSQL for the binary).
+add_executable(dyad_institutions_pg_e2e_test e2e/institutions_pg_e2e_test.cc)
+target_link_libraries(dyad_institutions_pg_e2e_test PRIVATE dyad_testing GTest::gtest_main
+                      dyad_common)
+add_dependencies(dyad_institutions_pg_e2e_test dyad-institutions dyad_fixture_institutions_plugins)
+add_test(NAME institutions_postgres_e2e COMMAND dyad_institutions_pg_e2e_test)
+set_tests_properties(institutions_postgres_e2e PROPERTIES LABELS "e2e;postgres" TIMEOUT 300)
