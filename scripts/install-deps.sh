@@ -10,6 +10,7 @@ debs=(
   libabsl-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcsv-dev libarchive-dev
+  libpq-dev
   nghttp2-client curl python3-grpcio python3-protobuf python3-yaml
   openssl libssl-dev clang libclang-rt-14-dev
 )
@@ -19,6 +20,9 @@ command -v npm >/dev/null 2>&1 || debs+=(nodejs npm)
 # nothing is ever downloaded). Outside the list above on purpose: that list is
 # also the image's build stage (deploy/docker/debs.sh), which needs no browser.
 debs+=(chromium)
+# PostgreSQL 15 for the store tests (tests/testing/pg.sh starts a private
+# server); the image's build stage needs only libpq-dev, above.
+debs+=(postgresql-15 postgresql-contrib)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -11,18 +11,30 @@
 #include <mutex>
 #include <thread>
 
+#include <fstream>
+#include <sstream>
+
 #include "absl/flags/flag.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/flags.h"
 #include "common/health.h"
+#include "common/pg/uri.h"
 #include "common/sqlite/database.h"
 #include "common/logging.h"
 #include "common/server.h"
 
 ABSL_FLAG(std::string, db, "",
-          "SQLite database file (created if missing); \":memory:\" keeps everything in memory. "
-          "Required");
+          "SQLite database file (created if missing); \":memory:\" keeps everything in memory; "
+          "or a PostgreSQL URI postgresql://user@host:port/dbname (institutions only so far; see "
+          "docs/storage.md). Required");
+ABSL_FLAG(std::string, db_password_file, "",
+          "File holding the PostgreSQL password (trailing newline ignored); else libpq's own "
+          "PGPASSWORD or ~/.pgpass. Never logged");
+ABSL_FLAG(int, db_pool_size, 4,
+          "PostgreSQL connections this process keeps at most (calls wait for a free one until "
+          "their deadline)");
 ABSL_FLAG(std::string, plugins, "", "Directory of domain plugins (*.so) to load at start-up");
 ABSL_FLAG(std::string, plugin_allowlist, "",
           "Optional allowlist in sha256sum format; when set, only the listed plugin files with "
@@ -52,6 +64,17 @@ namespace {
 // The store's health in this process (one database per backend). Created by
 // PrepareBackend, never freed: sqlite's fault listener may use it until exit.
 StoreHealth* g_store_health = nullptr;
+// The PostgreSQL pool when --db names one (checked by the periodic probe).
+std::shared_ptr<pg::Pool> g_pg_pool;
+
+absl::StatusOr<std::string> ReadPasswordFile(const std::string& path) {
+  if (path.empty()) return std::string();
+  std::ifstream in(path);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat("--db_password_file: cannot read ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  return std::string(absl::StripTrailingAsciiWhitespace(text.str()));
+}
 
 // During start-up SIGINT/SIGTERM are blocked (so that the serving loop can
 // sigwait them later); this thread takes them meanwhile, so a slow or hung
@@ -102,8 +125,9 @@ StartupSignalWatcher& StartupWatcher() {
 // Re-checks the database every `interval` until stopped.
 class PeriodicDbCheck {
  public:
-  PeriodicDbCheck(std::string path, absl::Duration interval, StoreHealth* health)
-      : path_(std::move(path)), interval_(interval), health_(health) {
+  PeriodicDbCheck(std::string path, absl::Duration interval, StoreHealth* health,
+                  std::shared_ptr<pg::Pool> pool)
+      : path_(std::move(path)), interval_(interval), health_(health), pool_(std::move(pool)) {
     if (interval_ > absl::ZeroDuration()) thread_ = std::thread([this] { Run(); });
   }
   ~PeriodicDbCheck() {
@@ -120,7 +144,9 @@ class PeriodicDbCheck {
     std::unique_lock<std::mutex> lock(mu_);
     while (!cv_.wait_for(lock, absl::ToChronoMilliseconds(interval_), [this] { return stop_; })) {
       lock.unlock();
-      absl::Status s = sql::CheckDatabaseHealth(path_);
+      // PostgreSQL: one SELECT 1 (the pool reports the outcome to health_,
+      // so a database that came back is noticed without waiting for a call).
+      absl::Status s = pool_ ? pool_->Probe() : sql::CheckDatabaseHealth(path_);
       if (s.ok()) health_->MarkHealthy();
       else health_->MarkUnhealthy(std::string(s.message()));
       lock.lock();
@@ -130,6 +156,7 @@ class PeriodicDbCheck {
   const std::string path_;
   const absl::Duration interval_;
   StoreHealth* health_;
+  std::shared_ptr<pg::Pool> pool_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
@@ -152,7 +179,11 @@ int FailStartup(const std::string& binary, const absl::Status& status) {
   return 1;
 }
 
-absl::StatusOr<BackendEnv> PrepareBackend(const std::string& binary) {
+std::string DbForLogs(const std::string& db) {
+  return pg::IsPostgresUri(db) ? pg::MaskPassword(db) : db;
+}
+
+absl::StatusOr<BackendEnv> PrepareBackend(const std::string& binary, StoreEngines engines) {
   if (auto s = InitLogging(binary, absl::GetFlag(FLAGS_log_level)); !s.ok()) return s;
   StartupWatcher().Start(binary);
   BackendEnv env;
@@ -163,9 +194,36 @@ absl::StatusOr<BackendEnv> PrepareBackend(const std::string& binary) {
   if (absl::GetFlag(FLAGS_db_check_interval) < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--db_check_interval: must not be negative");
   }
+  if (pg::IsPostgresUri(env.db)) {
+    if (engines != StoreEngines::kSqliteOrPostgres) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--db: ", binary, " cannot use PostgreSQL yet (give a SQLite file path or :memory:)"));
+    }
+    if (absl::GetFlag(FLAGS_db_pool_size) < 1) {
+      return absl::InvalidArgumentError("--db_pool_size: must be at least 1");
+    }
+    auto password = ReadPasswordFile(absl::GetFlag(FLAGS_db_password_file));
+    if (!password.ok()) return password.status();
+    if (g_store_health == nullptr) g_store_health = new StoreHealth(pg::MaskPassword(env.db));
+    StoreHealth* health = g_store_health;
+    pg::PoolOptions options;
+    options.uri = env.db;
+    options.password = *password;
+    options.size = absl::GetFlag(FLAGS_db_pool_size);
+    options.on_fault = [health](const absl::Status& s) {
+      health->MarkUnhealthy(std::string(s.message()));
+    };
+    options.on_ok = [health] { health->MarkHealthy(); };
+    env.pg_pool = std::make_shared<pg::Pool>(std::move(options));
+    g_pg_pool = env.pg_pool;
+    Log().info("store PostgreSQL {} pool_size={}", pg::MaskPassword(env.db),
+               absl::GetFlag(FLAGS_db_pool_size));
+  }
   // Refuse what cannot be served before sqlite touches it (a 0-byte file
   // would silently become an empty database).
-  if (auto s = sql::CheckDatabaseFile(env.db); !s.ok()) return s;
+  if (!env.pg_pool) {
+    if (auto s = sql::CheckDatabaseFile(env.db); !s.ok()) return s;
+  }
   if (g_store_health == nullptr) {
     g_store_health = new StoreHealth(env.db);
     StoreHealth* health = g_store_health;
@@ -201,7 +259,11 @@ int ServeBackend(const std::string& binary, int default_port, grpc::Service* ser
                  const std::string& service_name, const PluginSet& plugins) {
   const std::string db = absl::GetFlag(FLAGS_db);
   // The store is open (and migrated) by now: check what it will serve.
-  if (auto s = sql::CheckDatabaseHealth(db); !s.ok()) {
+  if (g_pg_pool) {
+    // Already connected for the migrations; a database gone since then
+    // is served as NOT_SERVING until it returns, not a failed start.
+    (void)g_pg_pool->Probe();
+  } else if (auto s = sql::CheckDatabaseHealth(db); !s.ok()) {
     return FailStartup(binary, absl::Status(s.code(), absl::StrCat(
         s.message(), " (restore the file from a backup, or remove it to start fresh)")));
   }
@@ -214,7 +276,7 @@ int ServeBackend(const std::string& binary, int default_port, grpc::Service* ser
   StartupWatcher().Stop();
   PeriodicDbCheck periodic(
       db, g_store_health != nullptr ? absl::GetFlag(FLAGS_db_check_interval) : absl::ZeroDuration(),
-      g_store_health);
+      g_store_health, g_pg_pool);
   Log().info("serving service={} address={} port={} plugins={}", service_name, runner.address(),
              runner.port(), plugins.Summary());
   runner.WaitForShutdownSignal();

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/page_token.h"
+#include "common/pg/pool.h"
 #include "common/partial_date.h"
 #include "dyad/institutions/v1/institutions.pb.h"
 
@@ -72,5 +73,10 @@ class InstitutionStore {
 
 // SQLite store at `path` (":memory:" allowed); creates or migrates the schema.
 absl::StatusOr<std::unique_ptr<InstitutionStore>> OpenSqliteInstitutionStore(const std::string& path);
+
+// PostgreSQL store over `pool`; creates or migrates the schema (under an
+// advisory lock, so replicas may start together).
+absl::StatusOr<std::unique_ptr<InstitutionStore>> OpenPgInstitutionStore(
+    std::shared_ptr<pg::Pool> pool);
 
 }  // namespace dyad::institutions

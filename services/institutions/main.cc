@@ -11,11 +11,13 @@ int main(int argc, char** argv) {
   dyad::ParseFlags(argc, argv,
                    "dyad-institutions: institutions of a relationship and memberships of "
                    "countries in organizations, with citations.\n"
-                   "usage: dyad-institutions --db=institutions.db --plugins=DIR [--port=50053]");
+                   "usage: dyad-institutions --db=institutions.db|postgresql://... --plugins=DIR "
+                   "[--port=50053]");
   const std::string binary = "dyad-institutions";
-  auto env = dyad::PrepareBackend(binary);
+  auto env = dyad::PrepareBackend(binary, dyad::StoreEngines::kSqliteOrPostgres);
   if (!env.ok()) return dyad::FailStartup(binary, env.status());
-  auto store = dyad::institutions::OpenSqliteInstitutionStore(env->db);
+  auto store = env->pg_pool ? dyad::institutions::OpenPgInstitutionStore(env->pg_pool)
+                            : dyad::institutions::OpenSqliteInstitutionStore(env->db);
   if (!store.ok()) return dyad::FailStartup(binary, store.status());
   dyad::institutions::InstitutionCore core(std::move(*store), env->plugins.get(),
                                            dyad::ResultCacheEntries(), dyad::ResultCacheBytes());

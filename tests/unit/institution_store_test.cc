@@ -1,7 +1,6 @@
-// The SQLite InstitutionStore on its own: plugin records load idempotently,
-// upgrades replace, removals delete, API records survive all of it and
-// restarts; the full-text index follows; pages are keyset-stable; the filters
-// use indexes; and a database of the first schema version migrates.
+// What only the SQLite InstitutionStore has: its filters use indexes (its
+// query plans), and a database of its first schema version migrates. The
+// behaviour every engine shares is in institution_store_conformance_test.cc.
 #include <unistd.h>
 
 #include <fstream>
@@ -54,112 +53,6 @@ class InstitutionStoreTest : public ::testing::Test {
   std::string path_ = ::testing::TempDir() + "/institution_store_test_" + std::to_string(getpid()) +
                       "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db";
 };
-
-TEST_F(InstitutionStoreTest, PluginSyncIsIdempotentAndChangesReplace) {
-  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteInstitutionStore(path_));
-  std::vector<Institution> v1 = {Make("a", 2000), Make("b", 2001)};
-  ASSERT_OK_AND_ASSIGN(auto o, store->SyncPlugin("p", "1", "fp1", v1));
-  EXPECT_EQ(o, SyncOutcome::kLoaded);
-  ASSERT_OK_AND_ASSIGN(o, store->SyncPlugin("p", "1", "fp1", v1));
-  EXPECT_EQ(o, SyncOutcome::kUnchanged);
-  ASSERT_OK(store->Insert(Make("api", 2002)));
-  // New content under the same version string is still reloaded.
-  ASSERT_OK_AND_ASSIGN(o, store->SyncPlugin("p", "1", "fp2", {Make("a", 2000)}));
-  EXPECT_EQ(o, SyncOutcome::kReplaced);
-  EXPECT_STATUS(store->Get("institutions/b"), absl::StatusCode::kNotFound, "institutions/b");
-  // A new version replaces the plugin's records and leaves the API's alone.
-  ASSERT_OK_AND_ASSIGN(o, store->SyncPlugin("p", "2", "fp3", {Make("c", 2003)}));
-  EXPECT_EQ(o, SyncOutcome::kReplaced);
-  EXPECT_STATUS(store->Get("institutions/a"), absl::StatusCode::kNotFound, "institutions/a");
-  EXPECT_OK(store->Get("institutions/c"));
-  EXPECT_OK(store->Get("institutions/api"));
-  EXPECT_EQ(Count(*store), 2);
-  // Another plugin's records are its own.
-  ASSERT_OK(store->SyncPlugin("q", "1", "fq", {Make("d")}));
-  ASSERT_OK_AND_ASSIGN(o, store->SyncPlugin("p", "3", "fp4", {}));
-  EXPECT_EQ(o, SyncOutcome::kReplaced);
-  EXPECT_OK(store->Get("institutions/d"));
-  EXPECT_EQ(Count(*store), 2);  // api, d
-}
-
-TEST_F(InstitutionStoreTest, ApiRecordsSurviveRestartAndPluginRemoval) {
-  {
-    ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteInstitutionStore(path_));
-    ASSERT_OK(store->SyncPlugin("p", "1", "fp", {Make("a", 2000)}));
-    ASSERT_OK(store->SyncPlugin("q", "1", "fq", {Make("b", 2000)}));
-    ASSERT_OK(store->Insert(Make("api", 2002)));
-  }
-  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteInstitutionStore(path_));
-  ASSERT_OK_AND_ASSIGN(Institution api, store->Get("institutions/api"));
-  EXPECT_EQ(api.founded().year(), 2002);
-  EXPECT_OK(store->Get("institutions/a"));
-  ASSERT_OK_AND_ASSIGN(auto o, store->SyncPlugin("p", "1", "fp", {Make("a", 2000)}));
-  EXPECT_EQ(o, SyncOutcome::kUnchanged);  // remembered across the restart
-  ASSERT_OK_AND_ASSIGN(auto removed, store->RemovePluginsExcept({"q"}));
-  EXPECT_EQ(removed, std::vector<std::string>{"p"});
-  EXPECT_STATUS(store->Get("institutions/a"), absl::StatusCode::kNotFound, "institutions/a");
-  EXPECT_OK(store->Get("institutions/b"));
-  EXPECT_OK(store->Get("institutions/api"));
-  // The removed plugin's country rows went with it.
-  InstitutionQuery q;
-  q.countries = {"CHN"};
-  EXPECT_EQ(Count(*store, q), 2);
-  ASSERT_OK_AND_ASSIGN(removed, store->RemovePluginsExcept({"q"}));
-  EXPECT_TRUE(removed.empty());
-}
-
-TEST_F(InstitutionStoreTest, PluginRecordCollidingWithApiRecordFailsClearly) {
-  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteInstitutionStore(path_));
-  ASSERT_OK(store->Insert(Make("a", 2002)));
-  EXPECT_STATUS(store->SyncPlugin("p", "1", "fp", {Make("b"), Make("a", 2000)}),
-                absl::StatusCode::kFailedPrecondition, "institutions/a is already taken");
-  // The failed sync changed nothing, not even the plugin state.
-  EXPECT_EQ(Count(*store), 1);
-  ASSERT_OK_AND_ASSIGN(auto o, store->SyncPlugin("p", "1", "fp", {Make("b")}));
-  EXPECT_EQ(o, SyncOutcome::kLoaded);
-}
-
-TEST_F(InstitutionStoreTest, DuplicateInsertIsAlreadyExists) {
-  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteInstitutionStore(":memory:"));
-  ASSERT_OK(store->Insert(Make("a", 2002)));
-  EXPECT_STATUS(store->Insert(Make("a", 2003)), absl::StatusCode::kAlreadyExists,
-                "institutions/a");
-  EXPECT_STATUS(store->Get("institutions/zz"), absl::StatusCode::kNotFound, "institutions/zz");
-}
-
-TEST_F(InstitutionStoreTest, FullTextIndexFollowsReplacedAndRemovedRecords) {
-  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteInstitutionStore(":memory:"));
-  ASSERT_OK(store->SyncPlugin("p", "1", "fp1", {Make("a", 2000, "alpha words")}));
-  InstitutionQuery q;
-  q.fts_query = "\"alpha\"*";
-  EXPECT_EQ(Count(*store, q), 1);
-  ASSERT_OK(store->SyncPlugin("p", "2", "fp2", {Make("a", 2000, "beta words")}));
-  EXPECT_EQ(Count(*store, q), 0);
-  q.fts_query = "\"beta\"*";
-  EXPECT_EQ(Count(*store, q), 1);
-  ASSERT_OK(store->RemovePluginsExcept({}));
-  EXPECT_EQ(Count(*store, q), 0);
-}
-
-TEST_F(InstitutionStoreTest, PagesAreKeysetStableUnderInserts) {
-  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteInstitutionStore(":memory:"));
-  for (const char* id : {"b", "d", "f"}) ASSERT_OK(store->Insert(Make(id)));  // undated: by name
-  ASSERT_OK(store->Insert(Make("z", 1999)));
-  InstitutionQuery q;
-  q.limit = 2;
-  ASSERT_OK_AND_ASSIGN(auto page, store->List(q));
-  EXPECT_THAT(Names(page), ElementsAre("institutions/z", "institutions/b"));
-  EXPECT_EQ(page.total_size, 4);
-  ASSERT_TRUE(page.next.has_value());
-  // A record inserted before the cursor does not shift the next page.
-  ASSERT_OK(store->Insert(Make("a")));
-  q.after = page.next;
-  ASSERT_OK_AND_ASSIGN(page, store->List(q));
-  EXPECT_THAT(Names(page), ElementsAre("institutions/d", "institutions/f"));
-  EXPECT_EQ(page.total_size, 5);
-  q.after = page.next;
-  ASSERT_FALSE(q.after.has_value());  // the last page holds exactly the limit
-}
 
 TEST_F(InstitutionStoreTest, FiltersUseIndexes) {
   ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteInstitutionStore(":memory:"));
