@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include <grpcpp/grpcpp.h>
@@ -136,6 +137,25 @@ int64_t RssKb(pid_t pid) {
   return 0;
 }
 
+// CPU seconds (user + system) the process has used: beside wall-clock
+// rows/s, a figure that other work on the machine changes less.
+double CpuSeconds(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields after the command name (which may hold spaces), from field 3.
+  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  long long utime = 0, stime = 0;
+  for (int i = 3; rest >> field; ++i) {
+    if (i == 14) utime = std::atoll(field.c_str());
+    if (i == 15) {
+      stime = std::atoll(field.c_str());
+      break;
+    }
+  }
+  return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
+}
+
 int64_t FileSize(const std::string& path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0 ? st.st_size : 0;
@@ -222,6 +242,8 @@ struct Pass {
   ImportEventsResponse summary;
   grpc::Status status;
   int64_t peak_rss_kb = 0;
+  double server_cpu_seconds = 0;
+  std::vector<int64_t> rss_samples_kb;  // one a second
 };
 
 Pass Stream(EventService::Stub* stub, const std::vector<ImportEventsRequest>& messages,
@@ -229,9 +251,12 @@ Pass Stream(EventService::Stub* stub, const std::vector<ImportEventsRequest>& me
   Pass pass;
   std::atomic<bool> done{false};
   std::atomic<int64_t> peak{0};
+  const double cpu_before = CpuSeconds(server);
   std::thread sampler([&] {
     for (int i = 0; i < 36000 && !done.load(); ++i) {  // at most an hour
-      peak = std::max<int64_t>(peak.load(), RssKb(server));
+      const int64_t rss = RssKb(server);
+      peak = std::max<int64_t>(peak.load(), rss);
+      if (i % 10 == 0) pass.rss_samples_kb.push_back(rss);
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   });
@@ -248,6 +273,7 @@ Pass Stream(EventService::Stub* stub, const std::vector<ImportEventsRequest>& me
   done = true;
   sampler.join();
   pass.peak_rss_kb = std::max<int64_t>(peak.load(), RssKb(server));
+  pass.server_cpu_seconds = CpuSeconds(server) - cpu_before;
   return pass;
 }
 
@@ -259,6 +285,13 @@ void Print(const char* what, const Pass& p, int rows) {
          static_cast<long long>(p.summary.unchanged()),
          static_cast<long long>(p.summary.rejected()), p.peak_rss_kb / 1024.0,
          p.status.ok() ? "" : "; ERROR: ", p.status.error_message().c_str());
+  printf("  server CPU %.2f s = %.1f us/row", p.server_cpu_seconds,
+         p.server_cpu_seconds * 1e6 / rows);
+  // RSS over the pass, one sample a second (at most 20 shown, evenly spread).
+  printf("; RSS MiB:");
+  const size_t n = p.rss_samples_kb.size(), step = std::max<size_t>(1, (n + 19) / 20);
+  for (size_t i = 0; i < n; i += step) printf(" %.0f", p.rss_samples_kb[i] / 1024.0);
+  printf("\n");
 }
 
 }  // namespace

@@ -45,6 +45,11 @@ struct CountQuery {
   // 2 the reverse.
   int direction = 0;
   int origin = 0;  // dyad.type.v1.Origin; 0: any
+  // The rows must tell kinds and QuadClass apart (a kinds filter or a
+  // grouping by kind, PLOVER type or QuadClass). Otherwise each month comes
+  // as one row with kind "" and quad_class 0, which the store answers from
+  // its monthly totals instead of reading every event.
+  bool by_kind = true;
 };
 
 // Events of one (year, month, kind, coded QuadClass); month 0 holds the

@@ -166,11 +166,11 @@ TEST_F(EventImportTest, TooManyEventsInOneMessageIsInvalid) {
 
 TEST_F(EventImportTest, BatchFailingInStorageLeavesNothingWritten) {
   {
-    // A trigger that fails the third row's index insert, after the first two
-    // rows of the same message were written.
+    // A trigger that fails the third row's dyad index insert, after the
+    // first two rows of the same message were written.
     ASSERT_OK_AND_ASSIGN(auto db, sql::Database::Open(path_));
     ASSERT_OK(db->Execute(
-        "CREATE TRIGGER fail_one BEFORE INSERT ON event_facts WHEN new.kind = 'cameo.consult' "
+        "CREATE TRIGGER fail_one BEFORE INSERT ON event_dyads WHEN new.kind = 'cameo.consult' "
         "BEGIN SELECT RAISE(ABORT, 'injected failure'); END;"));
   }
   ImportEventsRequest req;

@@ -89,6 +89,7 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
 Database::Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
 
 Database::~Database() {
+  by_address_.clear();
   cache_.clear();  // finalize cached statements first
   sqlite3_close_v2(db_);
 }
@@ -114,15 +115,24 @@ absl::Status Database::Execute(std::string_view sql) {
 
 absl::StatusOr<Statement*> Database::GetCachedStatement(const char* sql) {
   if (sql == nullptr) return absl::InvalidArgumentError("GetCachedStatement: null SQL");
+  // Bulk writes ask for a handful of statements several times per row:
+  // look the constant up by its address first (no copy, no hash of the
+  // text), confirming the text so a reused buffer cannot alias.
+  if (auto hit = by_address_.find(sql); hit != by_address_.end() && hit->second->sql() == sql) {
+    hit->second->Reset();
+    return hit->second;
+  }
   auto it = cache_.find(sql);
   if (it != cache_.end()) {
     it->second->Reset();
+    by_address_[sql] = it->second.get();
     return it->second.get();
   }
   absl::StatusOr<std::unique_ptr<Statement>> st = PrepareImpl(sql, /*persistent=*/true);
   if (!st.ok()) return st.status();
   Statement* raw = st->get();
   cache_.emplace(sql, std::move(*st));
+  by_address_[sql] = raw;
   return raw;
 }
 

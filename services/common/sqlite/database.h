@@ -86,6 +86,7 @@ class Database {
   sqlite3* db_;
   std::string path_;
   std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
+  std::unordered_map<const char*, Statement*> by_address_;  // front of cache_
 };
 
 // ---- Health checks (used by the backends' start-up and periodic checks) ----
