@@ -29,8 +29,10 @@ namespace dyad {
 template <typename Request, typename Summary>
 class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  public:
-  // import(request, &next_index, summary) writes one message.
-  using ImportFn = std::function<absl::Status(const Request&, int64_t*, Summary*)>;
+  // import(request, &next_index, summary) writes one message. The request
+  // is the reactor's, reused for the next message: the import may change
+  // it (e.g. map records in place rather than copy them).
+  using ImportFn = std::function<absl::Status(Request&, int64_t*, Summary*)>;
 
   // Starts reading, or finishes at once when the process is at its limit
   // of calls in flight (admission.h) or `admit` is an error (e.g. no write

@@ -38,7 +38,8 @@ void EventCore::IndexImportTables() {
   }
 }
 
-absl::StatusOr<ImportedEvent> EventCore::MapImported(Event e) const {
+absl::StatusOr<ImportedEvent> EventCore::MapImported(Event* event) const {
+  Event& e = *event;
   // The dataset row: exactly one citation carries one.
   int row_citation = -1;
   for (int i = 0; i < e.citations_size(); ++i) {
@@ -167,13 +168,14 @@ absl::StatusOr<ImportedEvent> EventCore::MapImported(Event e) const {
   e.set_domain(k.domain());
   e.clear_plugin();
   e.set_origin(dyad::type::v1::ORIGIN_MACHINE_CODED);
-  out.event = std::move(e);
+  out.event = &e;
   return out;
 }
 
-absl::Status EventCore::ImportEvents(const dyad::events::v1::ImportEventsRequest& req,
+absl::Status EventCore::ImportEvents(dyad::events::v1::ImportEventsRequest* request,
                                      int64_t* next_index,
                                      dyad::events::v1::ImportEventsResponse* summary) {
+  dyad::events::v1::ImportEventsRequest& req = *request;
   if (req.events_size() > kMaxEventsPerMessage) {
     return InvalidField("events", absl::StrCat("at most ", kMaxEventsPerMessage,
                                                " per message, got ", req.events_size()));
@@ -196,8 +198,10 @@ absl::Status EventCore::ImportEvents(const dyad::events::v1::ImportEventsRequest
     r.set_reason(std::move(reason));
     rejections.push_back(std::move(r));
   };
+  // Mapped in place: the request's records become the events to store,
+  // without a copy of each.
   for (int i = 0; i < req.events_size(); ++i) {
-    auto mapped = MapImported(req.events(i));
+    auto mapped = MapImported(req.mutable_events(i));
     if (!mapped.ok()) {
       reject(first + i, req.events(i), std::string(mapped.status().message()));
       continue;
@@ -218,8 +222,8 @@ absl::Status EventCore::ImportEvents(const dyad::events::v1::ImportEventsRequest
       case ImportOutcome::kUpdated: ++updated; break;
       case ImportOutcome::kUnchanged: ++unchanged; break;
       case ImportOutcome::kNameTaken:
-        reject(batch_index[i], batch[i].event,
-               absl::StrCat("name: \"", batch[i].event.name(),
+        reject(batch_index[i], *batch[i].event,
+               absl::StrCat("name: \"", batch[i].event->name(),
                             "\" is already taken by another record"));
         break;
     }

@@ -28,8 +28,8 @@ struct EventQuery {
 
 // One machine-coded event to import, already validated and mapped.
 struct ImportedEvent {
-  dyad::events::v1::Event event;  // name, kind, domain, origin set
-  std::string dataset;            // Source id, e.g. "gdelt-2.0"
+  const dyad::events::v1::Event* event;  // name, kind, domain, origin set; not owned
+  std::string dataset;                   // Source id, e.g. "gdelt-2.0"
   std::string upstream_id;
 };
 

@@ -676,15 +676,16 @@ class SqliteEventStore final : public EventStore {
     const int64_t last = e.end_date().year() > 0 ? LastDay(e.end_date()) : LastDay(e.date());
     auto st = db_->GetCachedStatement(kInsertSql);
     if (!st.ok()) return st.status();
-    (*st)->BindText(1, e.name())
+    // Bound without copies: everything outlives the statement's run.
+    (*st)->BindTextRef(1, e.name())
         .BindInt64(2, SortKey(e.date()))
         .BindInt64(3, last)
         .BindInt64(4, last - first)
         .BindInt64(5, StoredOrigin(e))
-        .BindText(6, e.kind())
-        .BindText(7, e.domain())
-        .BindText(8, plugin)
-        .BindBlob(9, body);
+        .BindTextRef(6, e.kind())
+        .BindTextRef(7, e.domain())
+        .BindTextRef(8, plugin)
+        .BindBlobRef(9, body);
     if (auto s = (*st)->Run(); !s.ok()) {
       if (absl::IsAlreadyExists(s)) {
         return absl::AlreadyExistsError(absl::StrCat("event \"", e.name(), "\" already exists"));

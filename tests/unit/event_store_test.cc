@@ -257,7 +257,7 @@ TEST_F(EventStoreTest, MigratesAVersion4Database) {
   ASSERT_OK_AND_ASSIGN(rows, store->Count(c));
   ASSERT_EQ(rows.size(), 1u);
   // The imported row is recognised: the same row again changes nothing.
-  ImportedEvent again{coded, "gdelt-2-0", "77"};
+  ImportedEvent again{&coded, "gdelt-2-0", "77"};
   ASSERT_OK_AND_ASSIGN(auto outcomes, store->Import({again}));
   EXPECT_EQ(outcomes, std::vector<ImportOutcome>{ImportOutcome::kUnchanged});
   // The plugin's record (and its rows) go with the plugin.
@@ -308,7 +308,7 @@ TEST_F(EventStoreTest, MonthlyTotalsAgreeWithCountingEachEvent) {
   }
   std::vector<ImportedEvent> batch;
   for (const auto& e : events) {
-    batch.push_back({e, "gdelt-2-0", e.citations(0).row().upstream_id()});
+    batch.push_back({&e, "gdelt-2-0", e.citations(0).row().upstream_id()});
   }
   ASSERT_OK(store->Import(batch));
   // Corrections move some events and leave months empty.
@@ -316,7 +316,7 @@ TEST_F(EventStoreTest, MonthlyTotalsAgreeWithCountingEachEvent) {
   for (int i = 0; i < 400; i += 7) {
     events[i].mutable_date()->set_year(2024);
     if (events[i].has_end_date()) events[i].mutable_end_date()->set_year(2024);
-    moved.push_back({events[i], "gdelt-2-0", events[i].citations(0).row().upstream_id()});
+    moved.push_back({&events[i], "gdelt-2-0", events[i].citations(0).row().upstream_id()});
   }
   ASSERT_OK(store->Import(moved));
   const int64_t kPeriods[][2] = {

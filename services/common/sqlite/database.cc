@@ -46,8 +46,18 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
   // "" is sqlite's private temporary database; like ":memory:" it has no
   // use for WAL.
   const bool in_memory = path == ":memory:" || path.empty();
+  // NOMUTEX: callers serialize all use of a connection (see the header), so
+  // sqlite's own lock per call is pure cost; so is its count of memory in
+  // use (a global lock per allocation), which nothing reads. The latter can
+  // only be set before sqlite starts, i.e. before the first connection.
+  static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+  }();
+  (void)configured;
   const int flags =
-      options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+      (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, /*zVfs=*/nullptr);
   if (rc != SQLITE_OK) {
