@@ -104,6 +104,10 @@ int GenerateGdelt(std::unique_ptr<dyad::events::EventStore> store, int n) {
       std::fprintf(stderr, "%d events in %.0f s (%.0f/s)\n", done, secs, done / secs);
     }
   }
+  if (auto s = core.FinishImport(); !s.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
+    return 1;
+  }
   std::printf("{\"events\":%d,\"created\":%lld,\"rejected\":%lld,\"seconds\":%.1f}\n", n,
               static_cast<long long>(summary.created()), static_cast<long long>(summary.rejected()),
               absl::ToDoubleSeconds(absl::Now() - start));

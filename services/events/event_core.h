@@ -60,6 +60,9 @@ class EventCore {
     dyad::events::v1::ImportEventsRequest copy = req;
     return ImportEvents(&copy, next_index, summary);
   }
+  // After the last message of an ImportEvents stream (or its failure):
+  // makes what it wrote durable before the call is answered.
+  absl::Status FinishImport() { return store_->Flush(); }
   // count_events.cc.
   absl::StatusOr<dyad::events::v1::CountEventsResponse> CountEvents(
       const dyad::events::v1::CountEventsRequest& req) const;

@@ -16,7 +16,8 @@ grpc::ServerReadReactor<grpc::ByteBuffer>* EventServiceImpl::ImportEvents(
       auth_->Check(AuthorizationOf(*ctx)), resp,
       [core](ImportEventsRequest& req, int64_t* next, ImportEventsResponse* summary) {
         return core->ImportEvents(&req, next, summary);
-      });
+      },
+      [core] { return core->FinishImport(); });
 }
 
 grpc::ServerUnaryReactor* EventServiceImpl::CountEvents(grpc::CallbackServerContext* ctx,

@@ -109,8 +109,12 @@ class EventStore {
   // one with the same bytes left alone, a different one replaced. A name
   // already used by another record is kNameTaken for that event (nothing
   // written for it, the rest goes on). One outcome per event, in order.
+  // The transaction is atomic and survives a crash of the process, but may
+  // be lost on power failure until Flush() returns.
   virtual absl::StatusOr<std::vector<ImportOutcome>> Import(
       const std::vector<ImportedEvent>& events) = 0;
+  // Makes everything Import wrote durable (the end of an import stream).
+  virtual absl::Status Flush() { return absl::OkStatus(); }
   // Counts grouped by (year, month, kind, coded QuadClass), ordered so.
   virtual absl::StatusOr<std::vector<CountRow>> Count(const CountQuery& query) = 0;
 };

@@ -1,5 +1,8 @@
 // EventStore on SQLite. One connection guarded by a mutex; WAL and
-// synchronous=FULL make every acknowledged write durable.
+// synchronous=FULL make every acknowledged write durable. Imports commit
+// each message with synchronous=NORMAL (atomic, and safe from a crash of
+// the process) and are made durable by Flush() at the end of the stream;
+// checkpoints run on a thread of their own (checkpointer.h).
 //
 // Layout (schema version 5):
 //   `events`             one row per event: its serialized proto (the
@@ -30,6 +33,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/partial_date.h"
 #include "common/sqlite/call_limits.h"
+#include "common/sqlite/checkpointer.h"
 #include "common/sqlite/database.h"
 #include "common/sqlite/migrations.h"
 #include "common/sqlite/statement.h"
@@ -222,6 +226,8 @@ INSERT INTO event_index_pending (event_id) SELECT id FROM events;
 constexpr int kCompatibleVersion = 5;
 
 constexpr char kCacheSizeSql[] = "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY";
+constexpr char kSyncNormalSql[] = "PRAGMA synchronous = NORMAL";
+constexpr char kSyncFullSql[] = "PRAGMA synchronous = FULL";
 constexpr char kGetSql[] = "SELECT body FROM events WHERE name = ?";
 constexpr char kFindSql[] = "SELECT id, body FROM events WHERE name = ?";
 constexpr char kInsertSql[] =
@@ -641,6 +647,19 @@ class SqliteEventStore final : public EventStore {
     return IndexPendingEvents();
   }
 
+  // File databases only: ":memory:" has no WAL.
+  absl::Status StartCheckpointer() {
+    auto c = sql::BackgroundCheckpointer::Start(db_.get());
+    if (!c.ok()) return c.status();
+    checkpointer_ = std::move(*c);
+    return absl::OkStatus();
+  }
+
+  absl::Status Flush() override {
+    std::lock_guard<std::timed_mutex> lock(mu_);
+    return db_->SyncWal();
+  }
+
   // Defined in event_import_store.inc.
   absl::StatusOr<std::vector<ImportOutcome>> Import(
       const std::vector<ImportedEvent>& events) override;
@@ -716,6 +735,8 @@ class SqliteEventStore final : public EventStore {
   std::timed_mutex mu_;  // waited for until the call's deadline (call_limits.h)
   std::unique_ptr<sql::Database> db_;
   std::map<MonthKey, MonthSums> month_deltas_;  // of the open write transaction
+  // Declared after db_: stopped before the connection closes.
+  std::unique_ptr<sql::BackgroundCheckpointer> checkpointer_;
 };
 
 #include "event_import_store.inc"
@@ -732,6 +753,9 @@ absl::StatusOr<std::unique_ptr<EventStore>> OpenSqliteEventStore(const std::stri
   if (auto s = (*db)->Execute(kCacheSizeSql); !s.ok()) return s;
   auto store = std::make_unique<SqliteEventStore>(std::move(*db));
   if (auto s = store->Migrate(); !s.ok()) return s;
+  if (path != ":memory:" && !path.empty()) {
+    if (auto s = store->StartCheckpointer(); !s.ok()) return s;
+  }
   return store;
 }
 

@@ -170,6 +170,16 @@ absl::StatusOr<std::unique_ptr<Statement>> Database::PrepareImpl(std::string_vie
   return std::unique_ptr<Statement>(new Statement(stmt, std::string(sql)));
 }
 
+absl::Status Database::SyncWal() {
+  sqlite3_file* wal = nullptr;
+  int rc = sqlite3_file_control(db_, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
+  if (rc != SQLITE_OK) return WithPath(SqliteError(rc, db_, ""), path_);
+  if (wal == nullptr || wal->pMethods == nullptr) return absl::OkStatus();  // no WAL open
+  rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+  if (rc != SQLITE_OK) return WithPath(SqliteError(rc, nullptr, "sync of the WAL"), path_);
+  return absl::OkStatus();
+}
+
 int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
 
 int Database::Changes() const { return sqlite3_changes(db_); }

@@ -67,6 +67,12 @@ class Database {
   // `sql` must hold exactly one statement.
   absl::StatusOr<std::unique_ptr<Statement>> Prepare(std::string_view sql);
 
+  // Makes every committed transaction durable by syncing the WAL, for
+  // writers that commit with PRAGMA synchronous=NORMAL (each commit atomic,
+  // but the last ones may be lost on power failure) and need durability at
+  // a point of their choosing. OK when there is no WAL.
+  absl::Status SyncWal();
+
   int64_t LastInsertRowId() const;  // of the last successful INSERT
   int Changes() const;              // rows changed by the last statement
 
