@@ -25,6 +25,7 @@
 // event's proto says which rows it has.
 #include <algorithm>
 #include <iterator>
+#include <string_view>
 #include <map>
 #include <mutex>
 #include <set>
@@ -158,7 +159,8 @@ INSERT INTO event_facts_pending (event_id) SELECT id FROM events;
     // `events` without the copies of what its proto holds (title, summary,
     // coded measures) or indexes no query uses. event_index_pending lists
     // the events whose dyad, count and text rows are rebuilt from their
-    // proto at open (IndexPendingEvents).
+    // proto at open (IndexPendingEvents). Countries in the two new tables
+    // are integers (CountryKey: cheaper to compare in every seek).
     {5, R"sql(
 DROP TRIGGER events_fts_insert;
 DROP TRIGGER events_fts_delete;
@@ -187,8 +189,8 @@ CREATE INDEX events_by_time ON events (sort_key, name);
 CREATE INDEX events_by_plugin ON events (plugin) WHERE plugin <> '';
 CREATE INDEX events_by_span ON events (span_days) WHERE span_days > 0;
 CREATE TABLE event_dyads (
-  country_a TEXT NOT NULL,
-  country_b TEXT NOT NULL,
+  country_a INTEGER NOT NULL,
+  country_b INTEGER NOT NULL,
   sort_key INTEGER NOT NULL,
   name TEXT NOT NULL,
   event_id INTEGER NOT NULL,
@@ -202,8 +204,8 @@ CREATE TABLE event_dyads (
   PRIMARY KEY (country_a, country_b, sort_key, name)
 ) WITHOUT ROWID;
 CREATE TABLE event_month_counts (
-  country_a TEXT NOT NULL,
-  country_b TEXT NOT NULL,
+  country_a INTEGER NOT NULL,
+  country_b INTEGER NOT NULL,
   ym INTEGER NOT NULL,
   origin INTEGER NOT NULL,
   direction INTEGER NOT NULL,
@@ -268,7 +270,7 @@ constexpr char kListPluginsSql[] = "SELECT plugin FROM plugin_state ORDER BY plu
 constexpr char kPendingSql[] =
     "SELECT e.id, e.body FROM event_index_pending p JOIN events e ON e.id = p.event_id";
 constexpr char kClearPendingSql[] = "DELETE FROM event_index_pending";
-// CountEvents, event by event: ?1 ?2 the dyad ('' for one country), ?3..?4
+// CountEvents, event by event: ?1 ?2 the dyad (0 for one country), ?3..?4
 // the sort-key range, ?5 direction (0 any), ?6 origin (0 any).
 constexpr char kScanDyadSql[] =
     "SELECT sort_key, kind, quad_class, goldstein, avg_tone FROM event_dyads"
@@ -289,7 +291,7 @@ constexpr char kCountDyadRangeSql[] =
 // The filters shared by the list and count statements. Parameters:
 //   ?1 period upper bound on sort_key   ?2 period lower bound on sort_key
 //   ?3 period first day (end_day >= ?3) ?4 number of countries (0: none)
-//   ?5 countries JSON array             ?6 kind ids JSON array or NULL
+//   ?5 country keys JSON array          ?6 kind ids JSON array or NULL
 //   ?7 domains JSON array or NULL       ?8 FTS5 query or NULL
 //   ?14 origin (0 any)
 // The IN lists do not depend on the row, so sqlite reads each JSON array
@@ -298,7 +300,7 @@ constexpr char kCountDyadRangeSql[] =
 #define DYAD_EVENT_FILTERS                                                                   \
   " AND e.end_day >= ?3"                                                                     \
   " AND (?4 <= 1 OR (SELECT COUNT(*) FROM json_each(?5) j JOIN event_dyads c"                \
-  "      ON c.country_a = j.value AND c.country_b = '' AND c.sort_key = e.sort_key"          \
+  "      ON c.country_a = j.value AND c.country_b = 0 AND c.sort_key = e.sort_key"           \
   "      AND c.name = e.name) = ?4)"                                                         \
   " AND (?6 IS NULL OR e.kind IN (SELECT value FROM json_each(?6)))"                        \
   " AND (?7 IS NULL OR e.domain IN (SELECT value FROM json_each(?7)))"                       \
@@ -306,8 +308,8 @@ constexpr char kCountDyadRangeSql[] =
   " AND (?14 = 0 OR e.origin = ?14)"
 
 // Driven by the dyad index when countries are given: ?9 and ?13 are the
-// two smallest codes (?13 = '' for one country). (?10, ?11) = cursor,
-// ?12 = limit.
+// keys of the two smallest codes (?13 = 0 for one country). (?10, ?11) =
+// cursor, ?12 = limit.
 constexpr char kListByDyadSql[] =
     "SELECT e.body, d.sort_key, d.name FROM event_dyads d"
     " JOIN events e ON e.id = d.event_id"
@@ -354,30 +356,60 @@ std::string JsonArray(const std::vector<std::string>& values) {
   return out;
 }
 
+std::string JsonArray(const std::vector<int>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) absl::StrAppend(&out, i ? "," : "", values[i]);
+  return out + "]";
+}
+
+// A country code as the dyad tables store it: the three letters as base-27
+// digits 1..26 (the order of the codes is kept), 0 for none. -1 for what is
+// no code (countries are validated before they are stored).
+int CountryKey(std::string_view code) {
+  if (code.empty()) return 0;
+  if (code.size() != 3) return -1;
+  int key = 0;
+  for (char c : code) {
+    if (c < 'A' || c > 'Z') return -1;
+    key = key * 27 + (c - 'A' + 1);
+  }
+  return key;
+}
+
 int StoredOrigin(const Event& e) {
   return e.origin() != 0 ? e.origin() : dyad::type::v1::ORIGIN_CURATED;
 }
 
-// An event's rows in the dyad index: each country alone (b = "") and each
+// An event's rows in the dyad index: each country alone (b = 0) and each
 // pair a < b, with the pair's coded direction (1 a -> b, 2 b -> a, 0
 // neither: curated events are undirected).
 struct DyadRow {
-  std::string a, b;
+  int a = 0, b = 0;
   int direction = 0;
 };
-std::vector<DyadRow> DyadRows(const Event& e) {
-  std::vector<std::string> c(e.countries().begin(), e.countries().end());
+absl::StatusOr<std::vector<DyadRow>> DyadRows(const Event& e) {
+  std::vector<int> c;
+  c.reserve(e.countries_size());
+  for (const auto& code : e.countries()) {
+    const int key = CountryKey(code);
+    if (key <= 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "event \"", e.name(), "\" names \"", code.substr(0, 16), "\", which is no country code"));
+    }
+    c.push_back(key);
+  }
   std::sort(c.begin(), c.end());
   c.erase(std::unique(c.begin(), c.end()), c.end());
-  const auto& coded = e.coded();
+  const int source = CountryKey(e.coded().source_country());
+  const int target = CountryKey(e.coded().target_country());
   std::vector<DyadRow> rows;
   rows.reserve(c.size() * (c.size() + 1) / 2);
   for (size_t i = 0; i < c.size(); ++i) {
-    rows.push_back({c[i], "", 0});
+    rows.push_back({c[i], 0, 0});
     for (size_t j = i + 1; j < c.size(); ++j) {
       int direction = 0;
-      if (coded.source_country() == c[i] && coded.target_country() == c[j]) direction = 1;
-      if (coded.source_country() == c[j] && coded.target_country() == c[i]) direction = 2;
+      if (source == c[i] && target == c[j]) direction = 1;
+      if (source == c[j] && target == c[i]) direction = 2;
       rows.push_back({c[i], c[j], direction});
     }
   }
@@ -387,7 +419,7 @@ std::vector<DyadRow> DyadRows(const Event& e) {
 // A row of event_month_counts. ym is year * 100 + month of the event's
 // date, month 0 for a year-only date.
 struct MonthKey {
-  std::string a, b;
+  int a = 0, b = 0;
   int64_t ym = 0;
   int origin = 0;
   int direction = 0;
@@ -487,7 +519,13 @@ class SqliteEventStore final : public EventStore {
     if (!span.ok()) return span.status();
     // q.countries is sorted and distinct (EventCore normalises it).
     const bool by_dyad = !q.countries.empty();
-    const std::string country_b = q.countries.size() >= 2 ? q.countries[1] : "";
+    std::vector<int> keys;
+    for (const auto& c : q.countries) {
+      const int key = CountryKey(c);
+      if (key <= 0) return absl::InvalidArgumentError(absl::StrCat("no country code: \"", c, "\""));
+      keys.push_back(key);
+    }
+    const int country_b = keys.size() >= 2 ? keys[1] : 0;
     // A dyad and period alone (origin allowed): the total comes from the
     // monthly counts, not from counting the rows.
     const bool dyad_only = by_dyad && q.countries.size() <= 2 && q.kinds.empty() &&
@@ -496,7 +534,7 @@ class SqliteEventStore final : public EventStore {
     for (int pass = 0; pass < 2; ++pass) {
       const bool count = pass == 1;
       if (count && dyad_only) {
-        auto total = DyadTotal(q.countries[0], country_b, q.period, *span, q.origin);
+        auto total = DyadTotal(keys[0], country_b, q.period, *span, q.origin);
         if (!total.ok()) return total.status();
         page.total_size = *total;
         continue;
@@ -515,11 +553,11 @@ class SqliteEventStore final : public EventStore {
       // The dyad index already holds the first two countries; only a third
       // (or later) country needs the per-row check.
       s.BindInt64(4, q.countries.size() > 2 ? static_cast<int64_t>(q.countries.size()) : 0);
-      s.BindText(5, JsonArray(q.countries));
+      s.BindText(5, JsonArray(keys));
       if (q.kinds.empty()) s.BindNull(6); else s.BindText(6, JsonArray(q.kinds));
       if (q.domains.empty()) s.BindNull(7); else s.BindText(7, JsonArray(q.domains));
       if (q.fts_query.empty()) s.BindNull(8); else s.BindText(8, q.fts_query);
-      if (by_dyad) s.BindText(9, q.countries[0]).BindText(13, country_b);
+      if (by_dyad) s.BindInt64(9, keys[0]).BindInt64(13, country_b);
       s.BindInt64(14, q.origin);
       if (count) {
         auto row = s.Step();
@@ -719,17 +757,17 @@ class SqliteEventStore final : public EventStore {
   // Deletes the stored event `id` (whose proto is `e`) and its rows.
   absl::Status DeleteLocked(int64_t id, const Event& e);
   absl::Status DeletePluginEventsLocked(const std::string& plugin);
-  void AddToMonth(const Event& e, int sign);
+  void AddToMonth(const Event& e, const std::vector<DyadRow>& rows, int sign);
   absl::Status FlushMonthCounts();
   // Indexes the events listed in event_index_pending (after migration 5).
   absl::Status IndexPendingEvents();
 
   // Count paths (event_import_store.inc).
-  absl::Status AddScannedCounts(const std::string& a, const std::string& b, int64_t first,
+  absl::Status AddScannedCounts(int a, int b, int64_t first,
                                 int64_t last, const CountQuery& q, CountRows* rows);
-  absl::Status AddMonthTotals(const std::string& a, const std::string& b, const WholeMonths& m,
+  absl::Status AddMonthTotals(int a, int b, const WholeMonths& m,
                               int direction, int origin, int64_t ends_by, CountRows* rows);
-  absl::StatusOr<int64_t> DyadTotal(const std::string& a, const std::string& b, DaySpan period,
+  absl::StatusOr<int64_t> DyadTotal(int a, int b, DaySpan period,
                                     int64_t span, int origin);
 
   std::timed_mutex mu_;  // waited for until the call's deadline (call_limits.h)
