@@ -11,16 +11,13 @@
 // importing, then reports rows/s, bytes per event on disk, RSS, a second
 // import of the same rows (all unchanged) and CountEvents latency for one
 // dyad over ten years by month. Figures are printed, never asserted.
-#include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <thread>
 
@@ -30,9 +27,8 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/plugin_host.h"
-#include "common/server.h"
-#include "event_service.h"
+#include "dyad/events/v1/event_service.grpc.pb.h"
+#include "events_server.h"
 #include "gdelt_shape.h"
 
 ABSL_FLAG(int, rows, 500000, "GDELT-shaped events to import");
@@ -48,47 +44,7 @@ ABSL_FLAG(int, rows_per_day, 150000,
 namespace {
 
 using namespace dyad::events::v1;  // NOLINT
-
-constexpr char kToken[] = "bench-token";
-
-// The server process: serves until SIGTERM. Writes its port to `port_fd`.
-int Serve(const std::string& db, int port_fd) {
-  dyad::ServerRunner::BlockShutdownSignals();
-  auto plugins = dyad::bench::GdeltPlugins();
-  auto store = dyad::events::OpenSqliteEventStore(db);
-  if (!store.ok()) {
-    fprintf(stderr, "open %s: %s\n", db.c_str(), std::string(store.status().message()).c_str());
-    return 1;
-  }
-  dyad::events::EventCore core(std::move(*store), plugins.get());
-  if (!core.LoadPluginRecords().ok()) return 1;
-  dyad::WriteAuthorizer auth(kToken);
-  dyad::events::EventServiceImpl service(&core, &auth);
-  dyad::ServerRunner runner;
-  dyad::ServerConfig config;
-  config.host = "127.0.0.1";
-  config.port = 0;
-  config.max_receive_bytes = 64 << 20;
-  config.shutdown_grace = absl::Seconds(2);
-  if (auto s = runner.Start(config, {&service}, {"dyad.events.v1.EventService"}); !s.ok()) {
-    fprintf(stderr, "start: %s\n", std::string(s.message()).c_str());
-    return 1;
-  }
-  const int port = runner.port();
-  if (write(port_fd, &port, sizeof port) != sizeof port) return 1;
-  close(port_fd);
-  runner.WaitForShutdownSignal();
-  return 0;
-}
-
-int64_t RssKb(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atoll(line.c_str() + 6);
-  }
-  return 0;
-}
+using dyad::bench::RssKb;
 
 // CPU seconds (user + system) the process has used: beside wall-clock
 // rows/s, a figure that other work on the machine changes less.
@@ -148,7 +104,7 @@ Pass Stream(EventService::Stub* stub, const std::vector<ImportEventsRequest>& me
     }
   });
   grpc::ClientContext ctx;
-  ctx.AddMetadata("authorization", absl::StrCat("Bearer ", kToken));
+  ctx.AddMetadata("authorization", absl::StrCat("Bearer ", dyad::bench::kBenchToken));
   const absl::Time start = absl::Now();
   auto writer = stub->ImportEvents(&ctx, &pass.summary);
   for (const auto& m : messages) {
@@ -192,22 +148,10 @@ int main(int argc, char** argv) {
   for (const char* suffix : {"", "-wal", "-shm"}) unlink((db + suffix).c_str());
 
   // Fork before any gRPC state exists in this process.
-  int fds[2];
-  if (pipe(fds) != 0) return 1;
-  const pid_t server = fork();
-  if (server < 0) return 1;
-  if (server == 0) {
-    close(fds[0]);
-    _exit(Serve(db, fds[1]));
-  }
-  close(fds[1]);
-  int port = 0;
-  if (read(fds[0], &port, sizeof port) != sizeof port) {
-    fprintf(stderr, "server did not start\n");
-    waitpid(server, nullptr, 0);
-    return 1;
-  }
-  close(fds[0]);
+  const dyad::bench::EventsServer server_process = dyad::bench::StartEventsServer(db);
+  if (server_process.pid < 0) return 1;
+  const pid_t server = server_process.pid;
+  const int port = server_process.port;
 
   const absl::Time gen_start = absl::Now();
   const auto messages =
@@ -260,9 +204,7 @@ int main(int argc, char** argv) {
            static_cast<long long>(total), ms[ms.size() / 2]);
   }
 
-  kill(server, SIGTERM);
-  int status = 0;
-  waitpid(server, &status, 0);
+  dyad::bench::StopEventsServer(server_process);
   // The server checkpointed its WAL on close: the file is the whole state.
   const int64_t bytes = FileSize(db) + FileSize(db + "-wal");
   printf("database %s: %.1f MiB = %.0f bytes/event (all tables and indexes)\n", db.c_str(),
