@@ -75,17 +75,24 @@ int main(int argc, char** argv) {
   }
   const char* kNames[] = {"CountEvents ten years by month", "CountEvents ten years by month and kind",
                           "ListEvents one year, first page"};
-  std::vector<std::vector<Timing>> all;  // [db][query]
+  // All servers are forked before any gRPC state exists in this process
+  // (a child forked later inherits it broken), then asked one at a time.
+  std::vector<dyad::bench::EventsServer> servers;
   for (const std::string& db : dbs) {
     struct stat st;
     if (stat(db.c_str(), &st) != 0) {
       fprintf(stderr, "%s: no such database\n", db.c_str());
       return 1;
     }
-    // Fork before any gRPC state exists in this process: one server per
-    // database, each started and stopped here in turn.
-    const dyad::bench::EventsServer server = dyad::bench::StartEventsServer(db, 0);
-    if (server.pid < 0) return 1;
+    servers.push_back(dyad::bench::StartEventsServer(db, 0));
+    if (servers.back().pid < 0) return 1;
+  }
+  std::vector<std::vector<Timing>> all;  // [db][query]
+  for (size_t d = 0; d < dbs.size(); ++d) {
+    const std::string& db = dbs[d];
+    const dyad::bench::EventsServer& server = servers[d];
+    struct stat st;
+    stat(db.c_str(), &st);
     auto stub = EventService::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", server.port),
                                                           grpc::InsecureChannelCredentials()));
     auto count = [&](bool by_kind) {
