@@ -235,6 +235,11 @@ constexpr char kFindSql[] = "SELECT id, body FROM events WHERE name = ?";
 constexpr char kInsertSql[] =
     "INSERT INTO events (name, sort_key, end_day, span_days, origin, kind, domain, plugin, body) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+// Imports try the insert first: a new name (the common case) costs no
+// separate lookup.
+constexpr char kInsertIfAbsentSql[] =
+    "INSERT INTO events (name, sort_key, end_day, span_days, origin, kind, domain, plugin, body) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING";
 constexpr char kDeleteEventSql[] = "DELETE FROM events WHERE id = ?";
 constexpr char kInsertTextSql[] = "INSERT INTO events_fts (rowid, title, summary) VALUES (?, ?, ?)";
 // A contentless FTS5 table forgets a row given the text it was indexed with.
@@ -727,11 +732,13 @@ class SqliteEventStore final : public EventStore {
   }
 
   // Caller holds mu_ and a write transaction. `body` is `e` serialized.
-  // ALREADY_EXISTS when the name is taken.
-  absl::Status InsertLocked(const Event& e, const std::string& plugin, const std::string& body) {
+  // ALREADY_EXISTS when the name is taken, or, given `inserted`, OK with
+  // *inserted false and nothing written.
+  absl::Status InsertLocked(const Event& e, const std::string& plugin, const std::string& body,
+                            bool* inserted = nullptr) {
     const int64_t first = FirstDay(e.date());
     const int64_t last = e.end_date().year() > 0 ? LastDay(e.end_date()) : LastDay(e.date());
-    auto st = db_->GetCachedStatement(kInsertSql);
+    auto st = db_->GetCachedStatement(inserted ? kInsertIfAbsentSql : kInsertSql);
     if (!st.ok()) return st.status();
     // Bound without copies: everything outlives the statement's run.
     (*st)->BindTextRef(1, e.name())
@@ -748,6 +755,10 @@ class SqliteEventStore final : public EventStore {
         return absl::AlreadyExistsError(absl::StrCat("event \"", e.name(), "\" already exists"));
       }
       return s;
+    }
+    if (inserted) {
+      *inserted = db_->Changes() > 0;
+      if (!*inserted) return absl::OkStatus();
     }
     return IndexLocked(db_->LastInsertRowId(), e);
   }
