@@ -6,22 +6,19 @@
 // The process forks first: the child is the server (EventCore on a SQLite
 // file, the real EventServiceImpl, a plugin set with CAMEO-taxonomy kinds
 // for the codes the rows use), the parent generates GDELT-shaped Event
-// protos in memory (as the GDELT importer maps rows: kind empty, coded
-// measures set, one citation naming the dataset row and the article URL),
-// then streams them and times the stream. It samples the server's RSS while
+// protos in memory (gdelt_shape.h), then streams them and times the
+// stream. It samples the server's RSS while
 // importing, then reports rows/s, bytes per event on disk, RSS, a second
 // import of the same rows (all unchanged) and CountEvents latency for one
 // dyad over ten years by month. Figures are printed, never asserted.
-#include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
-#include <random>
+#include <sstream>
 #include <thread>
 
 #include <grpcpp/grpcpp.h>
@@ -30,9 +27,9 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/plugin_host.h"
-#include "common/server.h"
-#include "event_service.h"
+#include "dyad/events/v1/event_service.grpc.pb.h"
+#include "events_server.h"
+#include "gdelt_shape.h"
 
 ABSL_FLAG(int, rows, 500000, "GDELT-shaped events to import");
 ABSL_FLAG(int, batch, 2000, "Events per ImportEventsRequest message (one transaction each)");
@@ -47,93 +44,25 @@ ABSL_FLAG(int, rows_per_day, 150000,
 namespace {
 
 using namespace dyad::events::v1;  // NOLINT
+using dyad::bench::RssKb;
 
-constexpr const char* kCountries[] = {
-    "AZE", "CHN", "ARM", "GEO", "KAZ", "UZB", "TUR", "RUS", "IRN", "USA", "DEU", "FRA", "GBR",
-    "ITA", "JPN", "KOR", "IND", "PAK", "SAU", "ARE", "QAT", "EGY", "ISR", "UKR", "BLR", "POL",
-    "HUN", "ROU", "BGR", "SRB", "TKM", "KGZ", "TJK", "MNG", "AFG", "IDN", "MYS", "VNM", "BRA", "ZAF"};
-constexpr char kToken[] = "bench-token";
-constexpr char kDataset[] = "gdelt-2-0";
-
-// CAMEO-shaped codes: 20 roots ("01".."20") and ten sub-codes of each.
-std::vector<std::string> Codes() {
-  std::vector<std::string> codes;
-  for (int r = 1; r <= 20; ++r) {
-    const std::string root = absl::StrCat(r < 10 ? "0" : "", r);
-    codes.push_back(root);
-    for (int s = 0; s < 10; ++s) codes.push_back(absl::StrCat(root, s));
+// CPU seconds (user + system) the process has used: beside wall-clock
+// rows/s, a figure that other work on the machine changes less.
+double CpuSeconds(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields after the command name (which may hold spaces), from field 3.
+  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  long long utime = 0, stime = 0;
+  for (int i = 3; rest >> field; ++i) {
+    if (i == 14) utime = std::atoll(field.c_str());
+    if (i == 15) {
+      stime = std::atoll(field.c_str());
+      break;
+    }
   }
-  return codes;
-}
-
-std::unique_ptr<dyad::PluginSet> BenchPlugins() {
-  dyad::LoadedPlugin p;
-  p.name = "bench_cameo";
-  p.version = "1";
-  p.manifest.set_name("bench_cameo");
-  p.manifest.add_services("events");
-  auto* src = p.bundle.add_sources();
-  src->set_id(kDataset);
-  src->set_title("GDELT 2.0 Event Database (benchmark)");
-  for (const auto& code : Codes()) {
-    const int root = std::stoi(code.substr(0, 2));
-    auto* k = p.bundle.add_event_kinds();
-    k->set_id(absl::StrCat("cameo.c", code));
-    k->set_label(absl::StrCat("CAMEO ", code));
-    k->set_domain(root <= 9 ? "diplomacy" : "security");
-    k->set_taxonomy("cameo");
-    k->set_cameo_code(code);
-    k->set_quad_class(root <= 5 ? 1 : root <= 9 ? 2 : root <= 14 ? 3 : 4);
-    k->set_goldstein(root <= 9 ? 3.0 : -5.0);
-    k->set_plover_type(root <= 5 ? "CONSULT" : root <= 9 ? "COOPERATE" : "FIGHT");
-  }
-  std::vector<dyad::LoadedPlugin> v;
-  v.push_back(std::move(p));
-  auto set = dyad::PluginSet::FromLoaded(std::move(v));
-  if (!set.ok()) {
-    fprintf(stderr, "bench plugins: %s\n", std::string(set.status().message()).c_str());
-    std::exit(1);
-  }
-  return std::move(*set);
-}
-
-// The server process: serves until SIGTERM. Writes its port to `port_fd`.
-int Serve(const std::string& db, int port_fd) {
-  dyad::ServerRunner::BlockShutdownSignals();
-  auto plugins = BenchPlugins();
-  auto store = dyad::events::OpenSqliteEventStore(db);
-  if (!store.ok()) {
-    fprintf(stderr, "open %s: %s\n", db.c_str(), std::string(store.status().message()).c_str());
-    return 1;
-  }
-  dyad::events::EventCore core(std::move(*store), plugins.get());
-  if (!core.LoadPluginRecords().ok()) return 1;
-  dyad::WriteAuthorizer auth(kToken);
-  dyad::events::EventServiceImpl service(&core, &auth);
-  dyad::ServerRunner runner;
-  dyad::ServerConfig config;
-  config.host = "127.0.0.1";
-  config.port = 0;
-  config.max_receive_bytes = 64 << 20;
-  config.shutdown_grace = absl::Seconds(2);
-  if (auto s = runner.Start(config, {&service}, {"dyad.events.v1.EventService"}); !s.ok()) {
-    fprintf(stderr, "start: %s\n", std::string(s.message()).c_str());
-    return 1;
-  }
-  const int port = runner.port();
-  if (write(port_fd, &port, sizeof port) != sizeof port) return 1;
-  close(port_fd);
-  runner.WaitForShutdownSignal();
-  return 0;
-}
-
-int64_t RssKb(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atoll(line.c_str() + 6);
-  }
-  return 0;
+  return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
 }
 
 int64_t FileSize(const std::string& path) {
@@ -141,78 +70,12 @@ int64_t FileSize(const std::string& path) {
   return stat(path.c_str(), &st) == 0 ? st.st_size : 0;
 }
 
-// GDELT-shaped events, as the importer maps a 2.0 export row.
 std::vector<ImportEventsRequest> Generate(int rows, int batch, int seed, int rows_per_day) {
-  std::mt19937_64 rng(seed);
-  const auto codes = Codes();
-  const int n_countries = sizeof kCountries / sizeof kCountries[0];
-  std::uniform_int_distribution<int> country(0, n_countries - 1);
-  std::uniform_int_distribution<int> code(0, static_cast<int>(codes.size()) - 1);
-  std::uniform_int_distribution<int> day_of(0, 3652);  // 2015-01-01 .. 2024-12-31
-  std::uniform_int_distribution<int> percent(0, 99);
-  std::uniform_int_distribution<int> recent(1, 30);
-  std::normal_distribution<double> tone(-1.5, 3.5);
-  std::uniform_int_distribution<int> mentions(1, 40);
+  dyad::bench::GdeltGenerator gen(seed, rows_per_day);
   std::vector<ImportEventsRequest> out;
-  static const int kMonthDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  for (int i = 0; i < rows; ++i) {
-    if (i % batch == 0) out.emplace_back();
-    Event* e = out.back().add_events();
-    // A tenth of the rows are the AZE-GEO dyad, so CountEvents has a
-    // busy dyad to read.
-    std::string a = kCountries[country(rng)], b = kCountries[country(rng)];
-    if (i % 10 == 0) {
-      a = i % 20 == 0 ? "AZE" : "GEO";
-      b = i % 20 == 0 ? "GEO" : "AZE";
-    }
-    while (b == a) b = kCountries[country(rng)];
-    // The file's day counts back from the end of 2024, one file per
-    // rows_per_day rows.
-    int d = day_of(rng), year = 2015, month = 1;
-    if (rows_per_day > 0) {
-      const int file_day = std::max(0, 3652 - i / rows_per_day);
-      const int p = percent(rng);
-      d = p < 90 ? file_day : p < 98 ? std::max(0, file_day - recent(rng)) : day_of(rng);
-    }
-    for (;;) {
-      const int len = (year % 4 == 0) ? 366 : 365;
-      if (d < len) break;
-      d -= len;
-      ++year;
-    }
-    for (;;) {
-      const int len = kMonthDays[month - 1] + (month == 2 && year % 4 == 0 ? 1 : 0);
-      if (d < len) break;
-      d -= len;
-      ++month;
-    }
-    e->mutable_date()->set_year(year);
-    e->mutable_date()->set_month(month);
-    e->mutable_date()->set_day(d + 1);
-    auto* c = e->mutable_coded();
-    c->set_dataset(kDataset);
-    const std::string& cameo = codes[code(rng)];
-    c->set_cameo_code(cameo);
-    c->set_source_country(a);
-    c->set_target_country(b);
-    c->set_source_actor(absl::StrCat(a, " GOVERNMENT"));
-    c->set_target_actor(absl::StrCat(b, " GOVERNMENT"));
-    const int root = std::stoi(cameo.substr(0, 2));
-    c->set_quad_class(root <= 5 ? 1 : root <= 9 ? 2 : root <= 14 ? 3 : 4);
-    c->set_goldstein(root <= 9 ? 3.0 : -5.0);
-    c->set_avg_tone(tone(rng));
-    c->set_num_mentions(mentions(rng));
-    c->set_num_sources(1 + mentions(rng) / 10);
-    c->set_num_articles(mentions(rng));
-    c->set_root_event(i % 3 == 0);
-    const int64_t id = 1000000000 + i;
-    auto* cit = e->add_citations();
-    cit->set_source_id(kDataset);
-    cit->set_url(absl::StrCat("https://news.example.com/", year, "/", month, "/world/story-", id,
-                              ".html"));
-    cit->mutable_row()->set_upstream_id(absl::StrCat(id));
-    cit->mutable_row()->set_file(absl::StrCat(year, "0101000000.export.CSV"));
-    cit->mutable_row()->set_line(i % 100000 + 1);
+  for (int i = 0; i < rows; i += batch) {
+    out.emplace_back();
+    gen.Fill(std::min(batch, rows - i), &out.back());
   }
   return out;
 }
@@ -222,6 +85,8 @@ struct Pass {
   ImportEventsResponse summary;
   grpc::Status status;
   int64_t peak_rss_kb = 0;
+  double server_cpu_seconds = 0;
+  std::vector<int64_t> rss_samples_kb;  // one a second
 };
 
 Pass Stream(EventService::Stub* stub, const std::vector<ImportEventsRequest>& messages,
@@ -229,14 +94,17 @@ Pass Stream(EventService::Stub* stub, const std::vector<ImportEventsRequest>& me
   Pass pass;
   std::atomic<bool> done{false};
   std::atomic<int64_t> peak{0};
+  const double cpu_before = CpuSeconds(server);
   std::thread sampler([&] {
     for (int i = 0; i < 36000 && !done.load(); ++i) {  // at most an hour
-      peak = std::max<int64_t>(peak.load(), RssKb(server));
+      const int64_t rss = RssKb(server);
+      peak = std::max<int64_t>(peak.load(), rss);
+      if (i % 10 == 0) pass.rss_samples_kb.push_back(rss);
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   });
   grpc::ClientContext ctx;
-  ctx.AddMetadata("authorization", absl::StrCat("Bearer ", kToken));
+  ctx.AddMetadata("authorization", absl::StrCat("Bearer ", dyad::bench::kBenchToken));
   const absl::Time start = absl::Now();
   auto writer = stub->ImportEvents(&ctx, &pass.summary);
   for (const auto& m : messages) {
@@ -248,6 +116,7 @@ Pass Stream(EventService::Stub* stub, const std::vector<ImportEventsRequest>& me
   done = true;
   sampler.join();
   pass.peak_rss_kb = std::max<int64_t>(peak.load(), RssKb(server));
+  pass.server_cpu_seconds = CpuSeconds(server) - cpu_before;
   return pass;
 }
 
@@ -259,6 +128,13 @@ void Print(const char* what, const Pass& p, int rows) {
          static_cast<long long>(p.summary.unchanged()),
          static_cast<long long>(p.summary.rejected()), p.peak_rss_kb / 1024.0,
          p.status.ok() ? "" : "; ERROR: ", p.status.error_message().c_str());
+  printf("  server CPU %.2f s = %.1f us/row", p.server_cpu_seconds,
+         p.server_cpu_seconds * 1e6 / rows);
+  // RSS over the pass, one sample a second (at most 20 shown, evenly spread).
+  printf("; RSS MiB:");
+  const size_t n = p.rss_samples_kb.size(), step = std::max<size_t>(1, (n + 19) / 20);
+  for (size_t i = 0; i < n; i += step) printf(" %.0f", p.rss_samples_kb[i] / 1024.0);
+  printf("\n");
 }
 
 }  // namespace
@@ -272,22 +148,10 @@ int main(int argc, char** argv) {
   for (const char* suffix : {"", "-wal", "-shm"}) unlink((db + suffix).c_str());
 
   // Fork before any gRPC state exists in this process.
-  int fds[2];
-  if (pipe(fds) != 0) return 1;
-  const pid_t server = fork();
-  if (server < 0) return 1;
-  if (server == 0) {
-    close(fds[0]);
-    _exit(Serve(db, fds[1]));
-  }
-  close(fds[1]);
-  int port = 0;
-  if (read(fds[0], &port, sizeof port) != sizeof port) {
-    fprintf(stderr, "server did not start\n");
-    waitpid(server, nullptr, 0);
-    return 1;
-  }
-  close(fds[0]);
+  const dyad::bench::EventsServer server_process = dyad::bench::StartEventsServer(db);
+  if (server_process.pid < 0) return 1;
+  const pid_t server = server_process.pid;
+  const int port = server_process.port;
 
   const absl::Time gen_start = absl::Now();
   const auto messages =
@@ -340,9 +204,7 @@ int main(int argc, char** argv) {
            static_cast<long long>(total), ms[ms.size() / 2]);
   }
 
-  kill(server, SIGTERM);
-  int status = 0;
-  waitpid(server, &status, 0);
+  dyad::bench::StopEventsServer(server_process);
   // The server checkpointed its WAL on close: the file is the whole state.
   const int64_t bytes = FileSize(db) + FileSize(db + "-wal");
   printf("database %s: %.1f MiB = %.0f bytes/event (all tables and indexes)\n", db.c_str(),

@@ -1,9 +1,18 @@
 // dyad-scalegen: writes realistic synthetic events for many dyads into an
-// events database, so the benchmark can show how ListEvents latency grows
-// from 1k to 1M events. Records are stored like API writes (plugin ""), so
-// a service started on the database keeps them beside the curated data.
+// events database, so the benchmarks can show how latency grows with the
+// table.
 //
 //   dyad-scalegen --db=/tmp/events-1m.db --events=1000000
+//   dyad-scalegen --db=/tmp/gdelt-10m.db --events=10000000 --shape=gdelt
+//
+// --shape=curated (the default): records like API writes (plugin ""), so a
+// service started on the database keeps them beside the curated data.
+// --shape=gdelt: GDELT-shaped machine-coded records (bench/gdelt_shape.h),
+// written through EventCore::ImportEvents (the validation, mapping and store
+// path of the ImportEvents RPC, without gRPC) a message at a time; the
+// database then needs the "bench_cameo" plugin's kinds, which
+// dyad-query-bench serves with.
+#include <algorithm>
 #include <cstdio>
 #include <random>
 
@@ -12,12 +21,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/partial_date.h"
+#include "event_core.h"
 #include "event_store.h"
+#include "gdelt_shape.h"
 
 ABSL_FLAG(std::string, db, "", "Events database to fill (created if missing)");
 ABSL_FLAG(int, events, 100000, "Number of synthetic events");
 ABSL_FLAG(int, batch, 50000, "Events per transaction");
 ABSL_FLAG(int, seed, 1, "Random seed (same seed, same data)");
+ABSL_FLAG(std::string, shape, "curated", "curated or gdelt (see the header)");
+ABSL_FLAG(int, rows_per_day, 150000,
+          "gdelt: rows per daily file (gdelt_shape.h); 0: dates uniform over ten years");
 
 namespace {
 
@@ -62,6 +76,44 @@ dyad::type::v1::PartialDate RandomDate(std::mt19937_64& rng) {
   return d;
 }
 
+// GDELT-shaped: messages of at most 10,000 events (the RPC's limit) through
+// EventCore, as the server would write them.
+int GenerateGdelt(std::unique_ptr<dyad::events::EventStore> store, int n) {
+  auto plugins = dyad::bench::GdeltPlugins();
+  dyad::events::EventCore core(std::move(store), plugins.get());
+  if (auto lines = core.LoadPluginRecords(); !lines.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(lines.status().message()).c_str());
+    return 1;
+  }
+  dyad::bench::GdeltGenerator gen(absl::GetFlag(FLAGS_seed), absl::GetFlag(FLAGS_rows_per_day));
+  const int batch = std::clamp(absl::GetFlag(FLAGS_batch), 1, 10000);
+  const absl::Time start = absl::Now();
+  dyad::events::v1::ImportEventsResponse summary;
+  int64_t index = 0;
+  for (int done = 0; done < n;) {
+    dyad::events::v1::ImportEventsRequest m;
+    const int k = std::min(batch, n - done);
+    gen.Fill(k, &m);
+    if (auto s = core.ImportEvents(&m, &index, &summary); !s.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
+      return 1;
+    }
+    done += k;
+    if (done % 1000000 == 0 || done == n) {
+      const double secs = absl::ToDoubleSeconds(absl::Now() - start);
+      std::fprintf(stderr, "%d events in %.0f s (%.0f/s)\n", done, secs, done / secs);
+    }
+  }
+  if (auto s = core.FinishImport(); !s.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
+    return 1;
+  }
+  std::printf("{\"events\":%d,\"created\":%lld,\"rejected\":%lld,\"seconds\":%.1f}\n", n,
+              static_cast<long long>(summary.created()), static_cast<long long>(summary.rejected()),
+              absl::ToDoubleSeconds(absl::Now() - start));
+  return summary.rejected() == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -72,11 +124,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: dyad-scalegen --db=PATH --events=N\n");
     return 2;
   }
+  const std::string shape = absl::GetFlag(FLAGS_shape);
+  if (shape != "curated" && shape != "gdelt") {
+    std::fprintf(stderr, "--shape must be curated or gdelt, got \"%s\"\n", shape.c_str());
+    return 2;
+  }
   auto store = dyad::events::OpenSqliteEventStore(db);
   if (!store.ok()) {
     std::fprintf(stderr, "%s\n", std::string(store.status().message()).c_str());
     return 1;
   }
+  if (shape == "gdelt") return GenerateGdelt(std::move(*store), n);
   std::mt19937_64 rng(absl::GetFlag(FLAGS_seed));
   const int nc = sizeof(kCountries) / sizeof(kCountries[0]);
   std::uniform_int_distribution<int> country(0, nc - 1), kind(0, 9), word(0, 41), pct(0, 99),

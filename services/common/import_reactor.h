@@ -5,6 +5,7 @@
 // client through flow control instead of filling memory. The client's
 // half-close finishes the call with the summary; an error from the import
 // function finishes it with that error, naming the record it stopped at.
+// An optional finish function runs before either answer.
 //
 // Served raw (ByteBuffer in and out) like every other backend method: each
 // message is decoded by ParseRequest, so a malformed one ends the call with
@@ -29,14 +30,21 @@ namespace dyad {
 template <typename Request, typename Summary>
 class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  public:
-  // import(request, &next_index, summary) writes one message.
-  using ImportFn = std::function<absl::Status(const Request&, int64_t*, Summary*)>;
+  // import(request, &next_index, summary) writes one message. The request
+  // is the reactor's, reused for the next message: the import may change
+  // it (e.g. map records in place rather than copy them).
+  using ImportFn = std::function<absl::Status(Request&, int64_t*, Summary*)>;
+
+  // Runs before the call is answered, whether the stream ended or an import
+  // failed (e.g. to make what was written durable); its error fails the call.
+  using FinishFn = std::function<absl::Status()>;
 
   // Starts reading, or finishes at once when the process is at its limit
   // of calls in flight (admission.h) or `admit` is an error (e.g. no write
   // token). Deletes itself when the call is done.
-  ImportReactor(const absl::Status& admit, grpc::ByteBuffer* response, ImportFn import)
-      : response_(response), import_(std::move(import)) {
+  ImportReactor(const absl::Status& admit, grpc::ByteBuffer* response, ImportFn import,
+                FinishFn finish = nullptr)
+      : response_(response), import_(std::move(import)), finish_(std::move(finish)) {
     absl::Status s = AdmitCall();
     if (s.ok()) s = admit;
     if (!s.ok()) {
@@ -48,6 +56,13 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
 
   void OnReadDone(bool ok) override {
     if (!ok) {  // half-closed by the client (or cancelled): the summary is the answer
+      if (finish_) {
+        if (absl::Status s = finish_(); !s.ok()) {
+          Finish(ToGrpcStatus(absl::Status(
+              s.code(), absl::StrCat("import could not be completed: ", s.message()))));
+          return;
+        }
+      }
       bool own_buffer = false;
       grpc::Status s =
           grpc::SerializationTraits<Summary>::Serialize(summary_, response_, &own_buffer);
@@ -62,6 +77,7 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
     if (!s.ok()) {
       // Earlier messages stay written; running the import again is safe
       // (idempotent by upstream id).
+      if (finish_) (void)finish_();  // the error below is the one to report
       Finish(ToGrpcStatus(absl::Status(
           s.code(), absl::StrCat("import stopped at record ", first, " (earlier messages are ",
                                  "written): ", s.message()))));
@@ -76,6 +92,7 @@ class ImportReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  private:
   grpc::ByteBuffer* response_;
   ImportFn import_;
+  FinishFn finish_;
   grpc::ByteBuffer buffer_;
   Request request_;
   Summary summary_;

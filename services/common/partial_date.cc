@@ -88,6 +88,20 @@ int64_t DayNumber(int y, int m, int d) {
   return era * 146097 + doe;
 }
 
+CivilDay CivilFromDay(int64_t z) {
+  // H. Hinnant's civil_from_days; DayNumber's epoch is already 0000-03-01.
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  CivilDay c;
+  c.day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  c.month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  c.year = static_cast<int>(yoe + era * 400 + (c.month <= 2));
+  return c;
+}
+
 int64_t FirstDay(const dyad::type::v1::PartialDate& d) {
   return DayNumber(d.year(), d.month() ? d.month() : 1, d.day() ? d.day() : 1);
 }

@@ -37,6 +37,11 @@ absl::Status ValidateDateRange(const dyad::type::v1::DateRange& range,
 // Day number of a calendar date (month 1..12, day 1..31).
 int64_t DayNumber(int year, int month, int day);
 int DaysInMonth(int year, int month);
+// The inverse of DayNumber.
+struct CivilDay {
+  int year = 0, month = 0, day = 0;
+};
+CivilDay CivilFromDay(int64_t day);
 
 // First and last day of the span a known date (year > 0) covers.
 int64_t FirstDay(const dyad::type::v1::PartialDate& date);

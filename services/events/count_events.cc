@@ -82,6 +82,7 @@ absl::StatusOr<CountEventsResponse> EventCore::CountEvents(const CountEventsRequ
   q.first_day = span.first;
   q.last_day = span.last;
   q.origin = req.origin();
+  q.by_kind = !req.kinds().empty() || req.group_by() != COUNT_GROUP_UNSPECIFIED;
   auto rows = store_->Count(q);
   if (!rows.ok()) return rows.status();
 

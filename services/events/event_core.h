@@ -51,8 +51,18 @@ class EventCore {
   // what happened to `summary`. `next_index` is the stream position of the
   // message's first record and is advanced past it. A storage error is
   // returned with nothing of the message written and `summary` untouched.
-  absl::Status ImportEvents(const dyad::events::v1::ImportEventsRequest& req, int64_t* next_index,
+  // The records are mapped in place: `req` is left changed.
+  absl::Status ImportEvents(dyad::events::v1::ImportEventsRequest* req, int64_t* next_index,
                             dyad::events::v1::ImportEventsResponse* summary);
+  // The same on a copy of `req`.
+  absl::Status ImportEvents(const dyad::events::v1::ImportEventsRequest& req, int64_t* next_index,
+                            dyad::events::v1::ImportEventsResponse* summary) {
+    dyad::events::v1::ImportEventsRequest copy = req;
+    return ImportEvents(&copy, next_index, summary);
+  }
+  // After the last message of an ImportEvents stream (or its failure):
+  // makes what it wrote durable before the call is answered.
+  absl::Status FinishImport() { return store_->Flush(); }
   // count_events.cc.
   absl::StatusOr<dyad::events::v1::CountEventsResponse> CountEvents(
       const dyad::events::v1::CountEventsRequest& req) const;
@@ -72,7 +82,8 @@ class EventCore {
   // Kinds of taxonomy "cameo" by cameo_code, and the catalog's source ids,
   // for the import path (event_import.cc).
   void IndexImportTables();
-  absl::StatusOr<ImportedEvent> MapImported(dyad::events::v1::Event e) const;
+  // Validates a record and makes it the event to store, in place.
+  absl::StatusOr<ImportedEvent> MapImported(dyad::events::v1::Event* e) const;
   std::map<std::string, const dyad::events::v1::EventKind*> cameo_kinds_;
   std::set<std::string> source_ids_;
 };

@@ -14,9 +14,10 @@ grpc::ServerReadReactor<grpc::ByteBuffer>* EventServiceImpl::ImportEvents(
   EventCore* core = core_;
   return new ImportReactor<ImportEventsRequest, ImportEventsResponse>(
       auth_->Check(AuthorizationOf(*ctx)), resp,
-      [core](const ImportEventsRequest& req, int64_t* next, ImportEventsResponse* summary) {
-        return core->ImportEvents(req, next, summary);
-      });
+      [core](ImportEventsRequest& req, int64_t* next, ImportEventsResponse* summary) {
+        return core->ImportEvents(&req, next, summary);
+      },
+      [core] { return core->FinishImport(); });
 }
 
 grpc::ServerUnaryReactor* EventServiceImpl::CountEvents(grpc::CallbackServerContext* ctx,

@@ -28,8 +28,8 @@ struct EventQuery {
 
 // One machine-coded event to import, already validated and mapped.
 struct ImportedEvent {
-  dyad::events::v1::Event event;  // name, kind, domain, origin set
-  std::string dataset;            // Source id, e.g. "gdelt-2.0"
+  const dyad::events::v1::Event* event;  // name, kind, domain, origin set; not owned
+  std::string dataset;                   // Source id, e.g. "gdelt-2.0"
   std::string upstream_id;
 };
 
@@ -45,6 +45,11 @@ struct CountQuery {
   // 2 the reverse.
   int direction = 0;
   int origin = 0;  // dyad.type.v1.Origin; 0: any
+  // The rows must tell kinds and QuadClass apart (a kinds filter or a
+  // grouping by kind, PLOVER type or QuadClass). Otherwise each month comes
+  // as one row with kind "" and quad_class 0, which the store answers from
+  // its monthly totals instead of reading every event.
+  bool by_kind = true;
 };
 
 // Events of one (year, month, kind, coded QuadClass); month 0 holds the
@@ -104,8 +109,12 @@ class EventStore {
   // one with the same bytes left alone, a different one replaced. A name
   // already used by another record is kNameTaken for that event (nothing
   // written for it, the rest goes on). One outcome per event, in order.
+  // The transaction is atomic and survives a crash of the process, but may
+  // be lost on power failure until Flush() returns.
   virtual absl::StatusOr<std::vector<ImportOutcome>> Import(
       const std::vector<ImportedEvent>& events) = 0;
+  // Makes everything Import wrote durable (the end of an import stream).
+  virtual absl::Status Flush() { return absl::OkStatus(); }
   // Counts grouped by (year, month, kind, coded QuadClass), ordered so.
   virtual absl::StatusOr<std::vector<CountRow>> Count(const CountQuery& query) = 0;
 };

@@ -1,16 +1,40 @@
 // EventStore on SQLite. One connection guarded by a mutex; WAL and
-// synchronous=FULL make every acknowledged write durable.
+// synchronous=FULL make every acknowledged write durable. Imports commit
+// each message with synchronous=NORMAL (atomic, and safe from a crash of
+// the process) and are made durable by Flush() at the end of the stream;
+// checkpoints run on a thread of their own (checkpointer.h).
 //
-// Layout: `events` holds each event's serialized proto plus the columns the
-// filters need; `event_countries` is the dyad index (country, sort_key, name)
-// that ListEvents walks in order, so a page costs an index range scan, not a
-// scan of the table; `events_fts` is an FTS5 index over title and summary.
+// Layout (schema version 5):
+//   `events`             one row per event: its serialized proto (the
+//                        answer to GetEvent and ListEvents) and the columns
+//                        the filters need; indexed by name and by time.
+//   `event_dyads`        the dyad index: per event one row for each country
+//                        (country_b = '') and one for each pair of countries
+//                        (country_a < country_b), in (sort_key, name) order,
+//                        carrying what a count needs (kind, origin,
+//                        direction, QuadClass, Goldstein, tone). ListEvents
+//                        pages through it and CountEvents reads it, so a
+//                        dyad's events are one range scan.
+//   `event_month_counts` the same rows summed per (dyad, month, origin,
+//                        direction): totals over whole months cost a row per
+//                        month, whatever the number of events in it.
+//   `events_fts`         FTS5 over title and summary, contentless (the text
+//                        is in the proto already).
+// Rows of the last three are written and deleted by this code (no triggers
+// or foreign keys, whose per-row lookups dominated bulk imports); the
+// event's proto says which rows it has.
+#include <algorithm>
 #include <iterator>
+#include <string_view>
+#include <map>
 #include <mutex>
 #include <set>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "common/partial_date.h"
 #include "common/sqlite/call_limits.h"
+#include "common/sqlite/checkpointer.h"
 #include "common/sqlite/database.h"
 #include "common/sqlite/migrations.h"
 #include "common/sqlite/statement.h"
@@ -129,102 +153,179 @@ CREATE INDEX event_facts_by_event ON event_facts (event_id);
 CREATE TABLE event_facts_pending (event_id INTEGER PRIMARY KEY);
 INSERT INTO event_facts_pending (event_id) SELECT id FROM events;
 )sql"},
+    // Version 5, for bulk imports: one dyad table instead of three
+    // (event_countries, event_pairs, event_facts, each with an index by
+    // event), monthly totals for counts, a contentless full-text index, and
+    // `events` without the copies of what its proto holds (title, summary,
+    // coded measures) or indexes no query uses. event_index_pending lists
+    // the events whose dyad, count and text rows are rebuilt from their
+    // proto at open (IndexPendingEvents). Countries in the two new tables
+    // are integers (CountryKey: cheaper to compare in every seek).
+    {5, R"sql(
+DROP TRIGGER events_fts_insert;
+DROP TRIGGER events_fts_delete;
+DROP TABLE events_fts;
+DROP TABLE event_facts_pending;
+DROP TABLE event_facts;
+DROP TABLE event_pairs;
+DROP TABLE event_countries;
+CREATE TABLE events_v5 (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  sort_key INTEGER NOT NULL,
+  end_day INTEGER NOT NULL,
+  span_days INTEGER NOT NULL,
+  origin INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  domain TEXT NOT NULL,
+  plugin TEXT NOT NULL,
+  body BLOB NOT NULL
+);
+INSERT INTO events_v5 (id, name, sort_key, end_day, span_days, origin, kind, domain, plugin, body)
+  SELECT id, name, sort_key, end_day, span_days, origin, kind, domain, plugin, body FROM events;
+DROP TABLE events;
+ALTER TABLE events_v5 RENAME TO events;
+CREATE INDEX events_by_time ON events (sort_key, name);
+CREATE INDEX events_by_plugin ON events (plugin) WHERE plugin <> '';
+CREATE INDEX events_by_span ON events (span_days) WHERE span_days > 0;
+CREATE TABLE event_dyads (
+  country_a INTEGER NOT NULL,
+  country_b INTEGER NOT NULL,
+  sort_key INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  event_id INTEGER NOT NULL,
+  end_day INTEGER NOT NULL,
+  origin INTEGER NOT NULL,
+  direction INTEGER NOT NULL,
+  quad_class INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  goldstein REAL,
+  avg_tone REAL,
+  PRIMARY KEY (country_a, country_b, sort_key, name)
+) WITHOUT ROWID;
+CREATE TABLE event_month_counts (
+  country_a INTEGER NOT NULL,
+  country_b INTEGER NOT NULL,
+  ym INTEGER NOT NULL,
+  origin INTEGER NOT NULL,
+  direction INTEGER NOT NULL,
+  events INTEGER NOT NULL,
+  goldstein_sum REAL NOT NULL,
+  goldstein_count INTEGER NOT NULL,
+  tone_sum REAL NOT NULL,
+  tone_count INTEGER NOT NULL,
+  PRIMARY KEY (country_a, country_b, ym, origin, direction)
+) WITHOUT ROWID;
+CREATE VIRTUAL TABLE events_fts USING fts5 (
+  title, summary, content = '', columnsize = 0,
+  tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TABLE event_index_pending (event_id INTEGER PRIMARY KEY);
+INSERT INTO event_index_pending (event_id) SELECT id FROM events;
+)sql"},
 };
-constexpr int kCompatibleVersion = 1;
+// Code before version 5 would write to tables that are gone.
+constexpr int kCompatibleVersion = 5;
 
-constexpr char kGetSql[] = "SELECT body FROM events WHERE name = ?";
 constexpr char kCacheSizeSql[] = "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY";
+constexpr char kSyncNormalSql[] = "PRAGMA synchronous = NORMAL";
+constexpr char kSyncFullSql[] = "PRAGMA synchronous = FULL";
+constexpr char kGetSql[] = "SELECT body FROM events WHERE name = ?";
+constexpr char kFindSql[] = "SELECT id, body FROM events WHERE name = ?";
 constexpr char kInsertSql[] =
-    "INSERT INTO events (name, kind, domain, start_day, end_day, span_days, sort_key, plugin, "
-    "title, summary, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-constexpr char kInsertCountrySql[] =
-    "INSERT OR IGNORE INTO event_countries (country, sort_key, name, event_id) VALUES (?, ?, ?, ?)";
-constexpr char kInsertPairSql[] =
-    "INSERT OR IGNORE INTO event_pairs (country_a, country_b, sort_key, name, event_id, end_day) "
-    "VALUES (?, ?, ?, ?, ?, ?)";
-constexpr char kMaxSpanSql[] = "SELECT COALESCE(MAX(span_days), 0) FROM events";
+    "INSERT INTO events (name, sort_key, end_day, span_days, origin, kind, domain, plugin, body) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+// Imports try the insert first: a new name (the common case) costs no
+// separate lookup.
+constexpr char kInsertIfAbsentSql[] =
+    "INSERT INTO events (name, sort_key, end_day, span_days, origin, kind, domain, plugin, body) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING";
+constexpr char kDeleteEventSql[] = "DELETE FROM events WHERE id = ?";
+constexpr char kInsertTextSql[] = "INSERT INTO events_fts (rowid, title, summary) VALUES (?, ?, ?)";
+// A contentless FTS5 table forgets a row given the text it was indexed with.
+constexpr char kDeleteTextSql[] =
+    "INSERT INTO events_fts (events_fts, rowid, title, summary) VALUES ('delete', ?, ?, ?)";
+constexpr char kInsertDyadSql[] =
+    "INSERT INTO event_dyads (country_a, country_b, sort_key, name, event_id, end_day, origin, "
+    "direction, quad_class, kind, goldstein, avg_tone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr char kDeleteDyadSql[] =
+    "DELETE FROM event_dyads WHERE country_a = ? AND country_b = ? AND sort_key = ? AND name = ?";
+constexpr char kAddMonthCountSql[] =
+    "INSERT INTO event_month_counts (country_a, country_b, ym, origin, direction, events, "
+    "goldstein_sum, goldstein_count, tone_sum, tone_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (country_a, country_b, ym, origin, direction) DO UPDATE SET "
+    "events = events + excluded.events, goldstein_sum = goldstein_sum + excluded.goldstein_sum, "
+    "goldstein_count = goldstein_count + excluded.goldstein_count, "
+    "tone_sum = tone_sum + excluded.tone_sum, tone_count = tone_count + excluded.tone_count";
+constexpr char kDropEmptyMonthSql[] =
+    "DELETE FROM event_month_counts WHERE country_a = ? AND country_b = ? AND ym = ? "
+    "AND origin = ? AND direction = ? AND events <= 0";
+// The partial index (span_days > 0) answers MAX at once.
+constexpr char kMaxSpanSql[] = "SELECT COALESCE(MAX(span_days), 0) FROM events WHERE span_days > 0";
 constexpr char kGetPluginStateSql[] =
     "SELECT version, fingerprint FROM plugin_state WHERE plugin = ?";
 constexpr char kPutPluginStateSql[] =
     "INSERT INTO plugin_state (plugin, version, fingerprint) VALUES (?, ?, ?) "
     "ON CONFLICT (plugin) DO UPDATE SET version = excluded.version, "
     "fingerprint = excluded.fingerprint";
-constexpr char kDeletePluginEventsSql[] = "DELETE FROM events WHERE plugin = ?";
+// `plugin <> ''` lets the partial index events_by_plugin serve it.
+constexpr char kPluginEventsSql[] = "SELECT id, body FROM events WHERE plugin = ?1 AND plugin <> ''";
 constexpr char kDeletePluginStateSql[] = "DELETE FROM plugin_state WHERE plugin = ?";
 constexpr char kListPluginsSql[] = "SELECT plugin FROM plugin_state ORDER BY plugin";
-constexpr char kInsertImportedSql[] =
-    "INSERT INTO events (name, kind, domain, start_day, end_day, span_days, sort_key, plugin, "
-    "title, summary, body, origin, dataset, upstream_id, source_country, target_country, "
-    "quad_class, goldstein, avg_tone, cameo_code) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-constexpr char kFindImportedSql[] =
-    "SELECT id, body FROM events WHERE dataset = ? AND upstream_id = ?";
-constexpr char kDeleteEventSql[] = "DELETE FROM events WHERE id = ?";
-constexpr char kInsertFactSql[] =
-    "INSERT OR IGNORE INTO event_facts (country_a, country_b, first_day, event_id, date_last_day, "
-    "ym, direction, origin, kind, quad_class, goldstein, avg_tone) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-constexpr char kPendingFactsSql[] =
-    "SELECT e.id, e.body FROM event_facts_pending p JOIN events e ON e.id = p.event_id "
-    "ORDER BY p.event_id";
-constexpr char kClearPendingFactsSql[] = "DELETE FROM event_facts_pending";
-// CountEvents: ?1 country_a, ?2 country_b ('' for one country), ?3..?4 the
-// start-day range, ?5 the latest last day of the date, ?6 direction (0 any),
-// ?7 origin (0 any).
-constexpr char kCountFactsSql[] =
-    "SELECT f.ym, f.kind, f.quad_class, COUNT(*), SUM(f.goldstein), COUNT(f.goldstein),"
-    " SUM(f.avg_tone), COUNT(f.avg_tone) FROM event_facts f"
-    " WHERE f.country_a = ?1 AND f.country_b = ?2 AND f.first_day >= ?3 AND f.first_day <= ?4"
-    " AND f.date_last_day <= ?5 AND (?6 = 0 OR f.direction = ?6) AND (?7 = 0 OR f.origin = ?7)"
-    " GROUP BY f.ym, f.kind, f.quad_class ORDER BY f.ym, f.kind, f.quad_class";
+constexpr char kPendingSql[] =
+    "SELECT e.id, e.body FROM event_index_pending p JOIN events e ON e.id = p.event_id";
+constexpr char kClearPendingSql[] = "DELETE FROM event_index_pending";
+// CountEvents, event by event: ?1 ?2 the dyad (0 for one country), ?3..?4
+// the sort-key range, ?5 direction (0 any), ?6 origin (0 any).
+constexpr char kScanDyadSql[] =
+    "SELECT sort_key, kind, quad_class, goldstein, avg_tone FROM event_dyads"
+    " WHERE country_a = ?1 AND country_b = ?2 AND sort_key >= ?3 AND sort_key <= ?4"
+    " AND (?5 = 0 OR direction = ?5) AND (?6 = 0 OR origin = ?6)";
+// ... and by whole months: ?3..?4 the ym range.
+constexpr char kMonthCountsSql[] =
+    "SELECT ym, SUM(events), SUM(goldstein_sum), SUM(goldstein_count), SUM(tone_sum),"
+    " SUM(tone_count) FROM event_month_counts"
+    " WHERE country_a = ?1 AND country_b = ?2 AND ym >= ?3 AND ym <= ?4"
+    " AND (?5 = 0 OR direction = ?5) AND (?6 = 0 OR origin = ?6) GROUP BY ym";
+// ListEvents' total for a dyad alone, row by row over part of the period:
+// ?3..?4 the sort-key range, ?5 the earliest last day, ?6 origin.
+constexpr char kCountDyadRangeSql[] =
+    "SELECT COUNT(*) FROM event_dyads WHERE country_a = ?1 AND country_b = ?2"
+    " AND sort_key >= ?3 AND sort_key <= ?4 AND end_day >= ?5 AND (?6 = 0 OR origin = ?6)";
 
 // The filters shared by the list and count statements. Parameters:
 //   ?1 period upper bound on sort_key   ?2 period lower bound on sort_key
 //   ?3 period first day (end_day >= ?3) ?4 number of countries (0: none)
-//   ?5 countries JSON array             ?6 kind ids JSON array or NULL
+//   ?5 country keys JSON array          ?6 kind ids JSON array or NULL
 //   ?7 domains JSON array or NULL       ?8 FTS5 query or NULL
+//   ?14 origin (0 any)
 // The IN lists do not depend on the row, so sqlite reads each JSON array
-// once into a temporary index rather than once per row.
+// once into a temporary index rather than once per row. A third country is
+// checked by looking the event up in that country's slice of the dyad index.
 #define DYAD_EVENT_FILTERS                                                                   \
   " AND e.end_day >= ?3"                                                                     \
-  " AND (?4 <= 1 OR (SELECT COUNT(DISTINCT c.country) FROM event_countries c"                \
-  "      WHERE c.event_id = e.id AND c.country IN (SELECT value FROM json_each(?5))) = ?4)"  \
+  " AND (?4 <= 1 OR (SELECT COUNT(*) FROM json_each(?5) j JOIN event_dyads c"                \
+  "      ON c.country_a = j.value AND c.country_b = 0 AND c.sort_key = e.sort_key"           \
+  "      AND c.name = e.name) = ?4)"                                                         \
   " AND (?6 IS NULL OR e.kind IN (SELECT value FROM json_each(?6)))"                        \
   " AND (?7 IS NULL OR e.domain IN (SELECT value FROM json_each(?7)))"                       \
   " AND (?8 IS NULL OR e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?8))"  \
   " AND (?14 = 0 OR e.origin = ?14)"
 
-// Driven by the first country's slice of the dyad index. ?9 = that country,
-// (?10, ?11) = cursor, ?12 = limit.
-constexpr char kListByCountrySql[] =
-    "SELECT e.body, ec.sort_key, ec.name FROM event_countries ec"
-    " JOIN events e ON e.id = ec.event_id"
-    " WHERE ec.country = ?9 AND ec.sort_key <= ?1 AND ec.sort_key >= ?2"
-    " AND (ec.sort_key, ec.name) > (?10, ?11)" DYAD_EVENT_FILTERS
-    " ORDER BY ec.sort_key, ec.name LIMIT ?12";
-constexpr char kCountByCountrySql[] =
-    "SELECT COUNT(*) FROM event_countries ec JOIN events e ON e.id = ec.event_id"
-    " WHERE ec.country = ?9 AND ec.sort_key <= ?1 AND ec.sort_key >= ?2" DYAD_EVENT_FILTERS;
-// Driven by the dyad index when two or more countries are given: ?9 and ?13
-// are the two smallest codes.
-constexpr char kListByPairSql[] =
-    "SELECT e.body, ep.sort_key, ep.name FROM event_pairs ep"
-    " JOIN events e ON e.id = ep.event_id"
-    " WHERE ep.country_a = ?9 AND ep.country_b = ?13 AND ep.sort_key <= ?1 AND ep.sort_key >= ?2"
-    " AND ep.end_day >= ?3"
-    " AND (ep.sort_key, ep.name) > (?10, ?11)" DYAD_EVENT_FILTERS
-    " ORDER BY ep.sort_key, ep.name LIMIT ?12";
-// The dyad and period alone (no kind, domain, text or third country): the
-// index answers the count without touching the events table.
-constexpr char kCountByPairOnlySql[] =
-    "SELECT COUNT(*) FROM event_pairs ep"
-    " WHERE ep.country_a = ?9 AND ep.country_b = ?13 AND ep.sort_key <= ?1 AND ep.sort_key >= ?2"
-    " AND ep.end_day >= ?3 AND ?4 IS NOT NULL AND ?5 IS NOT NULL AND ?6 IS NULL AND ?7 IS NULL"
-    " AND ?8 IS NULL AND ?14 = 0";
-constexpr char kCountByPairSql[] =
-    "SELECT COUNT(*) FROM event_pairs ep JOIN events e ON e.id = ep.event_id"
-    " WHERE ep.country_a = ?9 AND ep.country_b = ?13 AND ep.sort_key <= ?1 AND ep.sort_key >= ?2"
-    DYAD_EVENT_FILTERS;
+// Driven by the dyad index when countries are given: ?9 and ?13 are the
+// keys of the two smallest codes (?13 = 0 for one country). (?10, ?11) =
+// cursor, ?12 = limit.
+constexpr char kListByDyadSql[] =
+    "SELECT e.body, d.sort_key, d.name FROM event_dyads d"
+    " JOIN events e ON e.id = d.event_id"
+    " WHERE d.country_a = ?9 AND d.country_b = ?13 AND d.sort_key <= ?1 AND d.sort_key >= ?2"
+    " AND d.end_day >= ?3"
+    " AND (d.sort_key, d.name) > (?10, ?11)" DYAD_EVENT_FILTERS
+    " ORDER BY d.sort_key, d.name LIMIT ?12";
+constexpr char kCountByDyadSql[] =
+    "SELECT COUNT(*) FROM event_dyads d JOIN events e ON e.id = d.event_id"
+    " WHERE d.country_a = ?9 AND d.country_b = ?13 AND d.sort_key <= ?1 AND d.sort_key >= ?2"
+    " AND d.end_day >= ?3" DYAD_EVENT_FILTERS;
 // Driven by the time index when no country is given.
 constexpr char kListAllSql[] =
     "SELECT e.body, e.sort_key, e.name FROM events e"
@@ -260,6 +361,135 @@ std::string JsonArray(const std::vector<std::string>& values) {
   return out;
 }
 
+std::string JsonArray(const std::vector<int>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) absl::StrAppend(&out, i ? "," : "", values[i]);
+  return out + "]";
+}
+
+// A country code as the dyad tables store it: the three letters as base-27
+// digits 1..26 (the order of the codes is kept), 0 for none. -1 for what is
+// no code (countries are validated before they are stored).
+int CountryKey(std::string_view code) {
+  if (code.empty()) return 0;
+  if (code.size() != 3) return -1;
+  int key = 0;
+  for (char c : code) {
+    if (c < 'A' || c > 'Z') return -1;
+    key = key * 27 + (c - 'A' + 1);
+  }
+  return key;
+}
+
+int StoredOrigin(const Event& e) {
+  return e.origin() != 0 ? e.origin() : dyad::type::v1::ORIGIN_CURATED;
+}
+
+// An event's rows in the dyad index: each country alone (b = 0) and each
+// pair a < b, with the pair's coded direction (1 a -> b, 2 b -> a, 0
+// neither: curated events are undirected).
+struct DyadRow {
+  int a = 0, b = 0;
+  int direction = 0;
+};
+absl::StatusOr<std::vector<DyadRow>> DyadRows(const Event& e) {
+  std::vector<int> c;
+  c.reserve(e.countries_size());
+  for (const auto& code : e.countries()) {
+    const int key = CountryKey(code);
+    if (key <= 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "event \"", e.name(), "\" names \"", code.substr(0, 16), "\", which is no country code"));
+    }
+    c.push_back(key);
+  }
+  std::sort(c.begin(), c.end());
+  c.erase(std::unique(c.begin(), c.end()), c.end());
+  const int source = CountryKey(e.coded().source_country());
+  const int target = CountryKey(e.coded().target_country());
+  std::vector<DyadRow> rows;
+  rows.reserve(c.size() * (c.size() + 1) / 2);
+  for (size_t i = 0; i < c.size(); ++i) {
+    rows.push_back({c[i], 0, 0});
+    for (size_t j = i + 1; j < c.size(); ++j) {
+      int direction = 0;
+      if (source == c[i] && target == c[j]) direction = 1;
+      if (source == c[j] && target == c[i]) direction = 2;
+      rows.push_back({c[i], c[j], direction});
+    }
+  }
+  return rows;
+}
+
+// A row of event_month_counts. ym is year * 100 + month of the event's
+// date, month 0 for a year-only date.
+struct MonthKey {
+  int a = 0, b = 0;
+  int64_t ym = 0;
+  int origin = 0;
+  int direction = 0;
+  bool operator<(const MonthKey& o) const {
+    return std::tie(a, b, ym, origin, direction) < std::tie(o.a, o.b, o.ym, o.origin, o.direction);
+  }
+};
+struct MonthSums {
+  int64_t events = 0;
+  double goldstein_sum = 0;
+  int64_t goldstein_count = 0;
+  double tone_sum = 0;
+  int64_t tone_count = 0;
+};
+
+// The days [first, last] as the whole months inside them (read from
+// event_month_counts) and the part-months before and after (read event by
+// event). An unbounded side (kMinDay, kMaxDay) is a month boundary.
+struct WholeMonths {
+  bool any = false;              // at least one whole month lies inside
+  int64_t ym_lo = 0, ym_hi = 0;  // the whole months, year * 100 + month
+  int64_t first_day = 0, last_day = 0;
+};
+WholeMonths WholeMonthsOf(int64_t first, int64_t last) {
+  WholeMonths m;
+  if (first == kMinDay) {
+    m.first_day = kMinDay;
+  } else {
+    CivilDay c = CivilFromDay(first);
+    if (c.day != 1 && ++c.month > 12) {
+      c.month = 1;
+      ++c.year;
+    }
+    m.first_day = DayNumber(c.year, c.month, 1);
+    m.ym_lo = int64_t{c.year} * 100 + c.month;
+  }
+  if (last == kMaxDay) {
+    m.last_day = kMaxDay;
+    m.ym_hi = INT64_MAX;
+  } else {
+    CivilDay c = CivilFromDay(last);
+    if (c.day != DaysInMonth(c.year, c.month) && --c.month < 1) {
+      c.month = 12;
+      --c.year;
+    }
+    m.last_day = DayNumber(c.year, c.month, DaysInMonth(c.year, c.month));
+    m.ym_hi = int64_t{c.year} * 100 + c.month;
+  }
+  m.any = m.first_day <= m.last_day;
+  return m;
+}
+
+using CountRows = std::map<std::tuple<int64_t, std::string, int>, CountRow>;  // (ym, kind, quad)
+
+CountRow& RowFor(CountRows& rows, int64_t ym, std::string kind, int quad) {
+  CountRow& r = rows[{ym, kind, quad}];
+  if (r.year == 0) {
+    r.year = static_cast<int>(ym / 100);
+    r.month = static_cast<int>(ym % 100);
+    r.kind = std::move(kind);
+    r.quad_class = quad;
+  }
+  return r;
+}
+
 class SqliteEventStore final : public EventStore {
  public:
   explicit SqliteEventStore(std::unique_ptr<sql::Database> db) : db_(std::move(db)) {}
@@ -293,17 +523,29 @@ class SqliteEventStore final : public EventStore {
     auto span = MaxSpan();
     if (!span.ok()) return span.status();
     // q.countries is sorted and distinct (EventCore normalises it).
-    const bool by_pair = q.countries.size() >= 2;
-    const bool by_country = q.countries.size() == 1;
+    const bool by_dyad = !q.countries.empty();
+    std::vector<int> keys;
+    for (const auto& c : q.countries) {
+      const int key = CountryKey(c);
+      if (key <= 0) return absl::InvalidArgumentError(absl::StrCat("no country code: \"", c, "\""));
+      keys.push_back(key);
+    }
+    const int country_b = keys.size() >= 2 ? keys[1] : 0;
+    // A dyad and period alone (origin allowed): the total comes from the
+    // monthly counts, not from counting the rows.
+    const bool dyad_only = by_dyad && q.countries.size() <= 2 && q.kinds.empty() &&
+                           q.domains.empty() && q.fts_query.empty();
     EventPage page;
     for (int pass = 0; pass < 2; ++pass) {
       const bool count = pass == 1;
-      const bool pair_only = by_pair && q.countries.size() == 2 && q.kinds.empty() &&
-                             q.domains.empty() && q.fts_query.empty() && q.origin == 0;
-      const char* sql = pair_only    ? (count ? kCountByPairOnlySql : kListByPairSql)
-                        : by_pair    ? (count ? kCountByPairSql : kListByPairSql)
-                        : by_country ? (count ? kCountByCountrySql : kListByCountrySql)
-                                     : (count ? kCountAllSql : kListAllSql);
+      if (count && dyad_only) {
+        auto total = DyadTotal(keys[0], country_b, q.period, *span, q.origin);
+        if (!total.ok()) return total.status();
+        page.total_size = *total;
+        continue;
+      }
+      const char* sql = by_dyad ? (count ? kCountByDyadSql : kListByDyadSql)
+                                : (count ? kCountAllSql : kListAllSql);
       auto st = db_->GetCachedStatement(sql);
       if (!st.ok()) return st.status();
       sql::Statement& s = **st;
@@ -313,15 +555,14 @@ class SqliteEventStore final : public EventStore {
       s.BindInt64(1, q.period.last == kMaxDay ? INT64_MAX : q.period.last * 4 + 3);
       s.BindInt64(2, q.period.first == kMinDay ? INT64_MIN : (q.period.first - *span) * 4);
       s.BindInt64(3, q.period.first == kMinDay ? INT64_MIN : q.period.first);
-      // The pair index already holds exactly the dyad; only a third (or
-      // later) country needs the per-row check.
+      // The dyad index already holds the first two countries; only a third
+      // (or later) country needs the per-row check.
       s.BindInt64(4, q.countries.size() > 2 ? static_cast<int64_t>(q.countries.size()) : 0);
-      s.BindText(5, JsonArray(q.countries));
+      s.BindText(5, JsonArray(keys));
       if (q.kinds.empty()) s.BindNull(6); else s.BindText(6, JsonArray(q.kinds));
       if (q.domains.empty()) s.BindNull(7); else s.BindText(7, JsonArray(q.domains));
       if (q.fts_query.empty()) s.BindNull(8); else s.BindText(8, q.fts_query);
-      if (by_country || by_pair) s.BindText(9, q.countries[0]);
-      if (by_pair) s.BindText(13, q.countries[1]);
+      if (by_dyad) s.BindInt64(9, keys[0]).BindInt64(13, country_b);
       s.BindInt64(14, q.origin);
       if (count) {
         auto row = s.Step();
@@ -351,24 +592,20 @@ class SqliteEventStore final : public EventStore {
     return page;
   }
 
-  absl::Status Insert(const Event& e) override {
-    std::unique_lock<std::timed_mutex> lock;
-    if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
-    sql::Transaction tx(db_.get());
-    if (auto s = tx.Begin(); !s.ok()) return s;
-    if (auto s = InsertLocked(e, ""); !s.ok()) return s;
-    return tx.Commit();
-  }
+  absl::Status Insert(const Event& e) override { return InsertBatch({e}); }
 
   absl::Status InsertBatch(const std::vector<Event>& events) override {
     std::unique_lock<std::timed_mutex> lock;
     if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
     sql::Transaction tx(db_.get());
-    if (auto s = tx.Begin(); !s.ok()) return s;
+    if (auto s = BeginWrite(tx); !s.ok()) return s;
+    std::string body;
     for (const Event& e : events) {
-      if (auto s = InsertLocked(e, ""); !s.ok()) return s;
+      body.clear();
+      e.SerializeToString(&body);
+      if (auto s = InsertLocked(e, "", body); !s.ok()) return s;
     }
-    return tx.Commit();
+    return CommitWrite(tx);
   }
 
   absl::StatusOr<SyncOutcome> SyncPlugin(const std::string& plugin, const std::string& version,
@@ -377,7 +614,7 @@ class SqliteEventStore final : public EventStore {
     std::unique_lock<std::timed_mutex> lock;
     if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
     sql::Transaction tx(db_.get());
-    if (auto s = tx.Begin(); !s.ok()) return s;
+    if (auto s = BeginWrite(tx); !s.ok()) return s;
     bool existed = false;
     {
       auto st = db_->GetCachedStatement(kGetPluginStateSql);
@@ -393,14 +630,12 @@ class SqliteEventStore final : public EventStore {
         }
       }
     }
-    {
-      auto st = db_->GetCachedStatement(kDeletePluginEventsSql);
-      if (!st.ok()) return st.status();
-      (*st)->BindText(1, plugin);
-      if (auto s = (*st)->Run(); !s.ok()) return s;
-    }
+    if (auto s = DeletePluginEventsLocked(plugin); !s.ok()) return s;
+    std::string body;
     for (const Event& e : events) {
-      if (auto s = InsertLocked(e, plugin); !s.ok()) {
+      body.clear();
+      e.SerializeToString(&body);
+      if (auto s = InsertLocked(e, plugin, body); !s.ok()) {
         if (absl::IsAlreadyExists(s)) {
           return absl::FailedPreconditionError(absl::StrCat(
               "plugin ", plugin, ": ", e.name(), " is already taken by a record written "
@@ -415,7 +650,7 @@ class SqliteEventStore final : public EventStore {
       (*st)->BindText(1, plugin).BindText(2, version).BindText(3, fingerprint);
       if (auto s = (*st)->Run(); !s.ok()) return s;
     }
-    if (auto s = tx.Commit(); !s.ok()) return s;
+    if (auto s = CommitWrite(tx); !s.ok()) return s;
     return existed ? SyncOutcome::kReplaced : SyncOutcome::kLoaded;
   }
 
@@ -436,24 +671,36 @@ class SqliteEventStore final : public EventStore {
     }
     std::vector<std::string> removed;
     sql::Transaction tx(db_.get());
-    if (auto s = tx.Begin(); !s.ok()) return s;
+    if (auto s = BeginWrite(tx); !s.ok()) return s;
     for (const auto& p : stored) {
       if (keep.count(p)) continue;
-      for (const char* sql : {kDeletePluginEventsSql, kDeletePluginStateSql}) {
-        auto st = db_->GetCachedStatement(sql);
-        if (!st.ok()) return st.status();
-        (*st)->BindText(1, p);
-        if (auto s = (*st)->Run(); !s.ok()) return s;
-      }
+      if (auto s = DeletePluginEventsLocked(p); !s.ok()) return s;
+      auto st = db_->GetCachedStatement(kDeletePluginStateSql);
+      if (!st.ok()) return st.status();
+      (*st)->BindText(1, p);
+      if (auto s = (*st)->Run(); !s.ok()) return s;
       removed.push_back(p);
     }
-    if (auto s = tx.Commit(); !s.ok()) return s;
+    if (auto s = CommitWrite(tx); !s.ok()) return s;
     return removed;
   }
 
   absl::Status Migrate() {
     if (auto s = sql::Migrate(db_.get(), kMigrations, kCompatibleVersion); !s.ok()) return s;
-    return BackfillFacts();
+    return IndexPendingEvents();
+  }
+
+  // File databases only: ":memory:" has no WAL.
+  absl::Status StartCheckpointer() {
+    auto c = sql::BackgroundCheckpointer::Start(db_.get());
+    if (!c.ok()) return c.status();
+    checkpointer_ = std::move(*c);
+    return absl::OkStatus();
+  }
+
+  absl::Status Flush() override {
+    std::lock_guard<std::timed_mutex> lock(mu_);
+    return db_->SyncWal();
   }
 
   // Defined in event_import_store.inc.
@@ -471,60 +718,74 @@ class SqliteEventStore final : public EventStore {
     return *row ? (*st)->ColumnInt64(0) : 0;
   }
 
-  // Caller holds mu_ and a transaction.
-  absl::Status InsertLocked(const Event& e, const std::string& plugin,
-                            const std::string& dataset = "", const std::string& upstream_id = "") {
+  // Every write transaction goes through these two: the monthly counts
+  // are summed in memory while the transaction runs and written once per
+  // (dyad, month) at its end (a message of a bulk import touches far fewer
+  // months than it has events).
+  absl::Status BeginWrite(sql::Transaction& tx) {
+    month_deltas_.clear();
+    return tx.Begin();
+  }
+  absl::Status CommitWrite(sql::Transaction& tx) {
+    if (auto s = FlushMonthCounts(); !s.ok()) return s;
+    return tx.Commit();
+  }
+
+  // Caller holds mu_ and a write transaction. `body` is `e` serialized.
+  // ALREADY_EXISTS when the name is taken, or, given `inserted`, OK with
+  // *inserted false and nothing written.
+  absl::Status InsertLocked(const Event& e, const std::string& plugin, const std::string& body,
+                            bool* inserted = nullptr) {
     const int64_t first = FirstDay(e.date());
     const int64_t last = e.end_date().year() > 0 ? LastDay(e.end_date()) : LastDay(e.date());
-    const int64_t key = SortKey(e.date());
-    const bool imported = !dataset.empty();
-    auto st = db_->GetCachedStatement(imported ? kInsertImportedSql : kInsertSql);
+    auto st = db_->GetCachedStatement(inserted ? kInsertIfAbsentSql : kInsertSql);
     if (!st.ok()) return st.status();
-    if (imported) BindCoded(**st, e, dataset, upstream_id);
-    (*st)->BindText(1, e.name())
-        .BindText(2, e.kind())
-        .BindText(3, e.domain())
-        .BindInt64(4, first)
-        .BindInt64(5, last)
-        .BindInt64(6, last - first)
-        .BindInt64(7, key)
-        .BindText(8, plugin)
-        .BindText(9, e.title())
-        .BindText(10, e.summary())
-        .BindBlob(11, e.SerializeAsString());
+    // Bound without copies: everything outlives the statement's run.
+    (*st)->BindTextRef(1, e.name())
+        .BindInt64(2, SortKey(e.date()))
+        .BindInt64(3, last)
+        .BindInt64(4, last - first)
+        .BindInt64(5, StoredOrigin(e))
+        .BindTextRef(6, e.kind())
+        .BindTextRef(7, e.domain())
+        .BindTextRef(8, plugin)
+        .BindBlobRef(9, body);
     if (auto s = (*st)->Run(); !s.ok()) {
       if (absl::IsAlreadyExists(s)) {
         return absl::AlreadyExistsError(absl::StrCat("event \"", e.name(), "\" already exists"));
       }
       return s;
     }
-    const int64_t id = db_->LastInsertRowId();
-    std::set<std::string> countries(e.countries().begin(), e.countries().end());
-    for (const auto& c : countries) {
-      auto cs = db_->GetCachedStatement(kInsertCountrySql);
-      if (!cs.ok()) return cs.status();
-      (*cs)->BindText(1, c).BindInt64(2, key).BindText(3, e.name()).BindInt64(4, id);
-      if (auto s = (*cs)->Run(); !s.ok()) return s;
+    if (inserted) {
+      *inserted = db_->Changes() > 0;
+      if (!*inserted) return absl::OkStatus();
     }
-    for (auto a = countries.begin(); a != countries.end(); ++a) {
-      for (auto b = std::next(a); b != countries.end(); ++b) {
-        auto ps = db_->GetCachedStatement(kInsertPairSql);
-        if (!ps.ok()) return ps.status();
-        (*ps)->BindText(1, *a).BindText(2, *b).BindInt64(3, key).BindText(4, e.name()).BindInt64(5, id)
-            .BindInt64(6, last);
-        if (auto s = (*ps)->Run(); !s.ok()) return s;
-      }
-    }
-    return InsertFactsLocked(e, id);
+    return IndexLocked(db_->LastInsertRowId(), e);
   }
 
-  absl::Status InsertFactsLocked(const Event& e, int64_t id);
-  absl::Status BackfillFacts();
-  static void BindCoded(sql::Statement& st, const Event& e, const std::string& dataset,
-                        const std::string& upstream_id);
+  // The dyad, count and text rows of the stored event `id`.
+  absl::Status IndexLocked(int64_t id, const Event& e);
+  // Deletes the stored event `id` (whose proto is `e`) and its rows.
+  absl::Status DeleteLocked(int64_t id, const Event& e);
+  absl::Status DeletePluginEventsLocked(const std::string& plugin);
+  void AddToMonth(const Event& e, const std::vector<DyadRow>& rows, int sign);
+  absl::Status FlushMonthCounts();
+  // Indexes the events listed in event_index_pending (after migration 5).
+  absl::Status IndexPendingEvents();
+
+  // Count paths (event_import_store.inc).
+  absl::Status AddScannedCounts(int a, int b, int64_t first,
+                                int64_t last, const CountQuery& q, CountRows* rows);
+  absl::Status AddMonthTotals(int a, int b, const WholeMonths& m,
+                              int direction, int origin, int64_t ends_by, CountRows* rows);
+  absl::StatusOr<int64_t> DyadTotal(int a, int b, DaySpan period,
+                                    int64_t span, int origin);
 
   std::timed_mutex mu_;  // waited for until the call's deadline (call_limits.h)
   std::unique_ptr<sql::Database> db_;
+  std::map<MonthKey, MonthSums> month_deltas_;  // of the open write transaction
+  // Declared after db_: stopped before the connection closes.
+  std::unique_ptr<sql::BackgroundCheckpointer> checkpointer_;
 };
 
 #include "event_import_store.inc"
@@ -534,14 +795,16 @@ class SqliteEventStore final : public EventStore {
 absl::StatusOr<std::unique_ptr<EventStore>> OpenSqliteEventStore(const std::string& path) {
   auto db = sql::Database::Open(path);
   if (!db.ok()) return db.status();
-  // Bulk imports insert into a dozen b-trees at positions spread over each
-  // (by country, dyad, day): a page cache of 64 MiB (a bound, not a
-  // reservation) keeps their upper levels and recent leaves in memory. An
-  // insert that fires the FTS trigger keeps a statement journal (to undo
-  // that statement alone); in memory it costs no pwrite per row.
+  // Bulk imports insert at many positions of the dyad index (one per
+  // country and pair): a page cache of 64 MiB (a bound, not a reservation)
+  // keeps its upper levels and recent leaves in memory. Statement journals
+  // (to undo one failed statement) stay in memory.
   if (auto s = (*db)->Execute(kCacheSizeSql); !s.ok()) return s;
   auto store = std::make_unique<SqliteEventStore>(std::move(*db));
   if (auto s = store->Migrate(); !s.ok()) return s;
+  if (path != ":memory:" && !path.empty()) {
+    if (auto s = store->StartCheckpointer(); !s.ok()) return s;
+  }
   return store;
 }
 

@@ -1,6 +1,9 @@
 // ImportEvents (client streaming) and CountEvents over a real server on a
 // free loopback port: the write token, the summary, a second import all
-// unchanged, a bad message ending the stream, and counts at the edge.
+// unchanged, a bad message ending the stream, the store flushed before
+// every answer, and counts at the edge.
+#include <atomic>
+
 #include <grpcpp/grpcpp.h>
 
 #include "common/server.h"
@@ -15,13 +18,55 @@ namespace {
 using namespace dyad::events::v1;  // NOLINT
 using dyad::testing::GdeltEvent;
 
+// The SQLite store, counting Flush() calls and failing them on request.
+class FlushCountingStore final : public EventStore {
+ public:
+  explicit FlushCountingStore(std::unique_ptr<EventStore> real) : real_(std::move(real)) {}
+  std::atomic<int> flushes{0};
+  std::atomic<bool> fail_flush{false};
+
+  absl::Status Flush() override {
+    ++flushes;
+    if (fail_flush) return absl::UnavailableError("disk said no");
+    return real_->Flush();
+  }
+  absl::StatusOr<Event> Get(const std::string& n) override { return real_->Get(n); }
+  absl::StatusOr<std::string> GetSerialized(const std::string& n) override {
+    return real_->GetSerialized(n);
+  }
+  absl::StatusOr<EventPage> List(const EventQuery& q) override { return real_->List(q); }
+  absl::Status Insert(const Event& e) override { return real_->Insert(e); }
+  absl::Status InsertBatch(const std::vector<Event>& e) override { return real_->InsertBatch(e); }
+  absl::StatusOr<SyncOutcome> SyncPlugin(const std::string& p, const std::string& v,
+                                         const std::string& f,
+                                         const std::vector<Event>& e) override {
+    return real_->SyncPlugin(p, v, f, e);
+  }
+  absl::StatusOr<std::vector<std::string>> RemovePluginsExcept(
+      const std::set<std::string>& keep) override {
+    return real_->RemovePluginsExcept(keep);
+  }
+  absl::StatusOr<std::vector<ImportOutcome>> Import(
+      const std::vector<ImportedEvent>& events) override {
+    return real_->Import(events);
+  }
+  absl::StatusOr<std::vector<CountRow>> Count(const CountQuery& q) override {
+    return real_->Count(q);
+  }
+
+ private:
+  std::unique_ptr<EventStore> real_;
+};
+
 class EventImportServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(plugins_, dyad::testing::CameoFixturePlugins());
-    auto store = OpenSqliteEventStore(":memory:");
-    ASSERT_OK(store);
-    core_ = std::make_unique<EventCore>(std::move(*store), plugins_.get());
+    auto real = OpenSqliteEventStore(":memory:");
+    ASSERT_OK(real);
+    auto store = std::make_unique<FlushCountingStore>(std::move(*real));
+    store_ = store.get();
+    core_ = std::make_unique<EventCore>(std::move(store), plugins_.get());
     ASSERT_OK(core_->LoadPluginRecords());
     auth_ = WriteAuthorizer("test-token");
     service_ = std::make_unique<EventServiceImpl>(core_.get(), &auth_);
@@ -66,6 +111,7 @@ class EventImportServiceTest : public ::testing::Test {
   }
 
   std::unique_ptr<PluginSet> plugins_;
+  FlushCountingStore* store_ = nullptr;  // owned by core_
   std::unique_ptr<EventCore> core_;
   WriteAuthorizer auth_;
   std::unique_ptr<EventServiceImpl> service_;
@@ -143,6 +189,32 @@ TEST_F(EventImportServiceTest, OversizedMessageEndsTheStreamNamingTheField) {
   get.set_name("events/gdelt-2-0-1");
   Event e;
   EXPECT_TRUE(stub_->GetEvent(Ctx().get(), get, &e).ok());
+}
+
+// Messages commit without waiting for the disk; the stream is made durable
+// before it is answered, whether it ends well or not, and an answer that
+// cannot be made durable is an error.
+TEST_F(EventImportServiceTest, StoreIsFlushedBeforeEveryAnswer) {
+  ImportEventsResponse summary;
+  grpc::Status s = Stream("test-token", 2, 10, &summary);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(store_->flushes, 1);
+
+  auto ctx = Ctx("test-token");
+  auto writer = stub_->ImportEvents(ctx.get(), &summary);
+  ImportEventsRequest big;
+  for (int i = 0; i < 10001; ++i) big.add_events();
+  writer->Write(big);
+  writer->WritesDone();
+  s = writer->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(store_->flushes, 2);
+
+  store_->fail_flush = true;
+  s = Stream("test-token", 1, 10, &summary);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("import could not be completed"));
+  EXPECT_EQ(store_->flushes, 3);
 }
 
 TEST_F(EventImportServiceTest, CountEventsRejectsBadRequests) {

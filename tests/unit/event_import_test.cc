@@ -139,11 +139,17 @@ TEST_F(EventImportTest, BadRecordsAreRejectedWithTheirRowAndTheRestWritten) {
   rows.push_back(unknown_source);
   Event bad_date = GdeltEvent("1007", "AZE", "GEO", "042", 2021, 2, 30, 0, 0);
   rows.push_back(bad_date);
+  Event bad_actor = GdeltEvent("1008", "AZE", "GEO", "042", 2020, 1, 1, 0, 0);
+  bad_actor.mutable_coded()->set_target_actor("GEO\nGOVERNMENT");
+  rows.push_back(bad_actor);
+  Event bad_url = GdeltEvent("1010", "AZE", "GEO", "042", 2020, 1, 1, 0, 0);
+  bad_url.mutable_citations(0)->set_url(std::string(2001, 'u'));
+  rows.push_back(bad_url);
   ImportEventsResponse s = Import(rows);
-  EXPECT_EQ(s.received(), 7);
+  EXPECT_EQ(s.received(), 9);
   EXPECT_EQ(s.created(), 3);
-  EXPECT_EQ(s.rejected(), 4);
-  ASSERT_EQ(s.rejections_size(), 4);
+  EXPECT_EQ(s.rejected(), 6);
+  ASSERT_EQ(s.rejections_size(), 6);
   EXPECT_EQ(s.rejections(0).index(), 3);
   EXPECT_EQ(s.rejections(0).row().upstream_id(), "1004");
   EXPECT_EQ(s.rejections(0).row().file(), "20240101.export.CSV");
@@ -153,6 +159,8 @@ TEST_F(EventImportTest, BadRecordsAreRejectedWithTheirRowAndTheRestWritten) {
   EXPECT_THAT(s.rejections(1).reason(), ::testing::HasSubstr("coded.source_country"));
   EXPECT_THAT(s.rejections(2).reason(), ::testing::HasSubstr("unknown source \"gdelt-9\""));
   EXPECT_THAT(s.rejections(3).reason(), ::testing::HasSubstr("date.day"));
+  EXPECT_THAT(s.rejections(4).reason(), ::testing::HasSubstr("coded.target_actor"));
+  EXPECT_THAT(s.rejections(5).reason(), ::testing::HasSubstr("citations[0].url: at most 2000"));
 }
 
 TEST_F(EventImportTest, TooManyEventsInOneMessageIsInvalid) {
@@ -166,11 +174,11 @@ TEST_F(EventImportTest, TooManyEventsInOneMessageIsInvalid) {
 
 TEST_F(EventImportTest, BatchFailingInStorageLeavesNothingWritten) {
   {
-    // A trigger that fails the third row's index insert, after the first two
-    // rows of the same message were written.
+    // A trigger that fails the third row's dyad index insert, after the
+    // first two rows of the same message were written.
     ASSERT_OK_AND_ASSIGN(auto db, sql::Database::Open(path_));
     ASSERT_OK(db->Execute(
-        "CREATE TRIGGER fail_one BEFORE INSERT ON event_facts WHEN new.kind = 'cameo.consult' "
+        "CREATE TRIGGER fail_one BEFORE INSERT ON event_dyads WHEN new.kind = 'cameo.consult' "
         "BEGIN SELECT RAISE(ABORT, 'injected failure'); END;"));
   }
   ImportEventsRequest req;

@@ -75,3 +75,24 @@ TEST(PartialDateTest, FormatsAtItsPrecision) {
 
 }  // namespace
 }  // namespace dyad
+
+namespace dyad {
+namespace {
+
+TEST(PartialDateTest, CivilFromDayInvertsDayNumber) {
+  for (int y : {1, 4, 99, 100, 400, 1900, 1999, 2000, 2020, 2023, 2024, 9999}) {
+    for (int m = 1; m <= 12; ++m) {
+      for (int d : {1, 15, DaysInMonth(y, m)}) {
+        const CivilDay c = CivilFromDay(DayNumber(y, m, d));
+        EXPECT_EQ(c.year, y);
+        EXPECT_EQ(c.month, m);
+        EXPECT_EQ(c.day, d) << y << "-" << m;
+      }
+    }
+  }
+  EXPECT_EQ(DayNumber(2024, 3, 1) - DayNumber(2024, 2, 29), 1);
+  EXPECT_EQ(CivilFromDay(DayNumber(2024, 3, 1) - 1).day, 29);
+}
+
+}  // namespace
+}  // namespace dyad

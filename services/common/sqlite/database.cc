@@ -46,8 +46,18 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
   // "" is sqlite's private temporary database; like ":memory:" it has no
   // use for WAL.
   const bool in_memory = path == ":memory:" || path.empty();
+  // NOMUTEX: callers serialize all use of a connection (see the header), so
+  // sqlite's own lock per call is pure cost; so is its count of memory in
+  // use (a global lock per allocation), which nothing reads. The latter can
+  // only be set before sqlite starts, i.e. before the first connection.
+  static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+  }();
+  (void)configured;
   const int flags =
-      options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+      (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, /*zVfs=*/nullptr);
   if (rc != SQLITE_OK) {
@@ -89,6 +99,7 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
 Database::Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
 
 Database::~Database() {
+  by_address_.clear();
   cache_.clear();  // finalize cached statements first
   sqlite3_close_v2(db_);
 }
@@ -114,15 +125,24 @@ absl::Status Database::Execute(std::string_view sql) {
 
 absl::StatusOr<Statement*> Database::GetCachedStatement(const char* sql) {
   if (sql == nullptr) return absl::InvalidArgumentError("GetCachedStatement: null SQL");
+  // Bulk writes ask for a handful of statements several times per row:
+  // look the constant up by its address first (no copy, no hash of the
+  // text), confirming the text so a reused buffer cannot alias.
+  if (auto hit = by_address_.find(sql); hit != by_address_.end() && hit->second->sql() == sql) {
+    hit->second->Reset();
+    return hit->second;
+  }
   auto it = cache_.find(sql);
   if (it != cache_.end()) {
     it->second->Reset();
+    by_address_[sql] = it->second.get();
     return it->second.get();
   }
   absl::StatusOr<std::unique_ptr<Statement>> st = PrepareImpl(sql, /*persistent=*/true);
   if (!st.ok()) return st.status();
   Statement* raw = st->get();
   cache_.emplace(sql, std::move(*st));
+  by_address_[sql] = raw;
   return raw;
 }
 
@@ -148,6 +168,16 @@ absl::StatusOr<std::unique_ptr<Statement>> Database::PrepareImpl(std::string_vie
         absl::StrCat("more than one SQL statement in \"", std::string(sql.substr(0, 80)), "\""));
   }
   return std::unique_ptr<Statement>(new Statement(stmt, std::string(sql)));
+}
+
+absl::Status Database::SyncWal() {
+  sqlite3_file* wal = nullptr;
+  int rc = sqlite3_file_control(db_, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
+  if (rc != SQLITE_OK) return WithPath(SqliteError(rc, db_, ""), path_);
+  if (wal == nullptr || wal->pMethods == nullptr) return absl::OkStatus();  // no WAL open
+  rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+  if (rc != SQLITE_OK) return WithPath(SqliteError(rc, nullptr, "sync of the WAL"), path_);
+  return absl::OkStatus();
 }
 
 int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }

@@ -67,6 +67,12 @@ class Database {
   // `sql` must hold exactly one statement.
   absl::StatusOr<std::unique_ptr<Statement>> Prepare(std::string_view sql);
 
+  // Makes every committed transaction durable by syncing the WAL, for
+  // writers that commit with PRAGMA synchronous=NORMAL (each commit atomic,
+  // but the last ones may be lost on power failure) and need durability at
+  // a point of their choosing. OK when there is no WAL.
+  absl::Status SyncWal();
+
   int64_t LastInsertRowId() const;  // of the last successful INSERT
   int Changes() const;              // rows changed by the last statement
 
@@ -86,6 +92,7 @@ class Database {
   sqlite3* db_;
   std::string path_;
   std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
+  std::unordered_map<const char*, Statement*> by_address_;  // front of cache_
 };
 
 // ---- Health checks (used by the backends' start-up and periodic checks) ----

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/sqlite/call_limits.h"
+#include "common/sqlite/checkpointer.h"
 #include "common/sqlite/database.h"
 #include "common/sqlite/migrations.h"
 #include "common/sqlite/statement.h"
@@ -318,6 +319,44 @@ TEST(StatementTest, CachedStatementIsReusedAndReset) {
   // Uncached statements are distinct objects.
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Statement> other, db->Prepare(kSql));
   EXPECT_NE(other.get(), first);
+}
+
+// The cache is looked up by the text's address first: a buffer reused for
+// other SQL must still get the statement of its new text.
+TEST(StatementTest, CachedStatementFollowsTheTextNotTheAddress) {
+  auto db = OpenMemory();
+  ASSERT_NE(db, nullptr);
+  std::string sql = "SELECT 1";
+  ASSERT_OK_AND_ASSIGN(Statement * one, db->GetCachedStatement(sql.c_str()));
+  const char* address = sql.c_str();
+  sql[7] = '2';  // same buffer, other statement
+  ASSERT_EQ(sql.c_str(), address);
+  ASSERT_OK_AND_ASSIGN(Statement * two, db->GetCachedStatement(sql.c_str()));
+  EXPECT_NE(two, one);
+  ASSERT_OK_AND_ASSIGN(bool row, two->Step());
+  ASSERT_TRUE(row);
+  EXPECT_EQ(two->ColumnInt64(0), 2);
+  sql[7] = '1';
+  ASSERT_OK_AND_ASSIGN(Statement * again, db->GetCachedStatement(sql.c_str()));
+  EXPECT_EQ(again, one);
+}
+
+TEST(StatementTest, BindByReferenceReadsTheCallersBytes) {
+  auto db = OpenMemory();
+  ASSERT_NE(db, nullptr);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Statement> st, db->Prepare("SELECT ?, ?, length(?2)"));
+  const std::string text = "Zürich";
+  const std::string blob("a\0b", 3);
+  st->BindTextRef(1, text).BindBlobRef(2, blob);
+  ASSERT_OK_AND_ASSIGN(bool row, st->Step());
+  ASSERT_TRUE(row);
+  EXPECT_EQ(st->ColumnText(0), text);
+  EXPECT_EQ(st->ColumnBlob(1), blob);
+  EXPECT_EQ(st->ColumnInt64(2), 3);
+  st->Reset();
+  st->BindTextRef(1, "");
+  ASSERT_OK_AND_ASSIGN(row, st->Step());
+  EXPECT_FALSE(st->ColumnIsNull(0));  // "" is not NULL
 }
 
 TEST(StatementTest, ResetRewindsAndClearsBindings) {
@@ -709,6 +748,81 @@ TEST(CallLimitsTest, WaitingForALockGivesUpAtTheDeadline) {
   std::unique_lock<std::timed_mutex> lock;
   EXPECT_TRUE(IsOk(LockUntilCallLimits(mu, &lock)));
   EXPECT_TRUE(lock.owns_lock());
+}
+
+// ---- WAL sync and checkpoints ---------------------------------------------
+
+TEST_F(SqliteFileTest, SyncWalWorksWithAndWithoutAWal) {
+  auto db = OpenFile();
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(IsOk(db->Execute("PRAGMA synchronous = NORMAL; CREATE TABLE t (x); "
+                               "INSERT INTO t VALUES (1)")));
+  EXPECT_TRUE(IsOk(db->SyncWal()));
+  auto memory = OpenMemory();
+  ASSERT_NE(memory, nullptr);
+  EXPECT_TRUE(IsOk(memory->SyncWal()));
+}
+
+namespace {
+
+int64_t FileSize(const std::string& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  return ec ? -1 : static_cast<int64_t>(size);
+}
+
+// Commits `n` transactions of a few pages each.
+void WritePages(Database& db, int n) {
+  for (int i = 0; i < n; ++i) {
+    ASSERT_TRUE(IsOk(db.Execute("INSERT INTO t SELECT randomblob(3000) FROM "
+                                "(SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3)")));
+  }
+}
+
+}  // namespace
+
+TEST_F(SqliteFileTest, CheckpointsRunOnTheirOwnThread) {
+  auto db = OpenFile();
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(IsOk(db->Execute("CREATE TABLE t (b BLOB)")));
+  ASSERT_OK_AND_ASSIGN(auto ckpt, BackgroundCheckpointer::Start(db.get(), /*frames=*/8,
+                                                                /*max_frames=*/1 << 30));
+  const int64_t before = FileSize(path_);
+  WritePages(*db, 10);
+  // The writer's commits only signal; the pages reach the database file
+  // when the thread has run.
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (ckpt->checkpoints() == 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+  EXPECT_GT(ckpt->checkpoints(), 0);
+  EXPECT_GT(FileSize(path_), before + 20 * 1024);
+  // Stopped, the writer checkpoints by itself again; the hook is gone.
+  ckpt.reset();
+  WritePages(*db, 2);
+}
+
+TEST_F(SqliteFileTest, WriterCheckpointsWhenTheThreadFallsBehind) {
+  auto db = OpenFile();
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(IsOk(db->Execute("CREATE TABLE t (b BLOB)")));
+  // The thread is never woken (frames out of reach): only the writer's
+  // own checkpoint at max_frames moves pages into the file.
+  ASSERT_OK_AND_ASSIGN(auto ckpt, BackgroundCheckpointer::Start(db.get(), /*frames=*/1 << 30,
+                                                                /*max_frames=*/8));
+  const int64_t before = FileSize(path_);
+  WritePages(*db, 10);
+  EXPECT_GT(FileSize(path_), before + 20 * 1024);
+  EXPECT_EQ(ckpt->checkpoints(), 0);
+}
+
+TEST_F(SqliteFileTest, WithoutCheckpointsTheFileStaysPut) {
+  // The control for the two above: with automatic checkpoints off, the
+  // same writes leave the database file as it was.
+  auto db = OpenFile();
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(IsOk(db->Execute("CREATE TABLE t (b BLOB); PRAGMA wal_autocheckpoint = 0")));
+  const int64_t before = FileSize(path_);
+  WritePages(*db, 10);
+  EXPECT_EQ(FileSize(path_), before);
 }
 
 }  // namespace

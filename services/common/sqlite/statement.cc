@@ -81,6 +81,18 @@ Statement& Statement::BindBlob(int index, std::string_view value) {
   return *this;
 }
 
+Statement& Statement::BindTextRef(int index, std::string_view value) {
+  CheckBind(sqlite3_bind_text64(stmt_, index, NonNull(value), value.size(), SQLITE_STATIC,
+                                SQLITE_UTF8),
+            index);
+  return *this;
+}
+
+Statement& Statement::BindBlobRef(int index, std::string_view value) {
+  CheckBind(sqlite3_bind_blob64(stmt_, index, NonNull(value), value.size(), SQLITE_STATIC), index);
+  return *this;
+}
+
 Statement& Statement::BindNull(int index) {
   CheckBind(sqlite3_bind_null(stmt_, index), index);
   return *this;

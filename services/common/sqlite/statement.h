@@ -44,6 +44,11 @@ class Statement {
   Statement& BindDouble(int index, double value);
   Statement& BindText(int index, std::string_view value);  // UTF-8; "" is not NULL
   Statement& BindBlob(int index, std::string_view value);  // any bytes; "" is not NULL
+  // Without the copy, for bulk writes: `value` must stay alive and
+  // unchanged until the statement is stepped for the last time and reset
+  // (or the parameter bound again).
+  Statement& BindTextRef(int index, std::string_view value);
+  Statement& BindBlobRef(int index, std::string_view value);
   Statement& BindNull(int index);
   Statement& BindBool(int index, bool value);  // stored as 0 / 1
 
