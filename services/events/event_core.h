@@ -46,12 +46,29 @@ class EventCore {
 
   // Bytes the ListEvents result cache holds now (keys and answers).
   size_t ListCacheBytes() { return list_cache_.bytes(); }
-  // One message of an ImportEvents stream (event_import.cc): validates and
-  // maps its records, writes the valid ones in one transaction and adds
-  // what happened to `summary`. `next_index` is the stream position of the
-  // message's first record and is advanced past it. A storage error is
-  // returned with nothing of the message written and `summary` untouched.
-  // The records are mapped in place: `req` is left changed.
+  // One message of an ImportEvents stream, checked and mapped but not yet
+  // written (PrepareImport). It owns its request, whose records were
+  // mapped in place and are what `batch` points to.
+  struct PreparedImport {
+    std::unique_ptr<dyad::events::v1::ImportEventsRequest> request;
+    int64_t first_index = 0;                  // stream position of its first record
+    std::vector<ImportedEvent> batch;          // the valid records
+    std::vector<int64_t> batch_index;          // stream position of each
+    std::vector<dyad::type::v1::ImportRejection> rejections;
+    int64_t rows() const { return request->events_size(); }
+  };
+  // Checks and maps one message (event_import.cc). Safe to run while
+  // another thread is in CommitImport: it reads only the taxonomy. An error
+  // means the message as a whole is invalid (too many records).
+  absl::StatusOr<PreparedImport> PrepareImport(
+      std::unique_ptr<dyad::events::v1::ImportEventsRequest> request, int64_t first_index) const;
+  // Writes the valid records of `group` (consecutive messages of a stream)
+  // in one transaction and adds what happened to `summary`. A storage error
+  // is returned with nothing of the group written and `summary` untouched.
+  absl::Status CommitImport(std::vector<PreparedImport>& group,
+                            dyad::events::v1::ImportEventsResponse* summary);
+  // One message prepared and committed on its own. `next_index` is the
+  // stream position of its first record and is advanced past it.
   absl::Status ImportEvents(dyad::events::v1::ImportEventsRequest* req, int64_t* next_index,
                             dyad::events::v1::ImportEventsResponse* summary);
   // The same on a copy of `req`.

@@ -25,6 +25,20 @@ constexpr size_t kMaxSummary = 4000;
 constexpr size_t kMaxShortText = 200;
 constexpr size_t kMaxUrl = 2000;
 
+// A rejected record, named by its stream position and its dataset row.
+dyad::type::v1::ImportRejection Rejection(int64_t index, const Event& e, std::string reason) {
+  dyad::type::v1::ImportRejection r;
+  r.set_index(index);
+  for (const auto& c : e.citations()) {
+    if (c.has_row()) {
+      *r.mutable_row() = c.row();
+      break;
+    }
+  }
+  r.set_reason(std::move(reason));
+  return r;
+}
+
 bool Finite(bool has, double v) { return !has || std::isfinite(v); }
 
 // ValidateText, building the field's name only for an invalid text: names
@@ -181,74 +195,91 @@ absl::StatusOr<ImportedEvent> EventCore::MapImported(Event* event) const {
   return out;
 }
 
-absl::Status EventCore::ImportEvents(dyad::events::v1::ImportEventsRequest* request,
-                                     int64_t* next_index,
-                                     dyad::events::v1::ImportEventsResponse* summary) {
+absl::StatusOr<EventCore::PreparedImport> EventCore::PrepareImport(
+    std::unique_ptr<dyad::events::v1::ImportEventsRequest> request, int64_t first_index) const {
   dyad::events::v1::ImportEventsRequest& req = *request;
   if (req.events_size() > kMaxEventsPerMessage) {
     return InvalidField("events", absl::StrCat("at most ", kMaxEventsPerMessage,
                                                " per message, got ", req.events_size()));
   }
-  std::vector<ImportedEvent> batch;
-  std::vector<int64_t> batch_index;  // stream index of each batch entry
-  std::vector<dyad::type::v1::ImportRejection> rejections;
-  batch.reserve(req.events_size());
-  batch_index.reserve(req.events_size());
-  const int64_t first = *next_index;
-  auto reject = [&](int64_t index, const Event& e, std::string reason) {
-    dyad::type::v1::ImportRejection r;
-    r.set_index(index);
-    for (const auto& c : e.citations()) {
-      if (c.has_row()) {
-        *r.mutable_row() = c.row();
-        break;
-      }
-    }
-    r.set_reason(std::move(reason));
-    rejections.push_back(std::move(r));
-  };
+  PreparedImport out;
+  out.first_index = first_index;
+  out.batch.reserve(req.events_size());
+  out.batch_index.reserve(req.events_size());
   // Mapped in place: the request's records become the events to store,
   // without a copy of each.
   for (int i = 0; i < req.events_size(); ++i) {
     auto mapped = MapImported(req.mutable_events(i));
     if (!mapped.ok()) {
-      reject(first + i, req.events(i), std::string(mapped.status().message()));
+      out.rejections.push_back(
+          Rejection(first_index + i, req.events(i), std::string(mapped.status().message())));
       continue;
     }
-    batch.push_back(*std::move(mapped));
-    batch_index.push_back(first + i);
+    out.batch.push_back(*std::move(mapped));
+    out.batch_index.push_back(first_index + i);
   }
-  absl::StatusOr<std::vector<ImportOutcome>> outcomes = std::vector<ImportOutcome>{};
-  if (!batch.empty()) {
-    outcomes = store_->Import(batch);
-    if (!outcomes.ok()) return outcomes.status();
+  out.request = std::move(request);
+  return out;
+}
+
+absl::Status EventCore::CommitImport(std::vector<PreparedImport>& group,
+                                     dyad::events::v1::ImportEventsResponse* summary) {
+  std::vector<ImportedEvent> all;
+  size_t total = 0;
+  for (const auto& p : group) total += p.batch.size();
+  all.reserve(total);
+  for (const auto& p : group) all.insert(all.end(), p.batch.begin(), p.batch.end());
+  std::vector<ImportOutcome> outcomes;
+  if (!all.empty()) {
+    auto written = store_->Import(all);
+    if (!written.ok()) return written.status();
+    outcomes = *std::move(written);
     list_cache_.Invalidate();
   }
-  int64_t created = 0, updated = 0, unchanged = 0;
-  for (size_t i = 0; i < outcomes->size(); ++i) {
-    switch ((*outcomes)[i]) {
-      case ImportOutcome::kCreated: ++created; break;
-      case ImportOutcome::kUpdated: ++updated; break;
-      case ImportOutcome::kUnchanged: ++unchanged; break;
-      case ImportOutcome::kNameTaken:
-        reject(batch_index[i], *batch[i].event,
-               absl::StrCat("name: \"", batch[i].event->name(),
-                            "\" is already taken by another record"));
-        break;
+  int64_t received = 0, created = 0, updated = 0, unchanged = 0, rejected = 0;
+  size_t next = 0;
+  for (auto& p : group) {
+    received += p.rows();
+    for (size_t i = 0; i < p.batch.size(); ++i, ++next) {
+      switch (outcomes[next]) {
+        case ImportOutcome::kCreated: ++created; break;
+        case ImportOutcome::kUpdated: ++updated; break;
+        case ImportOutcome::kUnchanged: ++unchanged; break;
+        case ImportOutcome::kNameTaken:
+          p.rejections.push_back(Rejection(p.batch_index[i], *p.batch[i].event,
+                                           absl::StrCat("name: \"", p.batch[i].event->name(),
+                                                        "\" is already taken by another record")));
+          break;
+      }
+    }
+    std::sort(p.rejections.begin(), p.rejections.end(),
+              [](const auto& a, const auto& b) { return a.index() < b.index(); });
+    rejected += static_cast<int64_t>(p.rejections.size());
+    for (auto& r : p.rejections) {
+      if (summary->rejections_size() >= kMaxRejectionsReported) break;
+      *summary->add_rejections() = std::move(r);
     }
   }
-  std::sort(rejections.begin(), rejections.end(),
-            [](const auto& a, const auto& b) { return a.index() < b.index(); });
-  summary->set_received(summary->received() + req.events_size());
+  summary->set_received(summary->received() + received);
   summary->set_created(summary->created() + created);
   summary->set_updated(summary->updated() + updated);
   summary->set_unchanged(summary->unchanged() + unchanged);
-  summary->set_rejected(summary->rejected() + static_cast<int64_t>(rejections.size()));
-  for (auto& r : rejections) {
-    if (summary->rejections_size() >= kMaxRejectionsReported) break;
-    *summary->add_rejections() = std::move(r);
-  }
-  *next_index = first + req.events_size();
+  summary->set_rejected(summary->rejected() + rejected);
+  return absl::OkStatus();
+}
+
+absl::Status EventCore::ImportEvents(dyad::events::v1::ImportEventsRequest* request,
+                                     int64_t* next_index,
+                                     dyad::events::v1::ImportEventsResponse* summary) {
+  auto owned = std::make_unique<dyad::events::v1::ImportEventsRequest>();
+  owned->Swap(request);
+  auto prepared = PrepareImport(std::move(owned), *next_index);
+  if (!prepared.ok()) return prepared.status();
+  std::vector<PreparedImport> group;
+  group.push_back(*std::move(prepared));
+  if (auto s = CommitImport(group, summary); !s.ok()) return s;
+  *next_index += group.front().rows();
+  group.front().request->Swap(request);  // the mapped records, as before
   return absl::OkStatus();
 }
 

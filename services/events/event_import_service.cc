@@ -1,7 +1,7 @@
 // EventService's bulk and count methods (gRPC adapter only).
 #include "common/admission.h"
 #include "common/grpc_util.h"
-#include "common/import_reactor.h"
+#include "common/grouped_import_reactor.h"
 #include "event_service.h"
 
 namespace dyad::events {
@@ -12,10 +12,14 @@ using dyad::events::v1::ImportEventsResponse;
 grpc::ServerReadReactor<grpc::ByteBuffer>* EventServiceImpl::ImportEvents(
     grpc::CallbackServerContext* ctx, grpc::ByteBuffer* resp) {
   EventCore* core = core_;
-  return new ImportReactor<ImportEventsRequest, ImportEventsResponse>(
+  using Prepared = EventCore::PreparedImport;
+  return new GroupedImportReactor<ImportEventsRequest, ImportEventsResponse, Prepared>(
       auth_->Check(AuthorizationOf(*ctx)), resp,
-      [core](ImportEventsRequest& req, int64_t* next, ImportEventsResponse* summary) {
-        return core->ImportEvents(&req, next, summary);
+      [core](std::unique_ptr<ImportEventsRequest> req, int64_t first) {
+        return core->PrepareImport(std::move(req), first);
+      },
+      [core](std::vector<Prepared>& group, ImportEventsResponse* summary) {
+        return core->CommitImport(group, summary);
       },
       [core] { return core->FinishImport(); });
 }

@@ -392,6 +392,17 @@ struct DyadRow {
   int a = 0, b = 0;
   int direction = 0;
 };
+// A row of event_dyads waiting for the end of its write transaction.
+struct PendingDyad {
+  int a = 0, b = 0;
+  int64_t sort_key = 0;
+  std::string name;
+  int64_t event_id = 0, end_day = 0;
+  int origin = 0, direction = 0, quad_class = 0;
+  std::string kind;
+  bool has_goldstein = false, has_tone = false;
+  double goldstein = 0, avg_tone = 0;
+};
 absl::StatusOr<std::vector<DyadRow>> DyadRows(const Event& e) {
   std::vector<int> c;
   c.reserve(e.countries_size());
@@ -724,9 +735,11 @@ class SqliteEventStore final : public EventStore {
   // months than it has events).
   absl::Status BeginWrite(sql::Transaction& tx) {
     month_deltas_.clear();
+    pending_dyads_.clear();
     return tx.Begin();
   }
   absl::Status CommitWrite(sql::Transaction& tx) {
+    if (auto s = FlushPendingDyads(); !s.ok()) return s;
     if (auto s = FlushMonthCounts(); !s.ok()) return s;
     return tx.Commit();
   }
@@ -770,6 +783,7 @@ class SqliteEventStore final : public EventStore {
   absl::Status DeletePluginEventsLocked(const std::string& plugin);
   void AddToMonth(const Event& e, const std::vector<DyadRow>& rows, int sign);
   absl::Status FlushMonthCounts();
+  absl::Status FlushPendingDyads();
   // Indexes the events listed in event_index_pending (after migration 5).
   absl::Status IndexPendingEvents();
 
@@ -784,6 +798,9 @@ class SqliteEventStore final : public EventStore {
   std::timed_mutex mu_;  // waited for until the call's deadline (call_limits.h)
   std::unique_ptr<sql::Database> db_;
   std::map<MonthKey, MonthSums> month_deltas_;  // of the open write transaction
+  // event_dyads rows of the open write transaction, inserted sorted at its
+  // end (or before a delete, which must see them).
+  std::vector<PendingDyad> pending_dyads_;
   // Declared after db_: stopped before the connection closes.
   std::unique_ptr<sql::BackgroundCheckpointer> checkpointer_;
 };

@@ -24,6 +24,11 @@ class FlushCountingStore final : public EventStore {
   explicit FlushCountingStore(std::unique_ptr<EventStore> real) : real_(std::move(real)) {}
   std::atomic<int> flushes{0};
   std::atomic<bool> fail_flush{false};
+  // Import calls so far, the records of the largest, and the call (1-based)
+  // that fails, 0 for none.
+  std::atomic<int> imports{0};
+  std::atomic<size_t> largest_import{0};
+  std::atomic<int> fail_import_call{0};
 
   absl::Status Flush() override {
     ++flushes;
@@ -48,6 +53,9 @@ class FlushCountingStore final : public EventStore {
   }
   absl::StatusOr<std::vector<ImportOutcome>> Import(
       const std::vector<ImportedEvent>& events) override {
+    const int call = ++imports;
+    if (events.size() > largest_import) largest_import = events.size();
+    if (call == fail_import_call) return absl::UnavailableError("disk is full");
     return real_->Import(events);
   }
   absl::StatusOr<std::vector<CountRow>> Count(const CountQuery& q) override {
@@ -215,6 +223,85 @@ TEST_F(EventImportServiceTest, StoreIsFlushedBeforeEveryAnswer) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_THAT(s.error_message(), ::testing::HasSubstr("import could not be completed"));
   EXPECT_EQ(store_->flushes, 3);
+}
+
+// Messages are gathered into groups of about kGroupRows records, each
+// written in one transaction while the next is read; the summary and the
+// data are those of writing message by message.
+TEST_F(EventImportServiceTest, LongStreamIsWrittenInGroups) {
+  ImportEventsResponse summary;
+  grpc::Status s = Stream("test-token", 40, 1000, &summary);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(summary.received(), 40001);
+  EXPECT_EQ(summary.created(), 40000);
+  EXPECT_EQ(summary.rejected(), 1);
+  ASSERT_EQ(summary.rejections_size(), 1);
+  EXPECT_EQ(summary.rejections(0).index(), 40000);
+  // 17 messages of 1,000 fill a group (>= 16,384 records): 17k, 17k, 6k.
+  EXPECT_EQ(store_->imports, 3);
+  EXPECT_EQ(store_->largest_import, 17000u);
+  EXPECT_EQ(store_->flushes, 1);
+
+  ImportEventsResponse again;
+  s = Stream("test-token", 40, 1000, &again);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(again.unchanged(), 40000);
+  EXPECT_EQ(again.created(), 0);
+
+  CountEventsRequest r;
+  r.add_countries("AZE");
+  r.add_countries("GEO");
+  r.set_origin(dyad::type::v1::ORIGIN_MACHINE_CODED);
+  CountEventsResponse c;
+  ASSERT_TRUE(stub_->CountEvents(Ctx().get(), r, &c).ok());
+  EXPECT_EQ(c.total(), 40000);
+}
+
+// A group that cannot be written ends the stream naming its first record;
+// the groups before it stay written, nothing of it is.
+TEST_F(EventImportServiceTest, FailedGroupEndsTheStreamNamingItsFirstRecord) {
+  store_->fail_import_call = 2;
+  ImportEventsResponse summary;
+  grpc::Status s = Stream("test-token", 40, 1000, &summary);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("import stopped at record 17000"));
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("disk is full"));
+  EXPECT_EQ(store_->flushes, 1);
+  Event e;
+  GetEventRequest get;
+  get.set_name("events/gdelt-2-0-17000");  // ids from 1: record 16999
+  EXPECT_TRUE(stub_->GetEvent(Ctx().get(), get, &e).ok());
+  get.set_name("events/gdelt-2-0-17001");
+  EXPECT_EQ(stub_->GetEvent(Ctx().get(), get, &e).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+// A bad message after a full group: everything before it is written.
+TEST_F(EventImportServiceTest, BadMessageAfterGroupsKeepsWhatCameBefore) {
+  auto ctx = Ctx("test-token");
+  ImportEventsResponse summary;
+  auto writer = stub_->ImportEvents(ctx.get(), &summary);
+  for (int m = 0; m < 20; ++m) {
+    ImportEventsRequest req;
+    for (int i = 1; i <= 1000; ++i) {
+      const int id = m * 1000 + i;
+      *req.add_events() = GdeltEvent(std::to_string(id), "AZE", "GEO", "042", 2020, 1, 1, 0, 0);
+    }
+    ASSERT_TRUE(writer->Write(req));
+  }
+  ImportEventsRequest big;
+  for (int i = 0; i < 10001; ++i) big.add_events();
+  writer->Write(big);
+  writer->WritesDone();
+  grpc::Status s = writer->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("import stopped at record 20000"));
+  CountEventsRequest r;
+  r.add_countries("AZE");
+  r.add_countries("GEO");
+  r.set_origin(dyad::type::v1::ORIGIN_MACHINE_CODED);
+  CountEventsResponse c;
+  ASSERT_TRUE(stub_->CountEvents(Ctx().get(), r, &c).ok());
+  EXPECT_EQ(c.total(), 20000);
 }
 
 TEST_F(EventImportServiceTest, CountEventsRejectsBadRequests) {
