@@ -39,6 +39,9 @@ def connect(**kw):
 
 class AsyncClientTest(unittest.IsolatedAsyncioTestCase):
     async def asyncSetUp(self):
+        # IsolatedAsyncioTestCase runs the loop in debug mode, which reports
+        # every step over 0.1 s; servers on a busy machine take that long.
+        asyncio.get_running_loop().slow_callback_duration = 10
         self.dyad = connect(timeout=15)
         self.sync = dc.connect(suite.target("gateway"), events=suite.target("events"),
                                economics=suite.target("economics"),
