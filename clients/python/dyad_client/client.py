@@ -153,7 +153,6 @@ class Pages(Generic[T]):
     def to_dataframe(self) -> "pandas.DataFrame":
         """The items not yet iterated (all of them, on a fresh iterator),
         fetched page after page, as a DataFrame (needs pandas)."""
-        from . import frames
         items = list(self)
         return self._frame(items) if self._frame else frames.to_dataframe(items)
 
