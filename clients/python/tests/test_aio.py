@@ -143,6 +143,14 @@ class AsyncClientTest(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(list(df["name"]), [o.name for o in want])
         self.assertEqual(list(df["value"]), [o.value.value for o in want])
 
+        timeline = self.dyad.iter_timeline(countries=DYAD, period=(2015, 2016), page_size=5)
+        tf = await timeline.to_dataframe()
+        entries = await self.dyad.iter_timeline(countries=DYAD, period=(2015, 2016)).all()
+        self.assertEqual(len(tf), len(entries))
+        self.assertEqual(list(tf["record_type"]), [t.WhichOneof("record") for t in entries])
+        self.assertLessEqual(set(tf["record_type"]), {"event", "institution", "observation"})
+        self.assertTrue((tf["date_start"] <= tf["date_end"]).all())
+
 
 if __name__ == "__main__":
     unittest.main()
