@@ -7,8 +7,9 @@
 #   2. `pip install --no-index --no-build-isolation './clients/python[pandas]'`
 #      there into a fresh venv (--system-site-packages: Debian's grpcio,
 #      protobuf, pandas, setuptools and wheel; --no-index: PyPI is never asked);
-#   3. `pip wheel` the same tree (BUILD/python-package/dist/*.whl) and installs
-#      the wheel alone into a second fresh venv;
+#   3. builds an sdist of the same tree and a wheel from that sdist
+#      (BUILD/python-package/dist/), and installs the wheel alone into a
+#      second fresh venv;
 #   4. runs every test (unittest) with the first venv's python, from outside
 #      the source tree, and test_package (installed files, a real call) with
 #      the second's. Stubs for running from a checkout are also generated
@@ -63,9 +64,13 @@ echo "--- pip install ./clients/python[pandas] into a fresh venv"
 (cd "$pkg/src" && "$pkg/venv/bin/python" "${pip_offline[@]}" install --no-index \
   --no-build-isolation './clients/python[pandas]')
 
-echo "--- pip wheel, and the wheel alone into another fresh venv"
-(cd "$pkg/src" && "$pkg/venv/bin/python" "${pip_offline[@]}" wheel --no-index \
-  --no-build-isolation --no-deps -w "$pkg/dist" ./clients/python)
+echo "--- an sdist (it carries the .proto files), a wheel built from it, the wheel alone into another fresh venv"
+# What `python -m build` does (python3-build is not needed): sdist, then the
+# wheel from the unpacked sdist, where ../../proto does not exist.
+(cd "$pkg/src/clients/python" && "$pkg/venv/bin/python" -c \
+  'import sys; from setuptools import build_meta; build_meta.build_sdist(sys.argv[1])' "$pkg/dist")
+"$pkg/venv/bin/python" "${pip_offline[@]}" wheel --no-index --no-build-isolation --no-deps \
+  -w "$pkg/dist" "$pkg/dist"/dyad-client-*.tar.gz
 "$python" -m venv --system-site-packages "$pkg/venv-wheel"
 "$pkg/venv-wheel/bin/python" "${pip_offline[@]}" install --no-index "$pkg/dist"/dyad_client-*.whl
 
