@@ -20,6 +20,10 @@ command -v npm >/dev/null 2>&1 || debs+=(nodejs npm)
 # nothing is ever downloaded). Outside the list above on purpose: that list is
 # also the image's build stage (deploy/docker/debs.sh), which needs no browser.
 debs+=(chromium)
+# The Python client as a package (clients/python/run_tests.sh): venv and pip
+# to install it offline, setuptools and wheel to build it, pandas for its
+# DataFrames, mypy to check its types. Test-only, so not in the image's list.
+debs+=(python3-venv python3-pip python3-setuptools python3-wheel python3-pandas mypy)
 # PostgreSQL 15 for the store tests (tests/testing/pg.sh starts a private
 # server); the image's build stage needs only libpq-dev, above.
 debs+=(postgresql-15 postgresql-contrib)

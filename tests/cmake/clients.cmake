@@ -53,4 +53,9 @@ set_tests_properties(python_client typescript_client PROPERTIES
   LABELS "clients;e2e"
   SKIP_RETURN_CODE 77
   ENVIRONMENT "DYAD_REQUIRED_BINARIES=${dyad_client_required}"
-  TIMEOUT 600)
+  TIMEOUT 900)
+# The TypeScript package test calls dyad-web (web/dist, built by web_build)
+# with the browser entry; that part is required under ctest.
+set_tests_properties(typescript_client PROPERTIES
+  FIXTURES_REQUIRED dyad_web_built
+  ENVIRONMENT "DYAD_REQUIRED_BINARIES=${dyad_client_required};DYAD_REQUIRE_WEB=1")

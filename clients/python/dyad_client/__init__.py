@@ -4,16 +4,20 @@
     with dyad_client.connect() as dyad:          # $DYAD_TARGET or 127.0.0.1:50050
         for e in dyad.iter_events(countries=["AZE", "CHN"], period=2015):
             print(dyad_client.format_partial_date(e.date), e.title)
+        df = dyad.iter_events(countries=["AZE", "CHN"]).to_dataframe()   # pandas
 
-The protobuf/gRPC modules are generated at build time
-(clients/python/generate.sh -> build/python) and found automatically; the
-message classes are re-exported as ``dyad_client.pb`` (e.g.
-``dyad_client.pb.events.ListEventsRequest``).
+``dyad_client.aio.connect()`` is the same over grpc.aio (``await``,
+``async for``). The protobuf/gRPC modules (the ``dyad`` package) are
+generated from proto/ when the package is built (``pip install
+./clients/python``) and installed beside it; in a source checkout they are
+found in build/python instead. Message classes are re-exported as
+``dyad_client.pb`` (e.g. ``dyad_client.pb.events.ListEventsRequest``).
 """
 
 from types import SimpleNamespace as _NS
 
 from . import _gen
+from ._version import __version__
 from .client import DEFAULT_TARGET, DyadClient, Pages, connect
 from .dates import (
     PartialDateError,
@@ -31,6 +35,17 @@ from .dates import (
     validate,
 )
 from .errors import DyadError
+from .frames import (
+    citations_frame,
+    events_frame,
+    institutions_frame,
+    observations_frame,
+    series_frame,
+    timeline_frame,
+    to_dataframe,
+)
+from .quantities import Interval, interval
+from . import aio  # noqa: E402  (needs the names above)
 
 #: Generated message modules, by short name.
 pb = _NS(
@@ -49,10 +64,21 @@ __all__ = [
     "DEFAULT_TARGET",
     "DyadClient",
     "DyadError",
+    "Interval",
     "Pages",
     "PartialDateError",
     "Precision",
+    "__version__",
+    "aio",
+    "citations_frame",
     "connect",
+    "events_frame",
+    "institutions_frame",
+    "interval",
+    "observations_frame",
+    "series_frame",
+    "timeline_frame",
+    "to_dataframe",
     "date_range",
     "date_span",
     "format_partial_date",

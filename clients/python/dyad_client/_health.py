@@ -1,10 +1,11 @@
-"""grpc.health.v1 messages, built from a descriptor in a private pool.
+"""grpc.health.v1 messages: the standard ones where installed, else our own.
 
-python3-grpcio on Debian ships no grpc_health package, and generating
-grpc/health/v1/health_pb2.py next to our stubs would shadow the `grpc`
-package itself. The two messages are small, so they are described here and
-kept in their own DescriptorPool (no clash with grpcio-health-checking if an
-application also imports it).
+With ``grpcio-health-checking`` installed (the ``health`` extra), the
+messages are ``grpc_health.v1.health_pb2``'s, so responses are the very
+classes other gRPC code uses. Debian ships no such package, and generating
+grpc/health/v1/health_pb2.py next to our stubs would shadow the ``grpc``
+package itself; then the two small messages are described here and kept in
+their own DescriptorPool (no clash if grpc_health is imported later).
 """
 
 from __future__ import annotations
@@ -38,7 +39,18 @@ def _build():
     return factory.GetPrototype(req_desc), factory.GetPrototype(resp_desc)
 
 
-HealthCheckRequest, HealthCheckResponse = _build()
+def _standard():
+    try:
+        from grpc_health.v1 import health_pb2  # type: ignore[import]
+    except ImportError:
+        return None
+    return health_pb2.HealthCheckRequest, health_pb2.HealthCheckResponse
+
+
+#: "grpc_health" when grpcio-health-checking's messages are used, else "builtin".
+_std = _standard()
+SOURCE = "grpc_health" if _std else "builtin"
+HealthCheckRequest, HealthCheckResponse = _std or _build()
 
 CHECK_METHOD = "/grpc.health.v1.Health/Check"
 

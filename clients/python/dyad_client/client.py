@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import collections
 import os
-from typing import Any, Callable, Dict, Generic, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Generic, Iterable, Iterator, List,
+                    Optional, Sequence, Tuple, TypeVar)
 
 import grpc
 
-from . import _health, dates
+from . import _health, dates, frames
 from ._gen import (
+    date_pb2,
     economics_pb2,
     economics_pb2_grpc,
+    event_pb2,
     event_service_pb2,
     event_service_pb2_grpc,
     gateway_pb2,
     gateway_pb2_grpc,
     institutions_pb2,
     institutions_pb2_grpc,
-    date_pb2,
 )
 from .errors import DyadError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas
 
 __all__ = ["DEFAULT_TARGET", "DyadClient", "Pages", "connect"]
 
@@ -62,17 +67,18 @@ class _Outcome:
         return getattr(self._inner, name)
 
 
-class _Interceptor(grpc.UnaryUnaryClientInterceptor):
-    """Adds the default deadline and metadata; maps failures to DyadError."""
+class _Interceptor(grpc.UnaryUnaryClientInterceptor, grpc.StreamUnaryClientInterceptor):
+    """Adds the default deadline and metadata; maps failures to DyadError
+    (unary calls, and the client-streaming imports)."""
 
     def __init__(self, timeout: Optional[float], metadata: Sequence[Tuple[str, str]]):
         self._timeout = timeout
         self._metadata = list(metadata)
 
-    def intercept_unary_unary(self, continuation, details, request):
+    def _details(self, details: grpc.ClientCallDetails) -> Tuple[str, _CallDetails]:
         method = details.method.decode() if isinstance(details.method, bytes) else details.method
         metadata = list(details.metadata or []) + self._metadata
-        new = _CallDetails(
+        return method, _CallDetails(
             details.method,
             details.timeout if details.timeout is not None else self._timeout,
             metadata or None,
@@ -80,7 +86,16 @@ class _Interceptor(grpc.UnaryUnaryClientInterceptor):
             details.wait_for_ready,
             details.compression,
         )
+
+    def intercept_unary_unary(self, continuation: Any, details: grpc.ClientCallDetails,
+                              request: Any) -> Any:
+        method, new = self._details(details)
         return _Outcome(continuation(new, request), method)
+
+    def intercept_stream_unary(self, continuation: Any, details: grpc.ClientCallDetails,
+                               request_iterator: Any) -> Any:
+        method, new = self._details(details)
+        return _Outcome(continuation(new, request_iterator), method)
 
 
 class Pages(Generic[T]):
@@ -94,13 +109,18 @@ class Pages(Generic[T]):
       pages:      pages fetched so far.
       parts:      the gateway's ``parts`` of the last page (empty for the
                   backends): which backend answered how.
+
+    ``to_dataframe()`` reads the remaining items into a pandas DataFrame
+    (frames.py: partial dates, quantities and citations flattened).
     """
 
-    def __init__(self, call: Callable[..., Any], request: Any, field: str, timeout: Optional[float]):
+    def __init__(self, call: Callable[..., Any], request: Any, field: str, timeout: Optional[float],
+                 frame: Optional[Callable[[Iterable[Any]], "pandas.DataFrame"]] = None):
         self._call = call
         self._request = request
         self._field = field
         self._timeout = timeout
+        self._frame = frame
         self.total_size: Optional[int] = None
         self.pages = 0
         self.parts: List[Any] = []
@@ -130,8 +150,14 @@ class Pages(Generic[T]):
     def __next__(self) -> T:
         return next(self._it)
 
+    def to_dataframe(self) -> "pandas.DataFrame":
+        """The items not yet iterated (all of them, on a fresh iterator),
+        fetched page after page, as a DataFrame (needs pandas)."""
+        items = list(self)
+        return self._frame(items) if self._frame else frames.to_dataframe(items)
 
-def _period(value: Any):
+
+def _period(value: Any) -> Optional[date_pb2.DateRange]:
     """A DateRange from a DateRange, a (start, end) pair or one date-like."""
     if value is None:
         return None
@@ -142,7 +168,7 @@ def _period(value: Any):
     return dates.date_range(value, value)
 
 
-def _request(cls: Any, request: Any, fields: Dict[str, Any], date_fields: Iterable[str]):
+def _request(cls: Any, request: Any, fields: Dict[str, Any], date_fields: Iterable[str]) -> Any:
     if request is not None and fields:
         raise TypeError("give either request= or keyword filters, not both")
     if request is not None:
@@ -153,7 +179,7 @@ def _request(cls: Any, request: Any, fields: Dict[str, Any], date_fields: Iterab
     return cls(**{k: v for k, v in fields.items() if v is not None})
 
 
-_SERVICE_OF = {
+_SERVICE_OF: Dict[str, str] = {
     "dyad.events.v1.EventService": "events",
     "dyad.economics.v1.EconomicsService": "economics",
     "dyad.institutions.v1.InstitutionService": "institutions",
@@ -223,14 +249,15 @@ class DyadClient:
         gateway's process about itself unless ``part`` says otherwise.
         Raises DyadError(NOT_FOUND) for a service the process does not know.
         """
-        part = part or _SERVICE_OF.get(service, "gateway")
-        response = self._health[part](_health.HealthCheckRequest(service=service), timeout=self.timeout)
+        asked = part or _SERVICE_OF.get(service) or "gateway"
+        response = self._health[asked](_health.HealthCheckRequest(service=service), timeout=self.timeout)
         return _health.status_name(response)
 
     # -- pagination ------------------------------------------------------------
 
-    def iter_events(self, *, request: Any = None, timeout: Optional[float] = None,
-                    **filters: Any) -> "Pages[Any]":
+    def iter_events(self, *, request: Optional[event_service_pb2.ListEventsRequest] = None,
+                    timeout: Optional[float] = None,
+                    **filters: Any) -> "Pages[event_pb2.Event]":
         """Events matching ``filters`` (ListEventsRequest fields: countries,
         period, kinds, domains, query, page_size), oldest first, across pages.
 
@@ -238,29 +265,38 @@ class DyadClient:
         (2015 means the whole of 2015); see dates.date_range.
         """
         req = _request(event_service_pb2.ListEventsRequest, request, filters, ["period"])
-        return Pages(self.events.ListEvents, req, "events", timeout or self.timeout)
+        return Pages(self.events.ListEvents, req, "events", timeout or self.timeout,
+                     frames.events_frame)
 
-    def iter_observations(self, *, request: Any = None, timeout: Optional[float] = None,
-                          **filters: Any) -> "Pages[Any]":
+    def iter_observations(self, *,
+                          request: Optional[economics_pb2.ListObservationsRequest] = None,
+                          timeout: Optional[float] = None,
+                          **filters: Any) -> "Pages[economics_pb2.Observation]":
         """Sourced figures (ListObservationsRequest fields: indicator,
         countries, period, page_size) across pages."""
         req = _request(economics_pb2.ListObservationsRequest, request, filters, ["period"])
-        return Pages(self.economics.ListObservations, req, "observations", timeout or self.timeout)
+        return Pages(self.economics.ListObservations, req, "observations",
+                     timeout or self.timeout, frames.observations_frame)
 
-    def iter_institutions(self, *, request: Any = None, timeout: Optional[float] = None,
-                          **filters: Any) -> "Pages[Any]":
+    def iter_institutions(self, *,
+                          request: Optional[institutions_pb2.ListInstitutionsRequest] = None,
+                          timeout: Optional[float] = None,
+                          **filters: Any) -> "Pages[institutions_pb2.Institution]":
         """Institutions (ListInstitutionsRequest fields: kinds, countries,
         host_country, city, founded, query, page_size) across pages."""
         req = _request(institutions_pb2.ListInstitutionsRequest, request, filters, ["founded"])
-        return Pages(self.institutions.ListInstitutions, req, "institutions", timeout or self.timeout)
+        return Pages(self.institutions.ListInstitutions, req, "institutions",
+                     timeout or self.timeout, frames.institutions_frame)
 
-    def iter_timeline(self, *, request: Any = None, timeout: Optional[float] = None,
-                      **filters: Any) -> "Pages[Any]":
+    def iter_timeline(self, *, request: Optional[gateway_pb2.GetTimelineRequest] = None,
+                      timeout: Optional[float] = None,
+                      **filters: Any) -> "Pages[gateway_pb2.TimelineEntry]":
         """The gateway's chronological stream (GetTimelineRequest fields:
         countries, period, domains, page_size) across pages. ``.parts`` of
         the returned iterator tells whether a backend was missing."""
         req = _request(gateway_pb2.GetTimelineRequest, request, filters, ["period"])
-        return Pages(self.gateway.GetTimeline, req, "entries", timeout or self.timeout)
+        return Pages(self.gateway.GetTimeline, req, "entries", timeout or self.timeout,
+                     frames.timeline_frame)
 
 
 def connect(

@@ -2,48 +2,87 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Tuple
 
 import grpc
 
 __all__ = ["DyadError"]
 
+Metadata = Tuple[Tuple[str, "str | bytes"], ...]
 
-class DyadError(Exception):
+
+class DyadError(grpc.RpcError):
     """A call to a Dyad service failed.
 
-    Attributes:
-      code:    the ``grpc.StatusCode`` (e.g. ``grpc.StatusCode.INVALID_ARGUMENT``).
-      message: the server's message, e.g. "page_size: must not be negative, got -1".
-      method:  the full method name, "/dyad.events.v1.EventService/ListEvents",
-               when known.
+    It is a ``grpc.RpcError``, so code written for plain gRPC stubs
+    (``except grpc.RpcError as e: e.code(), e.details()``) keeps working, and
+    it has the same accessors as the errors grpcio raises:
 
-    ``code_name`` is the canonical name ("INVALID_ARGUMENT"), the same string
-    the gateway reports in a ``Part``. The original ``grpc.RpcError`` is kept
-    as ``__cause__``.
+      code():              the ``grpc.StatusCode`` (``StatusCode.INVALID_ARGUMENT``)
+      details():           the server's message ("page_size: must not be negative, got -1")
+      trailing_metadata(), initial_metadata(): as received (empty when unknown)
+
+    plus, for convenience:
+
+      code_name: the canonical name ("INVALID_ARGUMENT"), the string the
+                 gateway reports in a ``Part``
+      message:   the same text as details()
+      method:    "/dyad.events.v1.EventService/ListEvents" when known
+
+    The original ``grpc.RpcError`` (or ``grpc.aio.AioRpcError``) is kept as
+    ``__cause__``.
     """
 
-    def __init__(self, code: grpc.StatusCode, message: str, method: Optional[str] = None):
-        self.code = code
+    def __init__(self, code: grpc.StatusCode, message: str, method: Optional[str] = None, *,
+                 trailing_metadata: Metadata = (), initial_metadata: Metadata = ()):
+        self._code = code
         self.message = message
         self.method = method
+        self._trailing = tuple(trailing_metadata or ())
+        self._initial = tuple(initial_metadata or ())
         super().__init__(str(self))
+
+    def code(self) -> grpc.StatusCode:
+        return self._code
+
+    def details(self) -> str:
+        return self.message
+
+    def trailing_metadata(self) -> Metadata:
+        return self._trailing
+
+    def initial_metadata(self) -> Metadata:
+        return self._initial
 
     @property
     def code_name(self) -> str:
-        return self.code.name
+        return self._code.name
 
     def __str__(self) -> str:
         where = f" ({self.method})" if self.method else ""
-        return f"{self.code.name}: {self.message}{where}"
+        return f"{self._code.name}: {self.message}{where}"
 
     def __repr__(self) -> str:
-        return f"DyadError({self.code.name}, {self.message!r})"
+        return f"DyadError({self._code.name}, {self.message!r})"
 
     @classmethod
-    def from_rpc_error(cls, err: grpc.RpcError, method: Optional[str] = None) -> "DyadError":
-        code = err.code() if callable(getattr(err, "code", None)) else None
-        details = err.details() if callable(getattr(err, "details", None)) else None
+    def from_rpc_error(cls, err: BaseException, method: Optional[str] = None) -> "DyadError":
+        """The DyadError for a failure raised by grpcio (sync or asyncio)."""
+        if isinstance(err, DyadError):
+            return err
+        code = _call(err, "code")
         if not isinstance(code, grpc.StatusCode):
             code = grpc.StatusCode.UNKNOWN
-        return cls(code, details or "", method)
+        return cls(code, _call(err, "details") or "", method,
+                   trailing_metadata=_call(err, "trailing_metadata") or (),
+                   initial_metadata=_call(err, "initial_metadata") or ())
+
+
+def _call(err: BaseException, name: str):
+    fn = getattr(err, name, None)
+    if not callable(fn):
+        return None
+    try:
+        return fn()
+    except Exception:  # an RpcError that is not a finished Call
+        return None

@@ -8,7 +8,7 @@
    before, plus which backends answered.
 
     ./scripts/up.sh                                  # in another terminal
-    /usr/bin/python3 clients/python/examples/year_in_review.py
+    python3 clients/python/examples/year_in_review.py          # with dyad-client installed
     /usr/bin/python3 clients/python/examples/year_in_review.py --events 127.0.0.1:50051 --year 2016
 
 Targets: --target (gateway; $DYAD_TARGET, else 127.0.0.1:50050) and --events
@@ -23,9 +23,11 @@ import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # clients/python
-
-import dyad_client as dc  # noqa: E402
+try:
+    import dyad_client as dc  # installed: pip install ./clients/python
+except ImportError:  # a checkout: the source, with the stubs CMake generated into build/python
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import dyad_client as dc
 
 
 def cites(citations) -> str:

@@ -22,8 +22,12 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 REPO = Path(__file__).resolve().parents[3]
-# The client package itself (clients/python), whatever the working directory.
-if str(REPO / "clients" / "python") not in sys.path:
+# The client: the installed package (run_tests.sh installs it into a fresh
+# venv and runs these tests with that venv's python); else, in a checkout,
+# the source (clients/python) with the stubs in build/python.
+try:
+    import dyad_client  # noqa: F401
+except ImportError:
     sys.path.insert(0, str(REPO / "clients" / "python"))
 BUILD = Path(os.environ.get("DYAD_BUILD_DIR") or REPO / "build")
 BACKENDS = ("events", "economics", "institutions")

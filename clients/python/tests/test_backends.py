@@ -69,12 +69,12 @@ class EconomicsTest(unittest.TestCase):
         with self.assertRaises(dc.DyadError) as cm:
             self.dyad.economics.GetSeries(dc.pb.economics.GetSeriesRequest(
                 indicator="no.such.indicator", reporter="AZE", partner="CHN"))
-        self.assertEqual(cm.exception.code, grpc.StatusCode.NOT_FOUND)
+        self.assertEqual(cm.exception.code(), grpc.StatusCode.NOT_FOUND)
 
     def test_negative_page_size_is_invalid_argument(self):
         with self.assertRaises(dc.DyadError) as cm:
             list(self.dyad.iter_observations(page_size=-1))
-        self.assertEqual(cm.exception.code, grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertEqual(cm.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
 
 
 class InstitutionsTest(unittest.TestCase):
@@ -113,10 +113,10 @@ class InstitutionsTest(unittest.TestCase):
         with self.assertRaises(dc.DyadError) as cm:
             self.dyad.institutions.GetInstitution(
                 dc.pb.institutions.GetInstitutionRequest(name="institutions/no-such-thing"))
-        self.assertEqual(cm.exception.code, grpc.StatusCode.NOT_FOUND)
+        self.assertEqual(cm.exception.code(), grpc.StatusCode.NOT_FOUND)
         with self.assertRaises(dc.DyadError) as cm:
             list(self.dyad.iter_institutions(page_size=-1))
-        self.assertEqual(cm.exception.code, grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertEqual(cm.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
 
 
 if __name__ == "__main__":

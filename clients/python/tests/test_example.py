@@ -22,9 +22,9 @@ def tearDownModule():
     suite.stop()
 
 
-def run(*args):
-    p = subprocess.run([sys.executable, str(EXAMPLE), *args], capture_output=True, text=True,
-                       timeout=120, env={**os.environ, "DYAD_TARGET": ""})
+def run(*args, python=None):
+    p = subprocess.run([python or sys.executable, str(EXAMPLE), *args], capture_output=True,
+                       text=True, timeout=120, env={**os.environ, "DYAD_TARGET": ""})
     return p.returncode, p.stdout, p.stderr
 
 
@@ -38,6 +38,19 @@ class ExampleTest(unittest.TestCase):
         self.assertIn("cites ", out)
         self.assertIn("date known to the month", out, "precision shown, never invented")
         self.assertIn("not available (UNAVAILABLE): year in review skipped", out)
+
+    @unittest.skipUnless(os.environ.get("DYAD_SOURCE_PYTHON"), "run_tests.sh sets DYAD_SOURCE_PYTHON")
+    def test_from_a_checkout_without_installing(self):
+        """/usr/bin/python3 (no dyad-client installed) runs the example from the
+        source tree, with the stubs CMake generated into build/python."""
+        python = os.environ["DYAD_SOURCE_PYTHON"]
+        probe = subprocess.run([python, "-c", "import dyad_client"], capture_output=True, cwd="/")
+        if probe.returncode == 0:
+            self.skipTest(f"dyad-client is installed for {python}")
+        code, out, err = run("--events", suite.target("events"), "--target",
+                             f"127.0.0.1:{harness.unused_port()}", python=python)
+        self.assertEqual(code, 0, err)
+        self.assertIn("Events of 2015 between AZE and CHN", out)
 
     def test_events_service_down_fails(self):
         down = f"127.0.0.1:{harness.unused_port()}"

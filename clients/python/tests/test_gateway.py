@@ -152,10 +152,10 @@ class GatewayTest(unittest.TestCase):
     def test_invalid_argument_from_gateway(self):
         with self.assertRaises(dc.DyadError) as cm:
             list(self.dyad.iter_timeline(countries=DYAD, page_size=-1))
-        self.assertEqual(cm.exception.code, grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertEqual(cm.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
         with self.assertRaises(dc.DyadError) as cm:
             self.dyad.gateway.GetYearInReview(dc.pb.gateway.GetYearInReviewRequest(countries=DYAD, year=0))
-        self.assertEqual(cm.exception.code, grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertEqual(cm.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
 
 
 class PartialAnswerTest(unittest.TestCase):

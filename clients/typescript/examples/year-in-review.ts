@@ -106,21 +106,21 @@ async function main(): Promise<number> {
       await printEvents(dyad, countries, Number(values["events-year"]), Number(values["page-size"]));
     } catch (e) {
       if (!(e instanceof DyadError)) throw e;
-      console.error(`events service at ${dyad.targets.events}: ${e.code}: ${e.message}`);
+      console.error(`events service at ${dyad.targets.events}: ${e.codeName}: ${e.rawMessage}`);
       return 1;
     }
     try {
       await dyad.health("dyad.gateway.v1.RelationsGateway");
     } catch (e) {
       if (!(e instanceof DyadError)) throw e;
-      console.log(`\nGateway at ${dyad.targets.gateway} not available (${e.code}): year in review skipped.`);
+      console.log(`\nGateway at ${dyad.targets.gateway} not available (${e.codeName}): year in review skipped.`);
       return 0;
     }
     try {
       await printYearInReview(dyad, countries, Number(values.year));
     } catch (e) {
       if (!(e instanceof DyadError)) throw e;
-      console.error(`gateway at ${dyad.targets.gateway}: ${e.code}: ${e.message}`);
+      console.error(`gateway at ${dyad.targets.gateway}: ${e.codeName}: ${e.rawMessage}`);
       return 1;
     }
     return 0;

@@ -1,8 +1,11 @@
-/** connect() and DyadClient: transports, typed clients, pagination, errors. */
+/**
+ * DyadClient: typed clients over any Connect transport, pagination, errors.
+ * No Node.js API here: node.ts makes the gRPC transports (connect()), web.ts
+ * the browser's (connectWeb()).
+ */
 
 import type { DescService, MessageInitShape } from "@bufbuild/protobuf";
 import { type Client, type Interceptor, type Transport, createClient } from "@connectrpc/connect";
-import { Http2SessionManager, createGrpcTransport } from "@connectrpc/connect-node";
 
 import { type PeriodLike, toDateRange } from "./dates.js";
 import { DyadError } from "./errors.js";
@@ -27,13 +30,8 @@ export const DEFAULT_TARGET = "127.0.0.1:50050";
 
 export type PartName = "gateway" | "events" | "economics" | "institutions";
 
-export interface ConnectOptions {
-  /** The gateway: "host:port", "dns:///host:port" or a URL. Default $DYAD_TARGET, else 127.0.0.1:50050. */
-  target?: string;
-  /** Backends for their own clients; default $DYAD_<PART>_TARGET, else `target`. */
-  events?: string;
-  economics?: string;
-  institutions?: string;
+/** Options every transport takes: deadline, token, interceptors. */
+export interface CallOptions {
   /** Default deadline per call in ms (default 10000; 0: none). A call's own `timeoutMs` wins. */
   timeoutMs?: number;
   /**
@@ -45,16 +43,19 @@ export interface ConnectOptions {
   interceptors?: Interceptor[];
 }
 
-/**
- * A gRPC target as an http(s) base URL. Node's http2 has no gRPC name
- * resolver, so "dns:///host:port" connects to host:port directly (no
- * client-side balancing); "unix:" targets are not supported.
- */
-export function baseUrl(target: string): string {
-  if (/^https?:\/\//.test(target)) return target.replace(/\/+$/, "");
-  const hostPort = target.replace(/^dns:(\/\/[^/]*)?\/?/, "").replace(/^\/+/, "");
-  if (!hostPort || target.startsWith("unix:")) throw new RangeError(`unsupported target: ${target}`);
-  return `http://${hostPort}`;
+/** The interceptors of `o`, after one adding the bearer token when there is one. */
+export function interceptorsOf(o: CallOptions): Interceptor[] {
+  const auth: Interceptor = (next) => async (req) => {
+    if (o.token) req.header.set("authorization", `Bearer ${o.token}`);
+    return next(req);
+  };
+  return [auth, ...(o.interceptors ?? [])];
+}
+
+/** The default deadline of `o` as Connect's defaultTimeoutMs (undefined: none). */
+export function defaultTimeoutOf(o: CallOptions): number | undefined {
+  const t = o.timeoutMs ?? 10_000;
+  return t > 0 ? t : undefined;
 }
 
 const SERVICE_PART: Record<string, PartName> = {
@@ -162,10 +163,15 @@ export class DyadClient {
   readonly institutions: Client<typeof InstitutionService>;
   private readonly health_: Record<PartName, Client<typeof Health>>;
 
+  /**
+   * `transports`: one per part (the same transport may serve several);
+   * `targets`: where each part is, for messages; `onClose`: what close()
+   * releases (connect() passes its HTTP/2 sessions).
+   */
   constructor(
     readonly targets: Record<PartName, string>,
-    private readonly sessions: Map<string, Http2SessionManager>,
     transports: Record<PartName, Transport>,
+    private readonly onClose: () => void = () => {},
   ) {
     const make = <S extends DescService>(s: S, part: PartName) => mapErrors(s, createClient(s, transports[part]));
     this.gateway = make(RelationsGateway, "gateway");
@@ -180,9 +186,9 @@ export class DyadClient {
     };
   }
 
-  /** Closes every HTTP/2 session; the client is unusable afterwards. */
+  /** Closes every HTTP/2 session (connect()); the client is unusable afterwards. */
   close(): void {
-    for (const s of this.sessions.values()) s.abort();
+    this.onClose();
   }
 
   /**
@@ -246,52 +252,20 @@ export class DyadClient {
   }
 }
 
-function env(name: string): string | undefined {
-  const v = process.env[name];
-  return v ? v : undefined;
-}
-
 /**
- * Connects to a Dyad suite (lazily: no call is made here). `connect()` uses
- * $DYAD_TARGET or 127.0.0.1:50050 for the gateway; `connect("host:port")` or
- * `connect({target, events, ...})` choose. Every failed call throws DyadError.
+ * A DyadClient over transports you made yourself: one for every part (e.g.
+ * `createConnectTransport({ baseUrl })` against dyad-web, which answers the
+ * gateway and the backends' read methods at one URL), or one per part.
  */
-export function connect(targetOrOptions?: string | ConnectOptions): DyadClient {
-  const o: ConnectOptions =
-    typeof targetOrOptions === "string" ? { target: targetOrOptions } : (targetOrOptions ?? {});
-  const gateway = o.target || env("DYAD_TARGET") || DEFAULT_TARGET;
-  const targets: Record<PartName, string> = {
-    gateway,
-    events: o.events || env("DYAD_EVENTS_TARGET") || gateway,
-    economics: o.economics || env("DYAD_ECONOMICS_TARGET") || gateway,
-    institutions: o.institutions || env("DYAD_INSTITUTIONS_TARGET") || gateway,
-  };
-
-  const auth: Interceptor = (next) => async (req) => {
-    if (o.token) req.header.set("authorization", `Bearer ${o.token}`);
-    return next(req);
-  };
-  const interceptors = [auth, ...(o.interceptors ?? [])];
-  const timeoutMs = o.timeoutMs ?? 10_000;
-
-  const sessions = new Map<string, Http2SessionManager>();
-  const byUrl = new Map<string, Transport>();
-  const transports = {} as Record<PartName, Transport>;
-  for (const part of Object.keys(targets) as PartName[]) {
-    const url = baseUrl(targets[part]);
-    let t = byUrl.get(url);
-    if (!t) {
-      const sessionManager = new Http2SessionManager(url);
-      sessions.set(url, sessionManager);
-      t = createGrpcTransport({
-        baseUrl: url,
-        sessionManager,
-        interceptors,
-        defaultTimeoutMs: timeoutMs > 0 ? timeoutMs : undefined,
-      });
-      byUrl.set(url, t);
-    }
-    transports[part] = t;
-  }
-  return new DyadClient(targets, sessions, transports);
+export function createDyadClient(
+  transport: Transport | Record<PartName, Transport>,
+  where = "(transport)",
+): DyadClient {
+  const parts: PartName[] = ["gateway", "events", "economics", "institutions"];
+  const perPart = (transport as Record<string, unknown>).gateway !== undefined;
+  const transports = Object.fromEntries(
+    parts.map((p) => [p, perPart ? (transport as Record<PartName, Transport>)[p] : (transport as Transport)]),
+  ) as Record<PartName, Transport>;
+  const targets = Object.fromEntries(parts.map((p) => [p, where])) as Record<PartName, string>;
+  return new DyadClient(targets, transports);
 }

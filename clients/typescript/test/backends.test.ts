@@ -13,7 +13,7 @@ const skipFor = (name: string) => skipReason(name);
 async function rejectsWith(p: Promise<unknown>, code: string): Promise<void> {
   await assert.rejects(p, (e: unknown) => {
     assert.ok(e instanceof DyadError, `expected DyadError, got ${e}`);
-    assert.equal(e.code, code, e.message);
+    assert.equal(e.codeName, code, e.message);
     return true;
   });
 }

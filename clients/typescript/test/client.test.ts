@@ -30,23 +30,36 @@ describe("DyadError", () => {
     assert.equal(CODE_NAMES[Code.Unauthenticated], "UNAUTHENTICATED");
   });
 
-  it("maps a ConnectError", () => {
-    const ce = new ConnectError("page_size: must not be negative", Code.InvalidArgument);
+  it("maps a ConnectError and stays one", () => {
+    const ce = new ConnectError("page_size: must not be negative", Code.InvalidArgument, { "x-trace": "t1" });
     const e = DyadError.from(ce, "/dyad.events.v1.EventService/ListEvents");
-    assert.equal(e.code, "INVALID_ARGUMENT");
+    assert.ok(e instanceof ConnectError);
+    assert.ok(e instanceof DyadError);
+    assert.equal(e.name, "ConnectError", "Connect recognises its errors by name across copies");
+    assert.equal(e.code, Code.InvalidArgument);
+    assert.equal(e.codeName, "INVALID_ARGUMENT");
     assert.equal(e.grpcCode, 3);
-    assert.equal(e.message, "page_size: must not be negative");
+    assert.equal(e.rawMessage, "page_size: must not be negative");
+    assert.equal(e.message, "[invalid_argument] page_size: must not be negative");
+    assert.equal(e.metadata.get("x-trace"), "t1");
     assert.equal(e.cause, ce);
     assert.equal(
       String(e),
       "DyadError: INVALID_ARGUMENT: page_size: must not be negative (/dyad.events.v1.EventService/ListEvents)",
     );
     assert.equal(DyadError.from(e), e);
+    assert.equal(ConnectError.from(e), e, "Connect takes it as its own");
   });
 
-  it("maps anything else to UNKNOWN", () => {
+  it("is not confused with a plain ConnectError", () => {
+    assert.ok(!(new ConnectError("x", Code.Internal) instanceof DyadError));
+    assert.ok(!((new Error("x") as unknown) instanceof DyadError));
+  });
+
+  it("maps anything else to UNKNOWN (or the code given)", () => {
     const e = DyadError.from(new Error("boom"));
-    assert.equal(e.code, "UNKNOWN");
-    assert.equal(e.message, "boom");
+    assert.equal(e.codeName, "UNKNOWN");
+    assert.equal(e.rawMessage, "boom");
+    assert.equal(DyadError.from("x", Code.Internal).codeName, "INTERNAL");
   });
 });

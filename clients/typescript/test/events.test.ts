@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import { type AddressInfo, type Socket, createServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 
+import { Code, ConnectError } from "@connectrpc/connect";
+
 import {
   type DyadClient,
   DyadError,
@@ -23,7 +25,7 @@ async function rejectsWith(p: Promise<unknown>, code: string): Promise<DyadError
     await p;
   } catch (e) {
     assert.ok(e instanceof DyadError, `expected DyadError, got ${e}`);
-    assert.equal(e.code, code, e.message);
+    assert.equal(e.codeName, code, e.message);
     return e;
   }
   assert.fail(`expected ${code}`);
@@ -124,7 +126,10 @@ describe("events service", { skip }, () => {
 
   it("maps a negative page_size to INVALID_ARGUMENT", async () => {
     const err = await rejectsWith(dyad.events.listEvents({ pageSize: -1 }), "INVALID_ARGUMENT");
-    assert.match(err.message, /page_size/);
+    assert.match(err.rawMessage, /^page_size/);
+    assert.equal(err.message, `[invalid_argument] ${err.rawMessage}`, "Connect's message");
+    assert.ok(err instanceof ConnectError, "still a ConnectError");
+    assert.equal(err.code, Code.InvalidArgument);
     assert.equal(err.grpcCode, 3);
     assert.equal(err.method, "/dyad.events.v1.EventService/ListEvents");
     assert.ok(err.cause, "keeps the ConnectError");
@@ -144,7 +149,7 @@ describe("events service", { skip }, () => {
         (err: unknown) => err,
       );
     assert.ok(e instanceof DyadError);
-    assert.ok(["UNAUTHENTICATED", "PERMISSION_DENIED"].includes(e.code), e.code);
+    assert.ok(["UNAUTHENTICATED", "PERMISSION_DENIED"].includes(e.codeName), e.codeName);
   });
 
   it("maps an unreachable server to UNAVAILABLE", async () => {
@@ -216,7 +221,7 @@ describe("events writes with a token", { skip }, () => {
         (err: unknown) => err,
       );
       assert.ok(e instanceof DyadError);
-      assert.ok(["UNAUTHENTICATED", "PERMISSION_DENIED"].includes(e.code), e.code);
+      assert.ok(["UNAUTHENTICATED", "PERMISSION_DENIED"].includes(e.codeName), e.codeName);
     } finally {
       dyad.close();
     }

@@ -144,7 +144,7 @@ describe("gateway", { skip }, () => {
       () => dyad.iterTimeline({ countries: DYAD, pageSize: -1 }).all(),
       () => dyad.gateway.getYearInReview({ countries: DYAD, year: 0 }),
     ]) {
-      await assert.rejects(call(), (e: unknown) => e instanceof DyadError && e.code === "INVALID_ARGUMENT");
+      await assert.rejects(call(), (e: unknown) => e instanceof DyadError && e.codeName === "INVALID_ARGUMENT");
     }
   });
 
