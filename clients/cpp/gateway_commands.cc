@@ -47,6 +47,20 @@ std::string Change(const dyad::economics::v1::SeriesPoint& p) {
   return p.has_change_percent() ? absl::StrFormat("%+.1f%%", p.change_percent()) : "";
 }
 
+std::string Mean(bool has, double v) { return has ? absl::StrFormat("%+.2f", v) : ""; }
+
+// The intensity series (events counted by month or year, curated and
+// machine-coded) as a table; "" when it counted nothing.
+std::string Intensity(const gw::IntensitySeries& series) {
+  if (series.total() == 0) return "";
+  Table t({"period", "events", "Goldstein mean", "mean tone"});
+  for (const auto& b : series.buckets()) {
+    t.Add({b.label(), absl::StrCat(b.count()), Mean(b.has_goldstein_mean(), b.goldstein_mean()),
+           Mean(b.has_mean_tone(), b.mean_tone())});
+  }
+  return absl::StrCat("\nEvent intensity (", series.total(), " events)\n", t.Render());
+}
+
 int Overview(const Context& ctx, const Args& a) {
   gw::GetOverviewRequest req;
   AddCountries(ctx, a, req.mutable_countries());
@@ -77,6 +91,7 @@ int Overview(const Context& ctx, const Args& a) {
   o << absl::StrJoin(resp.events_by_domain(), ", ", [](std::string* out, const gw::Count& c) {
     absl::StrAppend(out, c.key(), " ", c.count());
   }) << "\n";
+  o << Intensity(resp.intensity());
   return Parts(ctx, resp.parts());
 }
 
@@ -110,7 +125,7 @@ int Year(const Context& ctx, const Args& a) {
            v.has_previous() ? FormatQuantity(v.previous().value()) : "", Change(v.point()),
            v.point().disputed() ? "DISPUTED" : ""});
   }
-  o << f.Render();
+  o << f.Render() << Intensity(resp.intensity());
   return Parts(ctx, resp.parts());
 }
 

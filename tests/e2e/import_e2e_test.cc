@@ -296,6 +296,11 @@ TEST_F(GeoTurImportTest, ImportsEachDatasetAndTheGatewayAnswersWithProvenance) {
   EXPECT_THAT(out, HasSubstr("gdelt-2.0:GLOBALEVENTID 910000001"));
   EXPECT_THAT(out, HasSubstr("icews:story 47500001 sentence 2"));
   EXPECT_THAT(out, HasSubstr("comtrade:H5|2019|X|268|792|TOTAL"));
+  // The year in review shows the dyad's event intensity by month.
+  std::tie(code, out) = suite_->Run({"--countries", "GEO,TUR", "year", "2019"});
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_THAT(out, HasSubstr("Event intensity ("));
+  EXPECT_THAT(out, HasSubstr("2019-03"));
 
   // Importing the same files again: every record unchanged, the same answers.
   std::tie(code, out) = Import({"--json", "import", "gdelt", Fixture("gdelt2-geo-tur.export.CSV"),
