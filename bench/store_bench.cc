@@ -1,0 +1,333 @@
+// dyad-store-bench: the events service on SQLite and on PostgreSQL, the
+// same calls in one run (issue 12's figures). For each engine a server is
+// forked (the real EventServiceImpl over EventCore, ListEvents result cache
+// off, PostgreSQL through a pool of --pool_size connections), then, one
+// engine after the other:
+//   - ImportEvents: --rows GDELT-shaped rows (bench/gdelt_shape.h) in
+//     messages of --batch, one stream; rows/s, server CPU, peak RSS;
+//   - GetEvent of random imported rows, one call at a time (p50/p95,
+//     calls/s) and from --threads clients at once (calls/s);
+//   - ListEvents for the busy dyad (AZE-GEO) over ten years (2015-2024),
+//     first page of 50 with its total_size;
+//   - CountEvents for that dyad over ten years by month (monthly totals),
+//     and by month and kind (every event of the dyad read).
+// Then one table: each figure for both engines and PostgreSQL / SQLite.
+// Figures are printed, never asserted.
+//
+//   bench/store_bench.sh [--rows=200000]   (starts a throw-away PostgreSQL 15)
+//   dyad-store-bench --sqlite=/tmp/s.db --pg=postgresql:///bench?host=/tmp/pg
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <random>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "dyad/events/v1/event_service.grpc.pb.h"
+#include "events_server.h"
+#include "gdelt_shape.h"
+
+ABSL_FLAG(std::string, sqlite, "", "SQLite database file (default: a fresh file under /tmp)");
+ABSL_FLAG(std::string, pg, "", "PostgreSQL URI of an empty database (required)");
+ABSL_FLAG(int, pool_size, 4, "PostgreSQL connections of the server (--db_pool_size)");
+ABSL_FLAG(int, rows, 200000, "GDELT-shaped rows to import");
+ABSL_FLAG(int, batch, 2000, "Rows per ImportEventsRequest message (one transaction each)");
+ABSL_FLAG(int, rows_per_day, 150000, "As for dyad-import-bench (gdelt_shape.h)");
+ABSL_FLAG(int, calls, 2000, "Timed GetEvent calls per engine (after 10% warm-up)");
+ABSL_FLAG(int, query_calls, 100, "Timed ListEvents / CountEvents calls per engine");
+ABSL_FLAG(int, threads, 4, "Concurrent clients for the GetEvent throughput figure");
+ABSL_FLAG(int, seed, 1, "Random seed");
+
+namespace {
+
+using namespace dyad::events::v1;  // NOLINT
+using dyad::bench::RssKb;
+
+double CpuSeconds(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  long long utime = 0, stime = 0;
+  for (int i = 3; rest >> field; ++i) {
+    if (i == 14) utime = std::atoll(field.c_str());
+    if (i == 15) {
+      stime = std::atoll(field.c_str());
+      break;
+    }
+  }
+  return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
+}
+
+struct Latency {
+  double p50 = 0, p95 = 0, per_second = 0;
+  int64_t answer = 0;
+  std::string error;
+};
+
+// Times `calls` calls (after a tenth as warm-up), one at a time.
+Latency Measure(int calls, const std::function<grpc::Status(int i, int64_t*)>& call) {
+  Latency t;
+  std::vector<double> ms;
+  const int warm = calls / 10;
+  absl::Time timed_start = absl::Now();
+  for (int i = 0; i < calls + warm; ++i) {
+    if (i == warm) timed_start = absl::Now();
+    const absl::Time start = absl::Now();
+    grpc::Status s = call(i, &t.answer);
+    if (!s.ok()) {
+      t.error = s.error_message();
+      return t;
+    }
+    if (i >= warm) ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - start));
+  }
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - timed_start);
+  std::sort(ms.begin(), ms.end());
+  t.p50 = ms[ms.size() / 2];
+  t.p95 = ms[std::min(ms.size() - 1, ms.size() * 95 / 100)];
+  t.per_second = calls / seconds;
+  return t;
+}
+
+struct Figures {
+  std::string engine;
+  double import_rows_per_s = 0, import_cpu_us_per_row = 0, again_rows_per_s = 0;
+  int64_t created = 0, unchanged = 0;
+  int64_t rss_before_kb = 0, peak_rss_kb = 0, rss_after_kb = 0;
+  Latency get, list, count_month, count_kind;
+  double get_parallel_per_s = 0;
+  std::string error;
+};
+
+struct ImportPass {
+  double seconds = 0, cpu = 0;
+  int64_t peak_rss_kb = 0;
+  ImportEventsResponse summary;
+  grpc::Status status;
+};
+
+ImportPass Import(EventService::Stub* stub, const std::vector<ImportEventsRequest>& messages,
+                  pid_t server) {
+  ImportPass pass;
+  std::atomic<bool> done{false};
+  std::atomic<int64_t> peak{0};
+  const double cpu_before = CpuSeconds(server);
+  std::thread sampler([&] {
+    while (!done.load()) {
+      peak = std::max<int64_t>(peak.load(), RssKb(server));
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", absl::StrCat("Bearer ", dyad::bench::kBenchToken));
+  const absl::Time start = absl::Now();
+  auto writer = stub->ImportEvents(&ctx, &pass.summary);
+  for (const auto& m : messages) {
+    if (!writer->Write(m)) break;
+  }
+  writer->WritesDone();
+  pass.status = writer->Finish();
+  pass.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  done = true;
+  sampler.join();
+  pass.cpu = CpuSeconds(server) - cpu_before;
+  pass.peak_rss_kb = std::max<int64_t>(peak.load(), RssKb(server));
+  return pass;
+}
+
+Figures Run(const std::string& engine, const dyad::bench::EventsServer& server,
+            const std::vector<ImportEventsRequest>& messages, int rows) {
+  Figures f;
+  f.engine = engine;
+  grpc::ChannelArguments args;
+  args.SetMaxSendMessageSize(64 << 20);
+  args.SetMaxReceiveMessageSize(64 << 20);
+  auto channel = grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", server.port),
+                                           grpc::InsecureChannelCredentials(), args);
+  auto stub = EventService::NewStub(channel);
+  f.rss_before_kb = RssKb(server.pid);
+  const ImportPass first = Import(stub.get(), messages, server.pid);
+  if (!first.status.ok()) {
+    f.error = "import: " + first.status.error_message();
+    return f;
+  }
+  f.import_rows_per_s = rows / first.seconds;
+  f.import_cpu_us_per_row = first.cpu * 1e6 / rows;
+  f.created = first.summary.created();
+  f.peak_rss_kb = first.peak_rss_kb;
+  const ImportPass again = Import(stub.get(), messages, server.pid);
+  f.again_rows_per_s = rows / again.seconds;
+  f.unchanged = again.summary.unchanged();
+  fprintf(stderr, "%s: import %.0f rows/s, again %.0f rows/s\n", engine.c_str(),
+          f.import_rows_per_s, f.again_rows_per_s);
+
+  std::mt19937_64 rng(7);
+  std::vector<std::string> names;
+  for (int i = 0; i < 4096; ++i) {
+    names.push_back(absl::StrCat("events/gdelt-2-0-", 1000000000 + static_cast<int64_t>(rng() % rows)));
+  }
+  const int calls = std::max(10, absl::GetFlag(FLAGS_calls));
+  f.get = Measure(calls, [&](int i, int64_t* answer) {
+    GetEventRequest req;
+    req.set_name(names[i % names.size()]);
+    grpc::ClientContext ctx;
+    Event e;
+    grpc::Status s = stub->GetEvent(&ctx, req, &e);
+    *answer = e.date().year();
+    return s;
+  });
+  {
+    const int threads = std::max(1, absl::GetFlag(FLAGS_threads));
+    std::atomic<int64_t> done{0};
+    std::vector<std::thread> pool;
+    const absl::Time start = absl::Now();
+    for (int t = 0; t < threads; ++t) {
+      pool.emplace_back([&, t] {
+        for (int i = 0; i < calls / threads; ++i) {
+          GetEventRequest req;
+          req.set_name(names[(t * 997 + i) % names.size()]);
+          grpc::ClientContext ctx;
+          Event e;
+          if (stub->GetEvent(&ctx, req, &e).ok()) ++done;
+        }
+      });
+    }
+    for (auto& t : pool) t.join();
+    f.get_parallel_per_s = done.load() / absl::ToDoubleSeconds(absl::Now() - start);
+  }
+  const int query_calls = std::max(10, absl::GetFlag(FLAGS_query_calls));
+  f.list = Measure(query_calls, [&](int, int64_t* answer) {
+    ListEventsRequest req;
+    req.add_countries("AZE");
+    req.add_countries("GEO");
+    req.mutable_period()->mutable_start()->set_year(2015);
+    req.mutable_period()->mutable_end()->set_year(2024);
+    req.set_page_size(50);
+    grpc::ClientContext ctx;
+    ListEventsResponse resp;
+    grpc::Status s = stub->ListEvents(&ctx, req, &resp);
+    *answer = resp.total_size();
+    return s;
+  });
+  auto count = [&](bool by_kind) {
+    return Measure(query_calls, [&, by_kind](int, int64_t* answer) {
+      CountEventsRequest req;
+      req.add_countries("AZE");
+      req.add_countries("GEO");
+      req.mutable_period()->mutable_start()->set_year(2015);
+      req.mutable_period()->mutable_end()->set_year(2024);
+      req.set_granularity(GRANULARITY_MONTH);
+      if (by_kind) req.set_group_by(COUNT_GROUP_KIND);
+      grpc::ClientContext ctx;
+      CountEventsResponse resp;
+      grpc::Status s = stub->CountEvents(&ctx, req, &resp);
+      *answer = resp.total();
+      return s;
+    });
+  };
+  f.count_month = count(false);
+  f.count_kind = count(true);
+  f.rss_after_kb = RssKb(server.pid);
+  return f;
+}
+
+void Row(const char* what, double sqlite, double pg, const char* unit, int precision = 0) {
+  printf("| %s | %.*f %s | %.*f %s | %.2f× |\n", what, precision, sqlite, unit, precision, pg,
+         unit, sqlite > 0 ? pg / sqlite : 0.0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  const std::string pg = absl::GetFlag(FLAGS_pg);
+  if (pg.empty()) {
+    fprintf(stderr, "usage: dyad-store-bench --pg=postgresql://... [--sqlite=FILE] [--rows=N]\n"
+                    "(bench/store_bench.sh starts a throw-away PostgreSQL)\n");
+    return 2;
+  }
+  std::string sqlite = absl::GetFlag(FLAGS_sqlite);
+  if (sqlite.empty()) sqlite = absl::StrCat("/tmp/dyad-store-bench-", getpid(), ".db");
+  for (const char* suffix : {"", "-wal", "-shm"}) unlink((sqlite + suffix).c_str());
+  const int rows = std::max(1, absl::GetFlag(FLAGS_rows));
+  const int batch = std::clamp(absl::GetFlag(FLAGS_batch), 1, 10000);
+  const int pool_size = std::max(1, absl::GetFlag(FLAGS_pool_size));
+
+  // Both servers are forked before any gRPC state exists in this process.
+  const auto lite = dyad::bench::StartEventsServer(sqlite, 0);
+  const auto pgs = dyad::bench::StartEventsServer(pg, 0, pool_size);
+  if (lite.pid < 0 || pgs.pid < 0) {
+    dyad::bench::StopEventsServer(lite);
+    dyad::bench::StopEventsServer(pgs);
+    return 1;
+  }
+  dyad::bench::GdeltGenerator gen(absl::GetFlag(FLAGS_seed), absl::GetFlag(FLAGS_rows_per_day));
+  std::vector<ImportEventsRequest> messages;
+  for (int i = 0; i < rows; i += batch) {
+    messages.emplace_back();
+    gen.Fill(std::min(batch, rows - i), &messages.back());
+  }
+  const Figures a = Run("SQLite", lite, messages, rows);
+  const Figures b = Run("PostgreSQL", pgs, messages, rows);
+  dyad::bench::StopEventsServer(lite);
+  dyad::bench::StopEventsServer(pgs);
+  for (const char* suffix : {"", "-wal", "-shm"}) unlink((sqlite + suffix).c_str());
+  for (const Figures* f : {&a, &b}) {
+    if (!f->error.empty()) {
+      fprintf(stderr, "%s: %s\n", f->engine.c_str(), f->error.c_str());
+      return 1;
+    }
+    for (const Latency* l : {&f->get, &f->list, &f->count_month, &f->count_kind}) {
+      if (!l->error.empty()) {
+        fprintf(stderr, "%s: %s\n", f->engine.c_str(), l->error.c_str());
+        return 1;
+      }
+    }
+  }
+  printf("dyad-store-bench: %d GDELT-shaped rows in messages of %d (rows_per_day %d); "
+         "PostgreSQL pool_size %d; ListEvents cache off; %d GetEvent calls, %d per query\n\n",
+         rows, batch, absl::GetFlag(FLAGS_rows_per_day), pool_size, absl::GetFlag(FLAGS_calls),
+         absl::GetFlag(FLAGS_query_calls));
+  printf("| | SQLite | PostgreSQL | PG / SQLite |\n|---|---|---|---|\n");
+  Row("import, rows/s", a.import_rows_per_s, b.import_rows_per_s, "");
+  Row("import, server CPU per row", a.import_cpu_us_per_row, b.import_cpu_us_per_row, "µs", 1);
+  Row("same rows again (all unchanged), rows/s", a.again_rows_per_s, b.again_rows_per_s, "");
+  Row("GetEvent p50", a.get.p50, b.get.p50, "ms", 3);
+  Row("GetEvent p95", a.get.p95, b.get.p95, "ms", 3);
+  Row("GetEvent, one client, calls/s", a.get.per_second, b.get.per_second, "");
+  Row("GetEvent, clients at once, calls/s", a.get_parallel_per_s, b.get_parallel_per_s, "");
+  Row("ListEvents dyad ten years p50", a.list.p50, b.list.p50, "ms", 2);
+  Row("ListEvents dyad ten years p95", a.list.p95, b.list.p95, "ms", 2);
+  Row("CountEvents ten years by month p50", a.count_month.p50, b.count_month.p50, "ms", 2);
+  Row("CountEvents ten years by month and kind p50", a.count_kind.p50, b.count_kind.p50, "ms", 2);
+  Row("server RSS at start", a.rss_before_kb / 1024.0, b.rss_before_kb / 1024.0, "MiB", 1);
+  Row("server peak RSS while importing", a.peak_rss_kb / 1024.0, b.peak_rss_kb / 1024.0, "MiB",
+      1);
+  Row("server RSS at the end", a.rss_after_kb / 1024.0, b.rss_after_kb / 1024.0, "MiB", 1);
+  printf("\nanswers (must agree): created %lld / %lld, unchanged on the second pass %lld / %lld, "
+         "ListEvents total %lld / %lld, CountEvents total %lld / %lld (by kind %lld / %lld)\n",
+         static_cast<long long>(a.created), static_cast<long long>(b.created),
+         static_cast<long long>(a.unchanged), static_cast<long long>(b.unchanged),
+         static_cast<long long>(a.list.answer), static_cast<long long>(b.list.answer),
+         static_cast<long long>(a.count_month.answer), static_cast<long long>(b.count_month.answer),
+         static_cast<long long>(a.count_kind.answer), static_cast<long long>(b.count_kind.answer));
+  const bool agree = a.created == b.created && a.unchanged == b.unchanged &&
+                     a.list.answer == b.list.answer && a.count_month.answer == b.count_month.answer &&
+                     a.count_kind.answer == b.count_kind.answer;
+  if (!agree) {
+    fprintf(stderr, "the engines' answers differ\n");
+    return 1;
+  }
+  return 0;
+}
