@@ -683,6 +683,7 @@ TEST(EventStoreEnginesAgree, RandomDataSameAnswers) {
   };
   const int64_t lo = DayNumber(2014, 6, 1), hi = DayNumber(2022, 6, 1);
   int lists = 0, counts = 0;
+  int64_t listed = 0, counted = 0;  // the questions had answers to compare
   for (int round = 0; round < 120; ++round) {
     EventQuery q;
     const int nc = static_cast<int>(rng() % 4);
@@ -706,6 +707,7 @@ TEST(EventStoreEnginesAgree, RandomDataSameAnswers) {
     EXPECT_EQ(t0, t1) << "round " << round;
     EXPECT_EQ(t0, static_cast<int64_t>(n0.size())) << "round " << round;
     ++lists;
+    listed += static_cast<int64_t>(n0.size());
 
     CountQuery c;
     std::vector<std::string> pair = {pick(countries), pick(countries)};
@@ -733,8 +735,12 @@ TEST(EventStoreEnginesAgree, RandomDataSameAnswers) {
       EXPECT_EQ(r0[i].tone_sum, r1[i].tone_sum) << "round " << round;
     }
     ++counts;
+    for (const auto& r : r0) counted += r.count;
   }
-  std::cout << "engines agree on " << lists << " listings and " << counts << " counts\n";
+  EXPECT_GT(listed, 10000);
+  EXPECT_GT(counted, 5000);
+  std::cout << "engines agree on " << lists << " listings (" << listed << " events) and " << counts
+            << " counts (" << counted << " events)\n";
   lite.reset();
   for (const char* suffix : {"", "-wal", "-shm"}) unlink((path + suffix).c_str());
 }
