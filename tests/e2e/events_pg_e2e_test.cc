@@ -305,10 +305,13 @@ TEST_F(EventsOnPostgresTest, TwoReplicasShareWritesAndImportsAndSurviveKill) {
       }
     });
   }
-  // Kill once a few messages have gone (the stream is mid-way).
-  const absl::Time until = absl::Now() + absl::Seconds(30);
-  while (sent.load() < 4 && absl::Now() < until) absl::SleepFor(absl::Milliseconds(20));
-  absl::SleepFor(absl::Milliseconds(300));
+  // Kill once the stream is mid-way: its third message committed (seen
+  // through the other replica), most of it still to come.
+  const absl::Time until = absl::Now() + absl::Seconds(60);
+  while (Get(replicas[1], RowName(10001 + 2 * 500)) != grpc::StatusCode::OK &&
+         absl::Now() < until) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
   ASSERT_OK(replicas[0].process.Stop(SIGKILL, absl::Seconds(20)));
   stop = true;
   importer.join();
@@ -331,6 +334,8 @@ TEST_F(EventsOnPostgresTest, TwoReplicasShareWritesAndImportsAndSurviveKill) {
     else ++partial;
   }
   EXPECT_EQ(partial, 0);
+  EXPECT_GE(whole, 3);
+  EXPECT_GT(none, 0);  // killed mid-way indeed
   for (const auto& n : acknowledged) EXPECT_EQ(Get(replicas[1], n), grpc::StatusCode::OK) << n;
   std::cout << "[events-pg] kill -9 phase: CreateEvent acknowledged " << acked_during.size()
             << ", read back through the survivor: " << during_back << "; killed stream: "
