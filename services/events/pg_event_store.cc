@@ -73,7 +73,7 @@ CREATE TABLE events (
 CREATE INDEX events_by_time ON events (sort_key, name);
 CREATE INDEX events_by_plugin ON events (plugin) WHERE plugin <> '';
 CREATE INDEX events_by_span ON events (span_days) WHERE span_days > 0;
-CREATE INDEX events_by_search ON events USING GIN (search);
+CREATE INDEX events_by_search ON events USING GIN (search) WITH (fastupdate = off);
 CREATE TABLE event_dyads (
   country_a INTEGER NOT NULL,
   country_b INTEGER NOT NULL,
@@ -112,18 +112,29 @@ CREATE TABLE event_plugin_state (
 constexpr int kCompatibleVersion = 1;
 
 constexpr char kGetSql[] = "SELECT body FROM events WHERE name = $1";
-// Many events at once, in the order given (name order: see the header).
-// $8 = plugin ("" for records written through the API or imported).
-#define DYAD_INSERT_EVENTS                                                                      \
-  "INSERT INTO events (name, sort_key, end_day, span_days, origin, kind, domain, plugin, "      \
-  "search, body) SELECT n, sk, ed, sp, o, k, d, $8::TEXT, "                                           \
+// Many events and their dyad rows in one statement, the events in the
+// order given (name order: see the header). Every column travels as one
+// binary array parameter. $8 = plugin ("" for records written through the
+// API or imported). The dyad rows ($10..$20, three or more per event) are
+// inserted for the events inserted, joined on the name; the statement
+// returns those events' ids and names.
+#define DYAD_INSERT_EVENTS(on_conflict)                                                         \
+  "WITH ins AS (INSERT INTO events (name, sort_key, end_day, span_days, origin, kind, domain, " \
+  "plugin, search, body) SELECT n, sk, ed, sp, o, k, d, $8::TEXT, "                             \
   "to_tsvector('simple', unaccent(t)), b FROM unnest($1::TEXT[], $2::BIGINT[], $3::BIGINT[], "  \
-  "$4::BIGINT[], $5::INT[], $6::TEXT[], $7::TEXT[], $9::TEXT[], $10::BYTEA[]) "                 \
-  "WITH ORDINALITY AS u(n, sk, ed, sp, o, k, d, t, b, i) ORDER BY i"
-constexpr char kInsertEventsSql[] = DYAD_INSERT_EVENTS " RETURNING id, name";
+  "$4::BIGINT[], $5::INT[], $6::TEXT[], $7::TEXT[], $9::TEXT[], $21::BYTEA[]) "                 \
+  "WITH ORDINALITY AS u(n, sk, ed, sp, o, k, d, t, b, i) ORDER BY i " on_conflict               \
+  " RETURNING id, name), "                                                                      \
+  "dy AS (INSERT INTO event_dyads (country_a, country_b, sort_key, name, event_id, end_day, "   \
+  "origin, direction, quad_class, kind, goldstein, avg_tone) SELECT r.a, r.b, r.s, r.n, "       \
+  "ins.id, r.e, r.o, r.dir, r.q, r.k, r.g, r.t FROM unnest($10::INT[], $11::INT[], "            \
+  "$12::BIGINT[], $13::TEXT[], $14::BIGINT[], $15::INT[], $16::INT[], $17::INT[], $18::TEXT[], " \
+  "$19::FLOAT8[], $20::FLOAT8[]) AS r(a, b, s, n, e, o, dir, q, k, g, t) "                      \
+  "JOIN ins ON ins.name = r.n COLLATE \"C\") "                                                   \
+  "SELECT id, name FROM ins"
+constexpr char kInsertEventsSql[] = DYAD_INSERT_EVENTS("");
 // Imports and plugin records: a name already taken inserts nothing.
-constexpr char kInsertEventsIfAbsentSql[] =
-    DYAD_INSERT_EVENTS " ON CONFLICT (name) DO NOTHING RETURNING id, name";
+constexpr char kInsertEventsIfAbsentSql[] = DYAD_INSERT_EVENTS("ON CONFLICT (name) DO NOTHING");
 #undef DYAD_INSERT_EVENTS
 constexpr char kFindManySql[] = "SELECT id, name, body FROM events WHERE name = ANY($1::TEXT[])";
 // A corrected dataset row replaces the stored record in place.
@@ -190,50 +201,69 @@ constexpr size_t kChunk = 4000;
 // Runs of a write transaction that met a deadlock or serialization failure.
 constexpr int kWriteAttempts = 5;
 
-// A PostgreSQL array literal, for a parameter sent as text: one bound
-// value carries a whole column of a multi-row statement.
-class ArrayLiteral {
+// A one-dimensional array in PostgreSQL's binary format (array_recv), for a
+// parameter sent binary: one bound value carries a whole column of a
+// multi-row statement, with no text to parse on either side.
+class BinaryArray {
  public:
-  ArrayLiteral() { out_ = "{"; }
+  enum Type : uint32_t { kInt4 = 23, kInt8 = 20, kFloat8 = 701, kText = 25, kBytea = 17 };
+  explicit BinaryArray(Type type) : type_(type) {}
   void Int(int64_t v) {
-    Sep();
-    absl::StrAppend(&out_, v);
+    if (type_ == kInt4) {
+      Put32(4);
+      Put32(static_cast<uint32_t>(static_cast<int32_t>(v)));
+    } else {
+      Put32(8);
+      Put64(static_cast<uint64_t>(v));
+    }
+    ++n_;
   }
   void Double(std::optional<double> v) {
-    Sep();
     if (!v || !std::isfinite(*v)) {
-      out_ += "NULL";
+      Put32(0xffffffffu);  // NULL
+      nulls_ = true;
     } else {
-      absl::StrAppendFormat(&out_, "%.17g", *v);
+      uint64_t bits;
+      std::memcpy(&bits, &*v, sizeof bits);
+      Put32(8);
+      Put64(bits);
     }
+    ++n_;
   }
-  void Text(std::string_view v) {
-    Sep();
-    out_ += '"';
-    for (char c : v) {
-      if (c == '"' || c == '\\') out_ += '\\';
-      out_ += c;
+  void Text(std::string_view v) {  // text or bytea: the bytes as they are
+    Put32(static_cast<uint32_t>(v.size()));
+    data_.append(v.data(), v.size());
+    ++n_;
+  }
+  size_t size() const { return n_; }
+  // The encoded array (header, then the elements).
+  std::string Done() const {
+    std::string out;
+    auto put = [&out](uint32_t v) {
+      for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((v >> shift) & 0xff);
+    };
+    put(n_ > 0 ? 1 : 0);  // dimensions
+    put(nulls_ ? 1 : 0);
+    put(type_);
+    if (n_ > 0) {
+      put(static_cast<uint32_t>(n_));
+      put(1);  // lower bound
     }
-    out_ += '"';
+    return out + data_;
   }
-  // bytea in hex form ("\x0a1b…"; the backslash escaped for the array).
-  void Bytes(std::string_view v) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    Sep();
-    out_ += "\"\\\\x";
-    for (unsigned char c : v) {
-      out_ += kHex[c >> 4];
-      out_ += kHex[c & 15];
-    }
-    out_ += '"';
-  }
-  std::string Done() { return out_ + "}"; }
 
  private:
-  void Sep() {
-    if (out_.size() > 1) out_ += ',';
+  void Put32(uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) data_ += static_cast<char>((v >> shift) & 0xff);
   }
-  std::string out_;
+  void Put64(uint64_t v) {
+    Put32(static_cast<uint32_t>(v >> 32));
+    Put32(static_cast<uint32_t>(v));
+  }
+  Type type_;
+  std::string data_;
+  size_t n_ = 0;
+  bool nulls_ = false;
 };
 
 // float8 in binary result format (network byte order).
@@ -312,6 +342,7 @@ EventRow RowOf(const Event& e, std::string body) {
 // Columns of the dyad rows to insert or delete, accumulated per statement.
 class DyadBatch {
  public:
+  // Adds `e`'s rows (event `id`) and, with `deltas`, its monthly deltas.
   absl::Status Add(const Event& e, int64_t id, MonthDeltas* deltas, int sign) {
     auto rows = DyadRows(e);
     if (!rows.ok()) return rows.status();
@@ -331,37 +362,44 @@ class DyadBatch {
       kind_.Text(e.kind());
       goldstein_.Double(c.has_goldstein() ? std::optional<double>(c.goldstein()) : std::nullopt);
       tone_.Double(c.has_avg_tone() ? std::optional<double>(c.avg_tone()) : std::nullopt);
-      ++n_;
     }
-    AddToMonth(e, *rows, sign, deltas);
+    if (deltas) AddToMonth(e, *rows, sign, deltas);
     return absl::OkStatus();
   }
-  absl::Status Insert(pg::Connection& c) {
-    if (n_ == 0) return absl::OkStatus();
+  // Appends the columns as parameters, in kInsertDyadsSql's order (event
+  // ids included unless `with_ids` is false: the events insert joins them).
+  void AppendTo(pg::Params& p, bool with_ids) const {
+    p.Bytes(a_.Done()).Bytes(b_.Done()).Bytes(key_.Done()).Bytes(name_.Done());
+    if (with_ids) p.Bytes(id_.Done());
+    p.Bytes(end_.Done()).Bytes(origin_.Done()).Bytes(direction_.Done()).Bytes(quad_.Done());
+    p.Bytes(kind_.Done()).Bytes(goldstein_.Done()).Bytes(tone_.Done());
+  }
+  absl::Status Insert(pg::Connection& c) const {
+    if (a_.size() == 0) return absl::OkStatus();
     pg::Params p;
-    p.Text(a_.Done()).Text(b_.Done()).Text(key_.Done()).Text(name_.Done()).Text(id_.Done());
-    p.Text(end_.Done()).Text(origin_.Done()).Text(direction_.Done()).Text(quad_.Done());
-    p.Text(kind_.Done()).Text(goldstein_.Done()).Text(tone_.Done());
+    AppendTo(p, /*with_ids=*/true);
     return c.Run(kInsertDyadsSql, p).status();
   }
-  absl::Status Delete(pg::Connection& c) {
-    if (n_ == 0) return absl::OkStatus();
+  absl::Status Delete(pg::Connection& c) const {
+    if (a_.size() == 0) return absl::OkStatus();
     pg::Params p;
-    p.Text(a_.Done()).Text(b_.Done()).Text(key_.Done()).Text(name_.Done());
+    p.Bytes(a_.Done()).Bytes(b_.Done()).Bytes(key_.Done()).Bytes(name_.Done());
     return c.Run(kDeleteDyadsSql, p).status();
   }
 
  private:
-  ArrayLiteral a_, b_, key_, name_, id_, end_, origin_, direction_, quad_, kind_, goldstein_,
-      tone_;
-  size_t n_ = 0;
+  using A = BinaryArray;
+  A a_{A::kInt4}, b_{A::kInt4}, key_{A::kInt8}, name_{A::kText}, id_{A::kInt8}, end_{A::kInt8},
+      origin_{A::kInt4}, direction_{A::kInt4}, quad_{A::kInt4}, kind_{A::kText},
+      goldstein_{A::kFloat8}, tone_{A::kFloat8};
 };
 
 // Writes the summed monthly deltas of a transaction, in key order.
 absl::Status FlushMonthCounts(pg::Connection& c, const MonthDeltas& deltas) {
-  ArrayLiteral a, b, ym, origin, direction, events, gsum, gcount, tsum, tcount;
-  ArrayLiteral da, db, dym, dorigin, ddirection;
-  size_t n = 0, dropped = 0;
+  using A = BinaryArray;
+  A a(A::kInt4), b(A::kInt4), ym(A::kInt8), origin(A::kInt4), direction(A::kInt4),
+      events(A::kInt8), gsum(A::kFloat8), gcount(A::kInt8), tsum(A::kFloat8), tcount(A::kInt8);
+  A da(A::kInt4), db(A::kInt4), dym(A::kInt8), dorigin(A::kInt4), ddirection(A::kInt4);
   for (const auto& [k, m] : deltas) {
     if (m.empty()) continue;  // replaced in place
     a.Int(k.a);
@@ -374,40 +412,42 @@ absl::Status FlushMonthCounts(pg::Connection& c, const MonthDeltas& deltas) {
     gcount.Int(m.goldstein_count);
     tsum.Double(m.tone_sum);
     tcount.Int(m.tone_count);
-    ++n;
     if (m.events < 0) {
       da.Int(k.a);
       db.Int(k.b);
       dym.Int(k.ym);
       dorigin.Int(k.origin);
       ddirection.Int(k.direction);
-      ++dropped;
     }
   }
-  if (n == 0) return absl::OkStatus();
+  if (a.size() == 0) return absl::OkStatus();
   pg::Params p;
-  p.Text(a.Done()).Text(b.Done()).Text(ym.Done()).Text(origin.Done()).Text(direction.Done());
-  p.Text(events.Done()).Text(gsum.Done()).Text(gcount.Done()).Text(tsum.Done());
-  p.Text(tcount.Done());
+  p.Bytes(a.Done()).Bytes(b.Done()).Bytes(ym.Done()).Bytes(origin.Done());
+  p.Bytes(direction.Done()).Bytes(events.Done()).Bytes(gsum.Done()).Bytes(gcount.Done());
+  p.Bytes(tsum.Done()).Bytes(tcount.Done());
   if (auto r = c.Run(kAddMonthCountsSql, p); !r.ok()) return r.status();
-  if (dropped == 0) return absl::OkStatus();
+  if (da.size() == 0) return absl::OkStatus();
   pg::Params d;
-  d.Text(da.Done()).Text(db.Done()).Text(dym.Done()).Text(dorigin.Done()).Text(ddirection.Done());
+  d.Bytes(da.Done()).Bytes(db.Done()).Bytes(dym.Done()).Bytes(dorigin.Done());
+  d.Bytes(ddirection.Done());
   return c.Run(kDropEmptyMonthsSql, d).status();
 }
 
-// Inserts `rows` (in the order given) as plugin `plugin`'s records.
-// if_absent: a name already taken is skipped (see the RETURNING rows);
-// otherwise it fails the statement with ALREADY_EXISTS. Returns name -> id
-// of the rows inserted.
+// Inserts `rows` (in the order given) as plugin `plugin`'s records, with
+// their dyad rows, and adds the inserted ones to the monthly `deltas`.
+// if_absent: a name already taken is skipped; otherwise it fails the
+// statement with ALREADY_EXISTS. Returns name -> id of the rows inserted.
 absl::StatusOr<std::map<std::string, int64_t>> InsertEvents(pg::Connection& c,
                                                             const std::vector<const EventRow*>& rows,
                                                             const std::string& plugin,
-                                                            bool if_absent) {
+                                                            bool if_absent, MonthDeltas* deltas) {
+  using A = BinaryArray;
   std::map<std::string, int64_t> ids;
   for (size_t start = 0; start < rows.size(); start += kChunk) {
     const size_t end = std::min(rows.size(), start + kChunk);
-    ArrayLiteral name, key, last, span, origin, kind, domain, text, body;
+    A name(A::kText), key(A::kInt8), last(A::kInt8), span(A::kInt8), origin(A::kInt4),
+        kind(A::kText), domain(A::kText), text(A::kText), body(A::kBytea);
+    DyadBatch dyads;
     for (size_t i = start; i < end; ++i) {
       const EventRow& r = *rows[i];
       name.Text(r.event->name());
@@ -418,15 +458,25 @@ absl::StatusOr<std::map<std::string, int64_t>> InsertEvents(pg::Connection& c,
       kind.Text(r.event->kind());
       domain.Text(r.event->domain());
       text.Text(SearchText(*r.event));
-      body.Bytes(r.body);
+      body.Text(r.body);
+      if (auto s = dyads.Add(*r.event, 0, nullptr, +1); !s.ok()) return s;
     }
     pg::Params p;
-    p.Text(name.Done()).Text(key.Done()).Text(last.Done()).Text(span.Done()).Text(origin.Done());
-    p.Text(kind.Done()).Text(domain.Done()).Text(plugin).Text(text.Done());
-    p.Text(body.Done());
+    p.Bytes(name.Done()).Bytes(key.Done()).Bytes(last.Done()).Bytes(span.Done());
+    p.Bytes(origin.Done()).Bytes(kind.Done()).Bytes(domain.Done()).Text(plugin);
+    p.Bytes(text.Done());
+    dyads.AppendTo(p, /*with_ids=*/false);  // $10..$20
+    p.Bytes(body.Done());                   // $21
     auto r = c.Run(if_absent ? kInsertEventsIfAbsentSql : kInsertEventsSql, p);
     if (!r.ok()) return r.status();
     for (int i = 0; i < r->rows(); ++i) ids.emplace(r->Text(i, 1), r->Int64(i, 0));
+    for (size_t i = start; i < end; ++i) {
+      const Event& e = *rows[i]->event;
+      if (!ids.count(e.name())) continue;
+      auto dyad_rows = DyadRows(e);
+      if (!dyad_rows.ok()) return dyad_rows.status();
+      AddToMonth(e, *dyad_rows, +1, deltas);
+    }
   }
   return ids;
 }
@@ -525,14 +575,14 @@ class PgEventStore final : public EventStore {
             if (q.countries.size() > 2) {
               // A third (or later) country: the event's row in that
               // country's slice of the dyad index.
-              ArrayLiteral all;
+              BinaryArray all(BinaryArray::kInt4);
               for (int k : keys) all.Int(k);
               absl::StrAppend(&sql,
                               " AND (SELECT COUNT(*) FROM event_dyads c WHERE c.country_a = ANY($",
                               n, "::INT[]) AND c.country_b = 0 AND c.sort_key = e.sort_key"
                               " AND c.name = e.name) = $", n + 1);
               n += 2;
-              p.Text(all.Done()).Int(static_cast<int64_t>(keys.size()));
+              p.Bytes(all.Done()).Int(static_cast<int64_t>(keys.size()));
             }
             if (!q.kinds.empty()) {
               absl::StrAppend(&sql, " AND e.kind = ANY($", n++, "::TEXT[])");
@@ -589,7 +639,7 @@ class PgEventStore final : public EventStore {
           rows.reserve(events.size());
           for (const Event& e : events) rows.push_back(RowOf(e, e.SerializeAsString()));
           std::vector<const EventRow*> order = InNameOrder(rows);
-          auto ids = InsertEvents(c, order, "", /*if_absent=*/false);
+          auto ids = InsertEvents(c, order, "", /*if_absent=*/false, &deltas);
           if (!ids.ok()) {
             if (absl::IsAlreadyExists(ids.status())) {
               return absl::AlreadyExistsError(
@@ -600,7 +650,7 @@ class PgEventStore final : public EventStore {
             }
             return ids.status();
           }
-          return IndexRows(c, order, *ids, &deltas);
+          return absl::OkStatus();
         },
         /*retry_on_loss=*/false);
   }
@@ -627,7 +677,7 @@ class PgEventStore final : public EventStore {
           rows.reserve(events.size());
           for (const Event& e : events) rows.push_back(RowOf(e, e.SerializeAsString()));
           std::vector<const EventRow*> order = InNameOrder(rows);
-          auto ids = InsertEvents(c, order, plugin, /*if_absent=*/true);
+          auto ids = InsertEvents(c, order, plugin, /*if_absent=*/true, &deltas);
           if (!ids.ok()) return ids.status();
           for (const Event& e : events) {
             if (!ids->count(e.name())) {
@@ -636,7 +686,6 @@ class PgEventStore final : public EventStore {
                   "through the API; rename one of them"));
             }
           }
-          if (auto s = IndexRows(c, order, *ids, &deltas); !s.ok()) return s;
           if (auto r = c.Run(kPutPluginStateSql,
                              pg::Params().Text(plugin).Text(version).Text(fingerprint));
               !r.ok()) {
@@ -698,9 +747,8 @@ class PgEventStore final : public EventStore {
                                     return x->event->name() == y->event->name();
                                   }),
                       order.end());
-          auto created = InsertEvents(c, order, "", /*if_absent=*/true);
+          auto created = InsertEvents(c, order, "", /*if_absent=*/true, &deltas);
           if (!created.ok()) return created.status();
-          if (auto s = IndexRows(c, order, *created, &deltas); !s.ok()) return s;
           // What each taken name holds now: read once, then followed
           // through the message in order (a name may come twice).
           struct Stored {
@@ -819,22 +867,6 @@ class PgEventStore final : public EventStore {
       return x->event->name() < y->event->name();
     });
     return order;
-  }
-
-  // The dyad rows and monthly deltas of the rows just inserted (`ids`).
-  static absl::Status IndexRows(pg::Connection& c, const std::vector<const EventRow*>& rows,
-                                const std::map<std::string, int64_t>& ids, MonthDeltas* deltas) {
-    for (size_t start = 0; start < rows.size(); start += kChunk) {
-      const size_t end = std::min(rows.size(), start + kChunk);
-      DyadBatch batch;
-      for (size_t i = start; i < end; ++i) {
-        auto id = ids.find(rows[i]->event->name());
-        if (id == ids.end()) continue;
-        if (auto s = batch.Add(*rows[i]->event, id->second, deltas, +1); !s.ok()) return s;
-      }
-      if (auto s = batch.Insert(c); !s.ok()) return s;
-    }
-    return absl::OkStatus();
   }
 
   static absl::Status DeletePluginEvents(pg::Connection& c, const std::string& plugin,
