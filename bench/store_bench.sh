@@ -12,7 +12,7 @@ dir=$(mktemp -d /tmp/dyad-store-bench-pg-XXXXXX)
 trap 'bash "$here/tests/testing/pg.sh" stop "$dir"' EXIT
 DYAD_PG_FSYNC=on bash "$here/tests/testing/pg.sh" start "$dir" >/dev/null
 uri="postgresql:///postgres?host=$dir&port=$(cat "$dir/port")&user=dyad"
-"$build/bin/dyad-store-bench" --pg="$uri" "$@" &
+"$build/bin/dyad-store-bench" --pg="$uri" --pg_pid="$(cat "$dir/pid")" "$@" &
 bench=$!
 # The PostgreSQL server's resident memory near the end of the run (the
 # postmaster and every backend; shared buffers are counted once per process
