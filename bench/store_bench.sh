@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 12's figures: dyad-store-bench against SQLite and a throw-away
 # PostgreSQL 15 (tests/testing/pg.sh, with fsync on so that commits cost
-# what they cost in production), in one run. Extra arguments go to
+# what they cost in production, and PostgreSQL's default shared_buffers of
+# 128MB rather than the tests' 16MB), in one run. Extra arguments go to
 # dyad-store-bench (--rows, --pool_size, --calls, ...). Prints the bench's
 # table and the PostgreSQL server's own memory (postmaster and backends).
 #   bench/store_bench.sh --rows=200000
@@ -10,7 +11,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 build=${DYAD_BUILD_DIR:-$here/build}
 dir=$(mktemp -d /tmp/dyad-store-bench-pg-XXXXXX)
 trap 'bash "$here/tests/testing/pg.sh" stop "$dir"' EXIT
-DYAD_PG_FSYNC=on bash "$here/tests/testing/pg.sh" start "$dir" >/dev/null
+DYAD_PG_OPTIONS="-c fsync=on -c shared_buffers=${DYAD_PG_SHARED_BUFFERS:-128MB}" \
+  bash "$here/tests/testing/pg.sh" start "$dir" >/dev/null
 uri="postgresql:///postgres?host=$dir&port=$(cat "$dir/port")&user=dyad"
 "$build/bin/dyad-store-bench" --pg="$uri" --pg_pid="$(cat "$dir/pid")" "$@" &
 bench=$!
@@ -26,4 +28,4 @@ while kill -0 "$bench" 2>/dev/null; do
 done
 wait "$bench"
 echo
-echo "PostgreSQL server (postmaster + backends, shared_buffers 16MB, fsync on): peak RSS sum $((peak / 1024)) MiB"
+echo "PostgreSQL server (postmaster + backends, shared_buffers ${DYAD_PG_SHARED_BUFFERS:-128MB}, fsync on): peak RSS sum $((peak / 1024)) MiB"
