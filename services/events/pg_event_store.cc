@@ -13,13 +13,15 @@
 //                        direction);
 //   `event_plugin_state` version and fingerprint of each plugin's records.
 // Names, kinds and domains are COLLATE "C": pages order bytewise as on
-// SQLite and page tokens mean the same on both engines. The rows of the
-// last three tables are derived in C++ (event_rows.h), as on SQLite, so the
-// two engines count alike.
+// SQLite and page tokens mean the same on both engines. The rows of
+// `event_dyads` and `event_month_counts` are derived in C++ (event_rows.h),
+// as on SQLite, so the two engines count alike.
 //
 // Writes: each call is one transaction on a pooled connection. Many rows
-// travel as arrays in one statement (INSERT … SELECT FROM unnest(…)), so a
-// message of an import costs a handful of round trips whatever its size.
+// travel as binary array parameters of one statement (INSERT … SELECT FROM
+// unnest(…)), so a message of an import costs three statements whatever its
+// size: events and dyad rows, the stored bodies of names already taken,
+// the monthly totals.
 // Concurrency between replicas: event names are inserted in name order and
 // monthly totals are upserted in key order (one lock order for every
 // writer); a deadlock or serialization failure (ABORTED) rolls the whole
