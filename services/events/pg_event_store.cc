@@ -75,7 +75,7 @@ CREATE TABLE events (
 CREATE INDEX events_by_time ON events (sort_key, name);
 CREATE INDEX events_by_plugin ON events (plugin) WHERE plugin <> '';
 CREATE INDEX events_by_span ON events (span_days) WHERE span_days > 0;
-CREATE INDEX events_by_search ON events USING GIN (search) WITH (fastupdate = off);
+CREATE INDEX events_by_search ON events USING GIN (search);
 CREATE TABLE event_dyads (
   country_a INTEGER NOT NULL,
   country_b INTEGER NOT NULL,
