@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/pg/uri.h"
 #include "common/server.h"
 #include "event_service.h"
 #include "gdelt_shape.h"
@@ -16,12 +17,20 @@ namespace dyad::bench {
 namespace {
 
 // The child: serves until SIGTERM. Writes its port to `port_fd`.
-int Serve(const std::string& db, size_t list_cache_entries, int port_fd) {
+int Serve(const std::string& db, size_t list_cache_entries, int pg_pool_size, int port_fd) {
   ServerRunner::BlockShutdownSignals();
   auto plugins = GdeltPlugins();
-  auto store = events::OpenSqliteEventStore(db);
+  std::shared_ptr<pg::Pool> pool;
+  if (pg::IsPostgresUri(db)) {
+    pg::PoolOptions options;
+    options.uri = db;
+    options.size = pg_pool_size;
+    pool = std::make_shared<pg::Pool>(std::move(options));
+  }
+  auto store = pool ? events::OpenPgEventStore(pool) : events::OpenSqliteEventStore(db);
   if (!store.ok()) {
-    fprintf(stderr, "open %s: %s\n", db.c_str(), std::string(store.status().message()).c_str());
+    fprintf(stderr, "open %s: %s\n", pool ? pg::MaskPassword(db).c_str() : db.c_str(),
+            std::string(store.status().message()).c_str());
     return 1;
   }
   events::EventCore core(std::move(*store), plugins.get(), list_cache_entries);
@@ -47,7 +56,8 @@ int Serve(const std::string& db, size_t list_cache_entries, int port_fd) {
 
 }  // namespace
 
-EventsServer StartEventsServer(const std::string& db, size_t list_cache_entries) {
+EventsServer StartEventsServer(const std::string& db, size_t list_cache_entries,
+                               int pg_pool_size) {
   EventsServer server;
   int fds[2];
   if (pipe(fds) != 0) return server;
@@ -55,11 +65,12 @@ EventsServer StartEventsServer(const std::string& db, size_t list_cache_entries)
   if (pid < 0) return server;
   if (pid == 0) {
     close(fds[0]);
-    _exit(Serve(db, list_cache_entries, fds[1]));
+    _exit(Serve(db, list_cache_entries, pg_pool_size, fds[1]));
   }
   close(fds[1]);
   if (read(fds[0], &server.port, sizeof server.port) != sizeof server.port) {
-    fprintf(stderr, "server on %s did not start\n", db.c_str());
+    fprintf(stderr, "server on %s did not start\n",
+            pg::IsPostgresUri(db) ? pg::MaskPassword(db).c_str() : db.c_str());
     waitpid(pid, nullptr, 0);
     close(fds[0]);
     return server;

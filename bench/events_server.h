@@ -20,8 +20,11 @@ struct EventsServer {
 
 // Starts the server on `db` (created if missing) on a free loopback port;
 // pid -1 when it did not start. `list_cache_entries` 0 turns the ListEvents
-// result cache off, so every call reads the database.
-EventsServer StartEventsServer(const std::string& db, size_t list_cache_entries = 1024);
+// result cache off, so every call reads the database. `db` may be a
+// PostgreSQL URI (postgresql://…): the store then uses a pool of
+// `pg_pool_size` connections.
+EventsServer StartEventsServer(const std::string& db, size_t list_cache_entries = 1024,
+                               int pg_pool_size = 4);
 // SIGTERM, then waits for it to exit.
 void StopEventsServer(const EventsServer& server);
 

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/page_token.h"
+#include "common/pg/pool.h"
 #include "common/partial_date.h"
 #include "dyad/events/v1/event.pb.h"
 
@@ -121,5 +122,8 @@ class EventStore {
 
 // SQLite store at `path` (":memory:" allowed); creates or migrates the schema.
 absl::StatusOr<std::unique_ptr<EventStore>> OpenSqliteEventStore(const std::string& path);
+// PostgreSQL store on `pool`'s database (pg_event_store.cc); creates or
+// migrates the schema under an advisory lock.
+absl::StatusOr<std::unique_ptr<EventStore>> OpenPgEventStore(std::shared_ptr<pg::Pool> pool);
 
 }  // namespace dyad::events

@@ -39,6 +39,7 @@
 #include "common/sqlite/migrations.h"
 #include "common/sqlite/statement.h"
 #include "common/sqlite/transaction.h"
+#include "event_rows.h"
 #include "event_store.h"
 
 namespace dyad::events {
@@ -367,31 +368,6 @@ std::string JsonArray(const std::vector<int>& values) {
   return out + "]";
 }
 
-// A country code as the dyad tables store it: the three letters as base-27
-// digits 1..26 (the order of the codes is kept), 0 for none. -1 for what is
-// no code (countries are validated before they are stored).
-int CountryKey(std::string_view code) {
-  if (code.empty()) return 0;
-  if (code.size() != 3) return -1;
-  int key = 0;
-  for (char c : code) {
-    if (c < 'A' || c > 'Z') return -1;
-    key = key * 27 + (c - 'A' + 1);
-  }
-  return key;
-}
-
-int StoredOrigin(const Event& e) {
-  return e.origin() != 0 ? e.origin() : dyad::type::v1::ORIGIN_CURATED;
-}
-
-// An event's rows in the dyad index: each country alone (b = 0) and each
-// pair a < b, with the pair's coded direction (1 a -> b, 2 b -> a, 0
-// neither: curated events are undirected).
-struct DyadRow {
-  int a = 0, b = 0;
-  int direction = 0;
-};
 // A row of event_dyads waiting for the end of its write transaction.
 struct PendingDyad {
   int a = 0, b = 0;
@@ -403,103 +379,6 @@ struct PendingDyad {
   bool has_goldstein = false, has_tone = false;
   double goldstein = 0, avg_tone = 0;
 };
-absl::StatusOr<std::vector<DyadRow>> DyadRows(const Event& e) {
-  std::vector<int> c;
-  c.reserve(e.countries_size());
-  for (const auto& code : e.countries()) {
-    const int key = CountryKey(code);
-    if (key <= 0) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "event \"", e.name(), "\" names \"", code.substr(0, 16), "\", which is no country code"));
-    }
-    c.push_back(key);
-  }
-  std::sort(c.begin(), c.end());
-  c.erase(std::unique(c.begin(), c.end()), c.end());
-  const int source = CountryKey(e.coded().source_country());
-  const int target = CountryKey(e.coded().target_country());
-  std::vector<DyadRow> rows;
-  rows.reserve(c.size() * (c.size() + 1) / 2);
-  for (size_t i = 0; i < c.size(); ++i) {
-    rows.push_back({c[i], 0, 0});
-    for (size_t j = i + 1; j < c.size(); ++j) {
-      int direction = 0;
-      if (source == c[i] && target == c[j]) direction = 1;
-      if (source == c[j] && target == c[i]) direction = 2;
-      rows.push_back({c[i], c[j], direction});
-    }
-  }
-  return rows;
-}
-
-// A row of event_month_counts. ym is year * 100 + month of the event's
-// date, month 0 for a year-only date.
-struct MonthKey {
-  int a = 0, b = 0;
-  int64_t ym = 0;
-  int origin = 0;
-  int direction = 0;
-  bool operator<(const MonthKey& o) const {
-    return std::tie(a, b, ym, origin, direction) < std::tie(o.a, o.b, o.ym, o.origin, o.direction);
-  }
-};
-struct MonthSums {
-  int64_t events = 0;
-  double goldstein_sum = 0;
-  int64_t goldstein_count = 0;
-  double tone_sum = 0;
-  int64_t tone_count = 0;
-};
-
-// The days [first, last] as the whole months inside them (read from
-// event_month_counts) and the part-months before and after (read event by
-// event). An unbounded side (kMinDay, kMaxDay) is a month boundary.
-struct WholeMonths {
-  bool any = false;              // at least one whole month lies inside
-  int64_t ym_lo = 0, ym_hi = 0;  // the whole months, year * 100 + month
-  int64_t first_day = 0, last_day = 0;
-};
-WholeMonths WholeMonthsOf(int64_t first, int64_t last) {
-  WholeMonths m;
-  if (first == kMinDay) {
-    m.first_day = kMinDay;
-  } else {
-    CivilDay c = CivilFromDay(first);
-    if (c.day != 1 && ++c.month > 12) {
-      c.month = 1;
-      ++c.year;
-    }
-    m.first_day = DayNumber(c.year, c.month, 1);
-    m.ym_lo = int64_t{c.year} * 100 + c.month;
-  }
-  if (last == kMaxDay) {
-    m.last_day = kMaxDay;
-    m.ym_hi = INT64_MAX;
-  } else {
-    CivilDay c = CivilFromDay(last);
-    if (c.day != DaysInMonth(c.year, c.month) && --c.month < 1) {
-      c.month = 12;
-      --c.year;
-    }
-    m.last_day = DayNumber(c.year, c.month, DaysInMonth(c.year, c.month));
-    m.ym_hi = int64_t{c.year} * 100 + c.month;
-  }
-  m.any = m.first_day <= m.last_day;
-  return m;
-}
-
-using CountRows = std::map<std::tuple<int64_t, std::string, int>, CountRow>;  // (ym, kind, quad)
-
-CountRow& RowFor(CountRows& rows, int64_t ym, std::string kind, int quad) {
-  CountRow& r = rows[{ym, kind, quad}];
-  if (r.year == 0) {
-    r.year = static_cast<int>(ym / 100);
-    r.month = static_cast<int>(ym % 100);
-    r.kind = std::move(kind);
-    r.quad_class = quad;
-  }
-  return r;
-}
 
 class SqliteEventStore final : public EventStore {
  public:
@@ -781,7 +660,6 @@ class SqliteEventStore final : public EventStore {
   // Deletes the stored event `id` (whose proto is `e`) and its rows.
   absl::Status DeleteLocked(int64_t id, const Event& e);
   absl::Status DeletePluginEventsLocked(const std::string& plugin);
-  void AddToMonth(const Event& e, const std::vector<DyadRow>& rows, int sign);
   absl::Status FlushMonthCounts();
   absl::Status FlushPendingDyads();
   // Indexes the events listed in event_index_pending (after migration 5).
@@ -792,12 +670,17 @@ class SqliteEventStore final : public EventStore {
                                 int64_t last, const CountQuery& q, CountRows* rows);
   absl::Status AddMonthTotals(int a, int b, const WholeMonths& m,
                               int direction, int origin, int64_t ends_by, CountRows* rows);
-  absl::StatusOr<int64_t> DyadTotal(int a, int b, DaySpan period,
-                                    int64_t span, int origin);
+  absl::StatusOr<int64_t> CountDyadRange(int a, int b, int64_t first, int64_t last,
+                                         int64_t min_end, int origin);
+  // The three reads CountWith and DyadTotalWith assemble (event_rows.h).
+  CountReads Reads();
+  absl::StatusOr<int64_t> DyadTotal(int a, int b, DaySpan period, int64_t span, int origin) {
+    return DyadTotalWith(Reads(), a, b, period, span, origin);
+  }
 
   std::timed_mutex mu_;  // waited for until the call's deadline (call_limits.h)
   std::unique_ptr<sql::Database> db_;
-  std::map<MonthKey, MonthSums> month_deltas_;  // of the open write transaction
+  MonthDeltas month_deltas_;  // of the open write transaction
   // event_dyads rows of the open write transaction, inserted sorted at its
   // end (or before a delete, which must see them).
   std::vector<PendingDyad> pending_dyads_;

@@ -21,9 +21,11 @@ as_pg() {
 
 # fsync=off: the cluster is thrown away, and no test crashes PostgreSQL
 # itself (replicas are killed, the database is only stopped cleanly).
+# DYAD_PG_OPTIONS adds (or overrides) server settings, e.g. for benchmarks
+# "-c fsync=on -c shared_buffers=256MB".
 start_server() {
   as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start -o \
-    "-c listen_addresses=127.0.0.1 -p $(cat "$dir/port") -k $dir -c max_connections=200 -c shared_buffers=16MB -c fsync=off" \
+    "-c listen_addresses=127.0.0.1 -p $(cat "$dir/port") -k $dir -c max_connections=200 -c shared_buffers=16MB -c fsync=off ${DYAD_PG_OPTIONS:-}" \
     >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
   head -1 "$dir/data/postmaster.pid" > "$dir/pid"
 }
