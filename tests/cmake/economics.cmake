@@ -21,3 +21,12 @@ add_test(NAME buf_curl_economics
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/buf_curl_economics_test.sh
           ${CMAKE_BINARY_DIR} ${BUF})
 set_tests_properties(buf_curl_economics PROPERTIES LABELS e2e TIMEOUT 120)
+
+# The store conformance suite: the same cases on SQLite and on a real
+# PostgreSQL 15 (skipped, with the reason, where it is not installed). One
+# ctest test for the whole binary, so one PostgreSQL server serves all of it.
+add_executable(dyad_economics_store_conformance_test unit/economics_store_conformance_test.cc)
+target_link_libraries(dyad_economics_store_conformance_test PRIVATE dyad_testing
+                      GTest::gtest_main dyad_economics_core)
+add_test(NAME economics_store_conformance COMMAND dyad_economics_store_conformance_test)
+set_tests_properties(economics_store_conformance PROPERTIES LABELS "unit;postgres" TIMEOUT 300)
