@@ -30,3 +30,13 @@ target_link_libraries(dyad_economics_store_conformance_test PRIVATE dyad_testing
                       GTest::gtest_main dyad_economics_core)
 add_test(NAME economics_store_conformance COMMAND dyad_economics_store_conformance_test)
 set_tests_properties(economics_store_conformance PROPERTIES LABELS "unit;postgres" TIMEOUT 300)
+
+# dyad-economics on a real PostgreSQL: two replicas on one database with
+# concurrent writes and imports, kill -9 of one mid-import, an outage and the
+# recovery. One ctest test (one PostgreSQL for the binary); prints its counts.
+add_executable(dyad_economics_pg_e2e_test e2e/economics_pg_e2e_test.cc)
+target_link_libraries(dyad_economics_pg_e2e_test PRIVATE dyad_testing GTest::gtest_main
+                      dyad_common)
+add_dependencies(dyad_economics_pg_e2e_test dyad-economics dyad_fixture_economics_plugins)
+add_test(NAME economics_postgres_e2e COMMAND dyad_economics_pg_e2e_test)
+set_tests_properties(economics_postgres_e2e PROPERTIES LABELS "e2e;postgres" TIMEOUT 300)
