@@ -563,6 +563,31 @@ TEST_P(EconomicsStoreConformance, LargeImportInMessagesOfTenThousand) {
               unchanged_rate, kMessages, kRows);
 }
 
+TEST_P(EconomicsStoreConformance, ReadOnlySessionStartsOnceSchemaAndPluginsAreCurrent) {
+  // A replica pointed at a hot standby (every transaction read-only) opens,
+  // finds its plugin loaded and serves reads, once a replica on the primary
+  // has migrated and loaded; a write fails instead of being lost.
+  if (GetParam() != Engine::kPostgres) GTEST_SKIP() << "a PostgreSQL notion";
+  std::vector<Observation> records = {Obs("p", "t", "AZE", "CHN", 2018, 1)};
+  {
+    ASSERT_OK_AND_ASSIGN(auto primary, Open());
+    ASSERT_OK(primary->SyncPlugin("plug", "1", "fp", records));
+  }
+  pg::PoolOptions options;
+  options.uri = uri_ + "&options=-c%20default_transaction_read_only%3Don";
+  options.size = 1;
+  ASSERT_OK_AND_ASSIGN(auto standby,
+                       OpenPgObservationStore(std::make_shared<pg::Pool>(std::move(options))));
+  ASSERT_OK_AND_ASSIGN(auto outcome, standby->SyncPlugin("plug", "1", "fp", records));
+  EXPECT_EQ(outcome, SyncOutcome::kUnchanged);
+  ASSERT_OK_AND_ASSIGN(auto removed, standby->RemovePluginsExcept({"plug"}));
+  EXPECT_TRUE(removed.empty());
+  EXPECT_OK(standby->Get("observations/p"));
+  EXPECT_EQ(Count(*standby), 1);
+  EXPECT_FALSE(standby->Insert(Obs("w", "t", "AZE", "CHN", 2019, 1)).ok());
+  EXPECT_FALSE(standby->SyncPlugin("plug", "2", "fp2", records).ok());
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, EconomicsStoreConformance,
                          ::testing::Values(Engine::kSqlite, Engine::kPostgres),
                          [](const auto& info) {
