@@ -1068,7 +1068,12 @@ def check_deployment(dep, configmaps, hpas, ctx, errors):
         if grpc.get("port") != port or grpc.get("port") not in cports:
             errors.append("%s: %s grpc.port=%s, but DYAD_PORT=%s and containerPort %s"
                           % (where, probe_name, grpc.get("port"), port, cports))
-        if grpc.get("service") != service_name:
+        # On PostgreSQL, liveness may ask the server-wide status: a database
+        # outage makes the service NOT_SERVING, and restarting would not help.
+        server_wide_ok = (probe_name == "livenessProbe" and binary in BACKENDS
+                          and is_postgres_uri(env.get("DYAD_DB")))
+        if grpc.get("service") != service_name and \
+                not (server_wide_ok and grpc.get("service") in (None, "")):
             errors.append("%s: %s grpc.service=%r, but %s serves %r"
                           % (where, probe_name, grpc.get("service"), binary, service_name))
 

@@ -40,3 +40,12 @@ target_link_libraries(dyad_economics_pg_e2e_test PRIVATE dyad_testing GTest::gte
 add_dependencies(dyad_economics_pg_e2e_test dyad-economics dyad_fixture_economics_plugins)
 add_test(NAME economics_postgres_e2e COMMAND dyad_economics_pg_e2e_test)
 set_tests_properties(economics_postgres_e2e PROPERTIES LABELS "e2e;postgres" TIMEOUT 300)
+
+# scripts/up.sh --postgres end to end: the suite on a throw-away PostgreSQL,
+# one CLI question through the gateway, Ctrl-C stops everything (and
+# PostgreSQL, removing its data). Skipped (77) without PostgreSQL or buf.
+add_test(NAME up_postgres_smoke
+  COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/e2e/up_postgres_smoke_test.py
+          ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR})
+set_tests_properties(up_postgres_smoke PROPERTIES LABELS "e2e;postgres" TIMEOUT 300
+                     SKIP_RETURN_CODE 77)
