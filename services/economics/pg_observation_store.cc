@@ -2,10 +2,18 @@
 // (tests/unit/economics_store_conformance_test.cc runs one suite on both),
 // for deployments whose replicas share one database.
 //
-// Layout mirrors the SQLite schema: `observations` (serialized proto plus the
-// columns the queries need), `observation_countries` (one row per country of
-// a figure, so a country's slice is walked in page order) and
-// `observation_plugin_state`. Every text column that pages sort on or that a
+// Layout: `observations` (serialized proto plus the columns the queries
+// need) and `observation_plugin_state`. Where the SQLite store keeps a side
+// table with a row per country of a figure, PostgreSQL has two indexes
+// (reporter, …) and (partner, …) in page order: a country's page is a merge
+// of two index range scans (UNION ALL of two ordered, limited branches) and
+// its count a BitmapOr. Each imported figure then costs one heap row and
+// five index entries (name, indicator, series, reporter, partner).
+//
+// An imported figure's name is a function of its (dataset, upstream_id)
+// (EconomicsCore::MapImported), so the unique name also keeps each upstream
+// row once; imports find their stored rows by name and check the row's
+// dataset and upstream_id, as the SQLite store finds them by those columns. Every text column that pages sort on or that a
 // page token carries is COLLATE "C": names order bytewise, as in SQLite, and
 // a page token means the same on both engines.
 //
@@ -22,11 +30,11 @@
 //   - API inserts rely on the UNIQUE name (ALREADY_EXISTS for the loser).
 //
 // The bulk path sends a message's rows as one array per column and writes
-// them with one multi-row INSERT … SELECT FROM unnest(…) (and one for their
-// country rows): a round trip per statement, not per row. Bodies travel as
-// hex bytea literals inside a text[] parameter.
+// them with one multi-row INSERT … SELECT FROM unnest(…): a round trip per
+// statement, not per row. Bodies travel as hex bytea literals inside a
+// text[] parameter.
 #include <map>
-#include <unordered_map>
+#include <unordered_set>
 
 #include "absl/strings/str_cat.h"
 #include "common/partial_date.h"
@@ -42,8 +50,7 @@ using dyad::economics::v1::Observation;
 constexpr pg::Migration kMigrations[] = {
     {1, R"sql(
 CREATE TABLE observations (
-  id BIGSERIAL PRIMARY KEY,
-  name TEXT COLLATE "C" NOT NULL UNIQUE,
+  name TEXT COLLATE "C" PRIMARY KEY,
   indicator TEXT COLLATE "C" NOT NULL,
   reporter TEXT COLLATE "C" NOT NULL,
   partner TEXT COLLATE "C" NOT NULL,
@@ -58,20 +65,12 @@ CREATE TABLE observations (
   body BYTEA NOT NULL
 );
 CREATE INDEX observations_by_indicator ON observations (indicator, sort_key, name);
+CREATE INDEX observations_by_reporter ON observations (reporter, indicator, sort_key, name);
+CREATE INDEX observations_by_partner ON observations (partner, indicator, sort_key, name);
 CREATE INDEX observations_by_series_commodity
   ON observations (indicator, reporter, partner, commodity, sort_key, name);
-CREATE INDEX observations_by_plugin ON observations (plugin);
-CREATE UNIQUE INDEX observations_by_upstream ON observations (dataset, upstream_id)
-  WHERE dataset IS NOT NULL;
-CREATE TABLE observation_countries (
-  country TEXT COLLATE "C" NOT NULL,
-  indicator TEXT COLLATE "C" NOT NULL,
-  sort_key BIGINT NOT NULL,
-  name TEXT COLLATE "C" NOT NULL,
-  observation_id BIGINT NOT NULL REFERENCES observations (id) ON DELETE CASCADE,
-  PRIMARY KEY (country, indicator, sort_key, name)
-);
-CREATE INDEX observation_countries_by_observation ON observation_countries (observation_id);
+-- Plugin records only: imported and API rows (plugin '') never touch it.
+CREATE INDEX observations_by_plugin ON observations (plugin) WHERE plugin <> '';
 CREATE TABLE observation_plugin_state (
   plugin TEXT COLLATE "C" PRIMARY KEY,
   version TEXT NOT NULL,
@@ -101,40 +100,41 @@ constexpr char kPutPluginStateSql[] =
     "INSERT INTO observation_plugin_state (plugin, version, fingerprint) VALUES ($1, $2, $3) "
     "ON CONFLICT (plugin) DO UPDATE SET version = excluded.version, "
     "fingerprint = excluded.fingerprint";
-constexpr char kDeletePluginObservationsSql[] = "DELETE FROM observations WHERE plugin = $1";
+// (plugin <> '' lets the partial index serve it.)
+constexpr char kDeletePluginObservationsSql[] =
+    "DELETE FROM observations WHERE plugin = $1 AND plugin <> ''";
 constexpr char kDeletePluginStateSql[] = "DELETE FROM observation_plugin_state WHERE plugin = $1";
 constexpr char kListPluginsSql[] = "SELECT plugin FROM observation_plugin_state ORDER BY plugin";
 
 // One figure written through the API. dataset/upstream_id are NULL for it.
 constexpr char kInsertSql[] =
     "INSERT INTO observations (name, indicator, reporter, partner, sort_key, start_day, end_day, "
-    "plugin, origin, commodity, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
-    "RETURNING id";
-constexpr char kInsertCountriesSql[] =
-    "INSERT INTO observation_countries (country, indicator, sort_key, name, observation_id) "
-    "SELECT DISTINCT c, $2::TEXT, $3::BIGINT, $4::TEXT, $5::BIGINT FROM unnest($1::TEXT[]) AS c "
-    "WHERE c <> '' ON CONFLICT DO NOTHING";
+    "plugin, origin, commodity, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
-// Many figures at once, one array per column. A name already taken skips
-// its row (no abort halfway); the rows written come back with their ids.
-// An empty dataset is NULL (a curated record).
-constexpr char kInsertManySql[] =
-    "INSERT INTO observations (name, indicator, reporter, partner, sort_key, start_day, end_day, "
-    "plugin, origin, commodity, dataset, upstream_id, body) "
+// Many figures at once, one array per column, in one statement. A figure
+// whose name is taken is written only when it is the same upstream row (an
+// imported figure corrected): a curated or API record, or another row of
+// the dataset, is never overwritten, and the row is skipped (no abort
+// halfway). The names written come back. An empty dataset is NULL (a
+// curated record).
+constexpr char kUpsertManySql[] =
+    "INSERT INTO observations (name, indicator, reporter, partner, sort_key, "
+    "start_day, end_day, plugin, origin, commodity, dataset, upstream_id, body) "
     "SELECT n, i, r, p, k, f, l, $8::TEXT, o, c, NULLIF(d, ''), NULLIF(u, ''), b FROM unnest("
     "$1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::BIGINT[], $6::BIGINT[], $7::BIGINT[], "
     "$9::INTEGER[], $10::TEXT[], $11::TEXT[], $12::TEXT[], $13::BYTEA[]) "
     "AS t(n, i, r, p, k, f, l, o, c, d, u, b) "
-    "ON CONFLICT DO NOTHING RETURNING id, name";
-constexpr char kInsertManyCountriesSql[] =
-    "INSERT INTO observation_countries (country, indicator, sort_key, name, observation_id) "
-    "SELECT * FROM unnest($1::TEXT[], $2::TEXT[], $3::BIGINT[], $4::TEXT[], $5::BIGINT[]) "
-    "ON CONFLICT DO NOTHING";
-// The stored figures of these upstream rows (index = position in the arrays).
-constexpr char kFindImportedSql[] =
-    "SELECT t.ord, o.id, o.body FROM unnest($1::TEXT[], $2::TEXT[]) WITH ORDINALITY "
-    "AS t(d, u, ord) JOIN observations o ON o.dataset = t.d AND o.upstream_id = t.u";
-constexpr char kDeleteManySql[] = "DELETE FROM observations WHERE id = ANY($1::BIGINT[])";
+    "ON CONFLICT (name) DO UPDATE SET indicator = excluded.indicator, "
+    "reporter = excluded.reporter, partner = excluded.partner, sort_key = excluded.sort_key, "
+    "start_day = excluded.start_day, end_day = excluded.end_day, origin = excluded.origin, "
+    "commodity = excluded.commodity, body = excluded.body "
+    "WHERE observations.dataset = excluded.dataset "
+    "AND observations.upstream_id = excluded.upstream_id "
+    "RETURNING name";
+// The stored figures of these names (ord = position in the array, from 1).
+constexpr char kFindByNameSql[] =
+    "SELECT t.ord, o.dataset, o.upstream_id, o.body FROM unnest($1::TEXT[]) WITH ORDINALITY "
+    "AS t(n, ord) JOIN observations o ON o.name = t.n";
 
 // ListObservations: four shapes (by indicator or not, by country or not),
 // each with its count. The period/commodity/origin filter takes four
@@ -148,8 +148,6 @@ std::string Filter(int n) {
 // $2: the second country, '' for none.
 constexpr char kSecondCountry[] =
     " AND ($2::TEXT = '' OR o.reporter = $2::TEXT OR o.partner = $2::TEXT)";
-constexpr char kFromCountry[] =
-    " FROM observation_countries oc JOIN observations o ON o.id = oc.observation_id";
 
 struct ListShape {
   std::string list;   // rows of one page
@@ -175,16 +173,34 @@ const ListShape& IndicatorShape() {
                    Filter(2))};
   return *s;
 }
+// A country's figures in page order: those it reports, merged with those
+// where it is the partner and not also the reporter, each branch an index
+// range scan cut at the limit. `where`, `keyset` and `order` are the shape's.
+std::string CountryBranches(const std::string& where, const std::string& keyset,
+                            const std::string& order) {
+  auto branch = [&](const char* column, const char* extra) {
+    return absl::StrCat("(SELECT o.body, o.indicator, o.sort_key, o.name FROM observations o"
+                        " WHERE o.", column, " = $1::TEXT", extra, where, " AND ", keyset,
+                        Filter(6), kSecondCountry, " ORDER BY ", order, " LIMIT $10)");
+  };
+  std::string outer_order = order;
+  for (size_t p = outer_order.find("o."); p != std::string::npos;
+       p = outer_order.find("o.", p + 2)) {
+    outer_order[p] = 'u';
+  }
+  return absl::StrCat("SELECT u.body FROM (", branch("reporter", ""), " UNION ALL ",
+                      branch("partner", " AND o.reporter <> $1::TEXT"), ") u ORDER BY ",
+                      outer_order, " LIMIT $10");
+}
+constexpr char kEitherCountry[] = "(o.reporter = $1::TEXT OR o.partner = $1::TEXT)";
+
 // $1 country $2 second country, $3 after.indicator $4 after.sort_key
 // $5 after.name, filter $6..$9, $10 limit.
 const ListShape& CountryShape() {
   static const ListShape* s = new ListShape{
-      absl::StrCat("SELECT o.body", kFromCountry,
-                   " WHERE oc.country = $1::TEXT AND (oc.indicator, oc.sort_key, oc.name) > "
-                   "($3::TEXT, $4::BIGINT, $5::TEXT)",
-                   Filter(6), kSecondCountry,
-                   " ORDER BY oc.indicator, oc.sort_key, oc.name LIMIT $10"),
-      absl::StrCat("SELECT COUNT(*)", kFromCountry, " WHERE oc.country = $1::TEXT", Filter(3),
+      CountryBranches("", "(o.indicator, o.sort_key, o.name) > ($3::TEXT, $4::BIGINT, $5::TEXT)",
+                      "o.indicator, o.sort_key, o.name"),
+      absl::StrCat("SELECT COUNT(*) FROM observations o WHERE ", kEitherCountry, Filter(3),
                    kSecondCountry)};
   return *s;
 }
@@ -192,13 +208,10 @@ const ListShape& CountryShape() {
 // filter $6..$9, $10 limit.
 const ListShape& CountryIndicatorShape() {
   static const ListShape* s = new ListShape{
-      absl::StrCat("SELECT o.body", kFromCountry,
-                   " WHERE oc.country = $1::TEXT AND oc.indicator = $3::TEXT AND "
-                   "(oc.sort_key, oc.name) > ($4::BIGINT, $5::TEXT)",
-                   Filter(6), kSecondCountry, " ORDER BY oc.sort_key, oc.name LIMIT $10"),
-      absl::StrCat("SELECT COUNT(*)", kFromCountry,
-                   " WHERE oc.country = $1::TEXT AND oc.indicator = $3::TEXT", Filter(4),
-                   kSecondCountry)};
+      CountryBranches(" AND o.indicator = $3::TEXT",
+                      "(o.sort_key, o.name) > ($4::BIGINT, $5::TEXT)", "o.sort_key, o.name"),
+      absl::StrCat("SELECT COUNT(*) FROM observations o WHERE ", kEitherCountry,
+                   " AND o.indicator = $3::TEXT", Filter(4), kSecondCountry)};
   return *s;
 }
 
@@ -228,7 +241,7 @@ std::string HexBytea(const std::string& bytes) {
   return out;
 }
 
-// One row for kInsertManySql.
+// One row for kUpsertManySql.
 struct Row {
   const Observation* observation;
   std::string dataset;      // '' for curated
@@ -240,16 +253,14 @@ struct Row {
 struct Columns {
   std::vector<std::string> name, indicator, reporter, partner, sort_key, first, last, origin,
       commodity, dataset, upstream_id, body;
-  // Country rows.
-  std::vector<std::string> c_country, c_indicator, c_sort_key, c_name, c_id;
 };
 
-// Writes `rows` (all or those whose name is free). Returns name → id of
-// the rows written. Caller holds a transaction.
-absl::StatusOr<std::unordered_map<std::string, int64_t>> InsertMany(
+// Writes `rows` (those whose name is free or held by the same upstream
+// row). Returns the names written. Caller holds a transaction.
+absl::StatusOr<std::unordered_set<std::string>> InsertMany(
     pg::Connection& c, const std::vector<Row>& rows, const std::string& plugin) {
-  std::unordered_map<std::string, int64_t> ids;
-  if (rows.empty()) return ids;
+  std::unordered_set<std::string> written_names;
+  if (rows.empty()) return written_names;
   Columns col;
   for (const Row& row : rows) {
     const Observation& o = *row.observation;
@@ -283,34 +294,11 @@ absl::StatusOr<std::unordered_map<std::string, int64_t>> InsertMany(
       .TextArray(col.dataset)
       .TextArray(col.upstream_id)
       .TextArray(col.body);
-  auto written = c.Run(kInsertManySql, p);
+  auto written = c.Run(kUpsertManySql, p);
   if (!written.ok()) return written.status();
-  ids.reserve(written->rows());
-  for (int r = 0; r < written->rows(); ++r) ids.emplace(written->Text(r, 1), written->Int64(r, 0));
-  for (size_t i = 0; i < rows.size(); ++i) {
-    auto it = ids.find(col.name[i]);
-    if (it == ids.end()) continue;
-    const Observation& o = *rows[i].observation;
-    for (const std::string* country : {&o.reporter(), &o.partner()}) {
-      if (country->empty()) continue;
-      if (country == &o.partner() && o.partner() == o.reporter()) continue;
-      col.c_country.push_back(*country);
-      col.c_indicator.push_back(o.indicator());
-      col.c_sort_key.push_back(col.sort_key[i]);
-      col.c_name.push_back(o.name());
-      col.c_id.push_back(std::to_string(it->second));
-    }
-  }
-  if (!col.c_country.empty()) {
-    auto r = c.Run(kInsertManyCountriesSql, pg::Params()
-                                                .TextArray(col.c_country)
-                                                .TextArray(col.c_indicator)
-                                                .TextArray(col.c_sort_key)
-                                                .TextArray(col.c_name)
-                                                .TextArray(col.c_id));
-    if (!r.ok()) return r.status();
-  }
-  return ids;
+  written_names.reserve(written->rows());
+  for (int r = 0; r < written->rows(); ++r) written_names.insert(written->Text(r, 0));
+  return written_names;
 }
 
 absl::Status Lock(pg::Connection& c, const char* key) {
@@ -464,13 +452,6 @@ class PgObservationStore final : public ObservationStore {
             }
             return r.status();
           }
-          auto countries = c.Run(kInsertCountriesSql, pg::Params()
-                                                          .TextArray({o.reporter(), o.partner()})
-                                                          .Text(o.indicator())
-                                                          .Int(key)
-                                                          .Text(o.name())
-                                                          .Int(r->Int64(0, 0)));
-          if (!countries.ok()) return countries.status();
           return tx.Commit();
         },
         /*retry_on_loss=*/false);
@@ -481,7 +462,15 @@ class PgObservationStore final : public ObservationStore {
                                          const std::vector<Observation>& observations) override {
     std::vector<Row> rows;
     rows.reserve(observations.size());
-    for (const Observation& o : observations) rows.push_back(Row{&o, "", "", o.SerializeAsString()});
+    std::unordered_set<std::string> seen;
+    for (const Observation& o : observations) {
+      // (One statement cannot write a name twice.)
+      if (!seen.insert(o.name()).second) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("plugin ", plugin, ": ", o.name(), " appears twice"));
+      }
+      rows.push_back(Row{&o, "", "", o.SerializeAsString()});
+    }
     SyncOutcome outcome = SyncOutcome::kUnchanged;
     // A retry after a lost connection is safe: the work is idempotent.
     auto s = pool_->With(
@@ -549,13 +538,15 @@ class PgObservationStore final : public ObservationStore {
   }
 
   // Outcomes as the SQLite store gives them, row by row in order: a row
-  // repeated within the message is compared with its previous occurrence.
+  // repeated within the message is compared with its previous occurrence; a
+  // name held by another record (curated, API, or another upstream row
+  // whose id maps to the same name) is kNameTaken for every row of its key.
   absl::StatusOr<std::vector<ImportOutcome>> Import(
       const std::vector<ImportedObservation>& observations) override {
     const size_t n = observations.size();
     std::vector<std::string> bodies(n);
     for (size_t i = 0; i < n; ++i) observations[i].observation.SerializeToString(&bodies[i]);
-    // Distinct upstream rows, in order of first appearance; each row's key.
+    // Distinct upstream rows (keys) in order of first appearance.
     std::map<std::pair<std::string, std::string>, size_t> key_of;
     std::vector<size_t> first_row;  // key → its first row
     std::vector<size_t> key(n);
@@ -565,11 +556,9 @@ class PgObservationStore final : public ObservationStore {
       if (fresh) first_row.push_back(i);
       key[i] = it->second;
     }
-    std::vector<std::string> datasets, upstream_ids;
-    for (size_t k : first_row) {
-      datasets.push_back(observations[k].dataset);
-      upstream_ids.push_back(observations[k].upstream_id);
-    }
+    const size_t keys = first_row.size();
+    std::vector<std::string> names(keys);
+    for (size_t k = 0; k < keys; ++k) names[k] = observations[first_row[k]].observation.name();
 
     std::vector<ImportOutcome> outcomes;
     // Not retried on a lost connection: the commit may have happened, and a
@@ -580,63 +569,63 @@ class PgObservationStore final : public ObservationStore {
           pg::Transaction tx(&c);
           if (auto s = tx.Begin(); !s.ok()) return s;
           if (auto s = Lock(c, kImportLock); !s.ok()) return s;
-          auto found =
-              c.Run(kFindImportedSql, pg::Params().TextArray(datasets).TextArray(upstream_ids));
+          auto found = c.Run(kFindByNameSql, pg::Params().TextArray(names));
           if (!found.ok()) return found.status();
-          // Per key: the stored id and body, when there is one.
-          std::vector<int64_t> stored_id(first_row.size(), -1);
-          std::vector<std::string> stored_body(first_row.size());
+          std::vector<bool> exists(keys, false), taken(keys, false);
+          std::vector<std::string> stored_body(keys);
           for (int r = 0; r < found->rows(); ++r) {
             const size_t k = static_cast<size_t>(found->Int64(r, 0) - 1);
-            stored_id[k] = found->Int64(r, 1);
-            stored_body[k] = found->Text(r, 2);
+            const ImportedObservation& in = observations[first_row[k]];
+            if (!found->IsNull(r, 1) && found->Text(r, 1) == in.dataset &&
+                found->Text(r, 2) == in.upstream_id) {
+              exists[k] = true;
+              stored_body[k] = found->Text(r, 3);
+            } else {
+              taken[k] = true;
+            }
+          }
+          // Two upstream rows of this message whose ids map to one name: the
+          // first has it.
+          std::map<std::string, size_t> name_key;
+          for (size_t k = 0; k < keys; ++k) {
+            if (!taken[k] && !name_key.emplace(names[k], k).second) taken[k] = true;
           }
           // Walk the rows as SQLite does: compare each with what is stored
           // (or was written by an earlier row of this message).
-          std::vector<const std::string*> current(first_row.size(), nullptr);
-          std::vector<bool> exists(first_row.size()), name_taken(first_row.size());
-          std::vector<size_t> final_row(first_row.size(), SIZE_MAX);
-          for (size_t k = 0; k < first_row.size(); ++k) {
-            exists[k] = stored_id[k] >= 0;
+          std::vector<const std::string*> current(keys, nullptr);
+          std::vector<size_t> final_row(keys, SIZE_MAX);
+          for (size_t k = 0; k < keys; ++k) {
             if (exists[k]) current[k] = &stored_body[k];
           }
           for (size_t i = 0; i < n; ++i) {
             const size_t k = key[i];
-            if (exists[k] && *current[k] == bodies[i]) {
+            if (taken[k]) {
+              outcomes[i] = ImportOutcome::kNameTaken;
+              continue;
+            }
+            if (current[k] != nullptr && *current[k] == bodies[i]) {
               outcomes[i] = ImportOutcome::kUnchanged;
               continue;
             }
-            outcomes[i] = exists[k] ? ImportOutcome::kUpdated : ImportOutcome::kCreated;
+            outcomes[i] = current[k] != nullptr ? ImportOutcome::kUpdated : ImportOutcome::kCreated;
             current[k] = &bodies[i];
-            exists[k] = true;
             final_row[k] = i;
           }
-          // Replaced figures go (their country rows cascade), then every
-          // figure to write goes in with one statement.
-          std::vector<std::string> to_delete;
+          // Every figure to create or correct, in one statement.
           std::vector<Row> rows;
-          for (size_t k = 0; k < first_row.size(); ++k) {
+          for (size_t k = 0; k < keys; ++k) {
             if (final_row[k] == SIZE_MAX) continue;
-            if (stored_id[k] >= 0) to_delete.push_back(std::to_string(stored_id[k]));
             const ImportedObservation& in = observations[final_row[k]];
             rows.push_back(Row{&in.observation, in.dataset, in.upstream_id, bodies[final_row[k]]});
           }
-          if (!to_delete.empty()) {
-            if (auto r = c.Run(kDeleteManySql, pg::Params().TextArray(to_delete)); !r.ok()) {
-              return r.status();
-            }
-          }
-          auto ids = InsertMany(c, rows, "");
-          if (!ids.ok()) return ids.status();
-          if (ids->size() != rows.size()) {
-            // A new upstream row whose name a curated or API record holds.
-            for (size_t k = 0; k < first_row.size(); ++k) {
-              if (final_row[k] == SIZE_MAX || stored_id[k] >= 0) continue;
-              if (ids->count(observations[final_row[k]].observation.name())) continue;
-              name_taken[k] = true;
-            }
+          auto written = InsertMany(c, rows, "");
+          if (!written.ok()) return written.status();
+          if (written->size() != rows.size()) {
+            // A name taken meanwhile (an API write racing this message).
             for (size_t i = 0; i < n; ++i) {
-              if (name_taken[key[i]]) outcomes[i] = ImportOutcome::kNameTaken;
+              if (final_row[key[i]] != SIZE_MAX && !written->count(names[key[i]])) {
+                outcomes[i] = ImportOutcome::kNameTaken;
+              }
             }
           }
           return tx.Commit();

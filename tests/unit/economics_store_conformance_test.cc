@@ -250,7 +250,7 @@ TEST_P(EconomicsStoreConformance, SeriesInOneOrBothOrdersSortedByPeriodThenName)
   ObservationQuery q;
   q.countries = {"AZE"};
   q.indicator = "t";
-  EXPECT_EQ(Count(*store, q), 5);  // the fuel figure is not a total; self once
+  EXPECT_EQ(Count(*store, q), 6);  // the fuel figure is not a total; self once
 }
 
 TEST_P(EconomicsStoreConformance, ListFiltersPagesAndTotals) {
@@ -415,6 +415,16 @@ TEST_P(EconomicsStoreConformance, ImportedNameHeldByAnotherRecordIsReported) {
   ASSERT_OK_AND_ASSIGN(Observation held, store->Get("observations/comtrade-R1"));
   EXPECT_EQ(held.indicator(), "t");
   EXPECT_EQ(Count(*store), 3);
+  // Two upstream ids whose names coincide (ids that differ only in case or
+  // punctuation): the first row keeps the name, in this message and later.
+  ImportedObservation twin = Imported("R9", 2019, 1);
+  twin.upstream_id = "r-9";
+  ASSERT_OK_AND_ASSIGN(out, store->Import({Imported("R9", 2019, 1), twin}));
+  EXPECT_THAT(out, ElementsAre(ImportOutcome::kCreated, ImportOutcome::kNameTaken));
+  ASSERT_OK_AND_ASSIGN(out, store->Import({twin, Imported("R9", 2019, 2)}));
+  EXPECT_THAT(out, ElementsAre(ImportOutcome::kNameTaken, ImportOutcome::kUpdated));
+  ASSERT_OK_AND_ASSIGN(Observation r9, store->Get("observations/comtrade-R9"));
+  EXPECT_EQ(r9.value().value(), 2);
 }
 
 TEST_P(EconomicsStoreConformance, ImportIsAllOrNothing) {
