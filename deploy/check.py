@@ -1791,8 +1791,7 @@ def _add_env(docs, dep, name, value):
 
 
 def _set_sqlite_db(docs, dep, path):
-    """Moves `dep` back to SQLite at `path`, with the write token mounted and
-    three replicas (how a SQLite backend must not be run)."""
+    """Moves `dep` to SQLite at `path` (prod's URI from a Secret dropped)."""
     c = _ctr(docs, dep)
     c["env"] = [e for e in c.get("env") or [] if e.get("name") != "DYAD_DB"]
     _cm(docs, dep + "-config")["data"]["DYAD_DB"] = path
@@ -1940,8 +1939,7 @@ MUTATIONS = [
      lambda d: (_ctr(d, "dyad-gateway").update(volumeMounts=[]), d)[1],
      "/tmp is not a writable emptyDir"),
     ("database on the read-only root",
-     lambda d: (_cm(d, "dyad-events-config")["data"].update(DYAD_DB="/var/lib/dyad/events.db"),
-                d)[1],
+     lambda d: _set_sqlite_db(d, "dyad-events", "/var/lib/dyad/events.db"),
      "DYAD_DB=/var/lib/dyad/events.db is not on a writable volume"),
     ("image without a tag",
      lambda d: (_ctr(d, "dyad-events").update(image="dyad-events:latest"), d)[1],
