@@ -25,8 +25,16 @@ build tree:
   * NetworkPolicies let only the gateway's pods reach the backends (and the
     gateway reach them and DNS), a PodDisruptionBudget per server, the
     gateway's HorizontalPodAutoscaler;
+  * the database: DYAD_DB is SQLite (a file on a writable volume, or
+    :memory:) or a PostgreSQL URI; a URI carries no password and comes from
+    a Secret, the password is a file from a mounted Secret
+    (DYAD_DB_PASSWORD_FILE), never an argument or an environment value
+    (PGPASSWORD), and the backend's egress policy lets it reach the database
+    port; prod runs every backend on PostgreSQL, dev keeps SQLite;
   * the write policy: a backend with a write token runs exactly one replica
-    (each replica has its own SQLite database); prod has no write token;
+    unless its database is PostgreSQL (each replica would have its own
+    SQLite file), and several writing replicas on one PostgreSQL keep no
+    per-replica result cache (DYAD_RESULT_CACHE_ENTRIES=0);
   * the Dockerfile: a target per server with the right ENTRYPOINT, EXPOSE and
     user, every source folder the top-level CMakeLists.txt needs, and a
     runtime package for every shared library the binaries, plugins and
@@ -67,7 +75,9 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+import base64
 
 try:
     import yaml
@@ -781,10 +791,38 @@ def needed_packages(build_dir):
 
 # ------------------------------------------------------------ manifests
 
-def resolve_env(container, configmaps, where, errors):
+def is_postgres_uri(db):
+    return isinstance(db, str) and db.startswith(("postgresql://", "postgres://"))
+
+
+def uri_has_password(uri):
+    """Whether a libpq URI (or any text holding one) carries a password: in
+    the user info (user:password@) or as a password= parameter."""
+    if re.search(r"postgres(?:ql)?://[^/@?#\s]*:[^/@?#\s]*@", uri):
+        return True
+    return bool(re.search(r"(?:^|[?&\s])password=", uri, re.I))
+
+
+def secret_value(secret, key):
+    """A key of a rendered Secret (data is base64, stringData plain), or None."""
+    if key in (secret.get("stringData") or {}):
+        return str(secret["stringData"][key])
+    data = secret.get("data") or {}
+    if key in data:
+        try:
+            return base64.b64decode(str(data[key]).replace("\n", "")).decode()
+        except (ValueError, UnicodeDecodeError):
+            return None
+    return None
+
+
+def resolve_env(container, configmaps, where, errors, secrets=None, sources=None):
     """The container's environment as Kubernetes builds it: envFrom sources in
-    order (later wins), then env (wins over envFrom)."""
+    order (later wins), then env (wins over envFrom). `sources`, when given,
+    records where each variable came from ("configmap", "value", "secret")."""
     env = {}
+    if sources is None:
+        sources = {}
     for src in container.get("envFrom") or []:
         prefix = src.get("prefix", "")
         if "configMapRef" in src:
@@ -795,13 +833,18 @@ def resolve_env(container, configmaps, where, errors):
                 continue
             for k, v in (cm.get("data") or {}).items():
                 env[prefix + k] = str(v)
+                sources[prefix + k] = "configmap"
         elif "secretRef" in src:
             errors.append("%s: envFrom secretRef: secrets go in files (a token in the "
                           "environment leaks into /proc and crash reports)" % where)
     for e in container.get("env") or []:
         name = e.get("name")
+        if name == "PGPASSWORD":
+            errors.append("%s: env PGPASSWORD: the database password goes in a file from a "
+                          "Secret (DYAD_DB_PASSWORD_FILE), never in the environment" % where)
         if "value" in e:
             env[name] = str(e["value"])
+            sources[name] = "value"
         elif "valueFrom" in e:
             vf = e["valueFrom"]
             if "configMapKeyRef" in vf:
@@ -812,6 +855,21 @@ def resolve_env(container, configmaps, where, errors):
                                   % (where, name, ref.get("name"), ref.get("key")))
                 else:
                     env[name] = str(cm["data"][ref["key"]])
+                    sources[name] = "configmap"
+            elif "secretKeyRef" in vf and name == "DYAD_DB":
+                # The connection URI (no password) may come from a Secret;
+                # it is checked like any other value when the overlay renders
+                # that Secret.
+                ref = vf["secretKeyRef"]
+                secret = (secrets or {}).get(ref.get("name"))
+                value = secret_value(secret, ref.get("key")) if secret else None
+                if value is None:
+                    errors.append("%s: env DYAD_DB: Secret key %s/%s is not in the rendered "
+                                  "manifests, so the database cannot be checked"
+                                  % (where, ref.get("name"), ref.get("key")))
+                    value = "<secret>"
+                env[name] = value.strip()
+                sources[name] = "secret"
             elif "secretKeyRef" in vf and name.startswith("DYAD_"):
                 errors.append("%s: env %s comes from a Secret: tokens go in files "
                               "(--write_token_file), never in the environment" % (where, name))
@@ -937,7 +995,13 @@ def check_deployment(dep, configmaps, hpas, ctx, errors):
     if tag in ("", "latest"):
         errors.append("%s: image %r has no fixed tag or digest" % (where, c["image"]))
 
-    env = resolve_env(c, configmaps, where, errors)
+    sources = {}
+    env = resolve_env(c, configmaps, where, errors, ctx.get("secrets"), sources)
+    for arg in (c.get("command") or []) + (c.get("args") or []):
+        if uri_has_password(str(arg)) or "password" in str(arg).lower() and \
+                not str(arg).startswith("--db_password_file"):
+            errors.append("%s: a password on the command line (%s...): it shows in ps and the "
+                          "pod spec; use DYAD_DB_PASSWORD_FILE" % (where, str(arg)[:12]))
     hpa = [h for h in hpas
            if (h["spec"].get("scaleTargetRef") or {}).get("kind") == "Deployment"
            and (h["spec"].get("scaleTargetRef") or {}).get("name") == name]
@@ -1004,7 +1068,12 @@ def check_deployment(dep, configmaps, hpas, ctx, errors):
         if grpc.get("port") != port or grpc.get("port") not in cports:
             errors.append("%s: %s grpc.port=%s, but DYAD_PORT=%s and containerPort %s"
                           % (where, probe_name, grpc.get("port"), port, cports))
-        if grpc.get("service") != service_name:
+        # On PostgreSQL, liveness may ask the server-wide status: a database
+        # outage makes the service NOT_SERVING, and restarting would not help.
+        server_wide_ok = (probe_name == "livenessProbe" and binary in BACKENDS
+                          and is_postgres_uri(env.get("DYAD_DB")))
+        if grpc.get("service") != service_name and \
+                not (server_wide_ok and grpc.get("service") in (None, "")):
             errors.append("%s: %s grpc.service=%r, but %s serves %r"
                           % (where, probe_name, grpc.get("service"), binary, service_name))
 
@@ -1025,9 +1094,21 @@ def check_deployment(dep, configmaps, hpas, ctx, errors):
         errors.append("%s: /tmp is not a writable emptyDir (the root filesystem is "
                       "read-only)" % where)
     db = env.get("DYAD_DB")
+    info["postgres"] = binary in BACKENDS and is_postgres_uri(db)
+    info["db_source"] = sources.get("DYAD_DB")
     if binary in BACKENDS:
         if not db:
             errors.append("%s: no DYAD_DB" % where)
+        elif info["postgres"]:
+            if uri_has_password(db):
+                errors.append("%s: DYAD_DB has a password in it: the URI is shown in logs "
+                              "(masked) and pod specs; put the password in a Secret mounted "
+                              "as DYAD_DB_PASSWORD_FILE" % where)
+            if not env.get("DYAD_DB_PASSWORD_FILE"):
+                errors.append("%s: DYAD_DB is PostgreSQL but there is no "
+                              "DYAD_DB_PASSWORD_FILE (a file from a mounted Secret)" % where)
+        elif db == "<secret>":
+            pass
         elif db != ":memory:":
             v = writable_volume(os.path.dirname(db))
             if v is None:
@@ -1040,7 +1121,7 @@ def check_deployment(dep, configmaps, hpas, ctx, errors):
     # --- the write token: a file from a Secret, readable by the pod only.
     token_file = env.get("DYAD_WRITE_TOKEN_FILE")
     info["writes"] = bool(token_file)
-    for k in ("DYAD_WRITE_TOKEN_FILE", "DYAD_READ_TOKEN_FILE"):
+    for k in ("DYAD_WRITE_TOKEN_FILE", "DYAD_READ_TOKEN_FILE", "DYAD_DB_PASSWORD_FILE"):
         path = env.get(k)
         if not path:
             continue
@@ -1065,13 +1146,23 @@ def check_deployment(dep, configmaps, hpas, ctx, errors):
         if mode & 0o007:
             errors.append("%s: %s is readable by every user (mode %o)" % (where, path, mode))
 
-    # --- write policy: one replica when writes are on.
+    # --- write policy: one replica when writes are on, unless the replicas
+    # share one PostgreSQL database.
     if info["writes"]:
         replicas = spec.get("replicas", 1)
-        if replicas != 1 or hpa:
+        several = replicas != 1 or hpa
+        cache = env.get("DYAD_RESULT_CACHE_ENTRIES") or (flags or {}).get(
+            "result_cache_entries", "1024")
+        if several and info["postgres"] and str(cache).strip() != "0":
+            errors.append("%s: several replicas write to one database with a result cache "
+                          "each (DYAD_RESULT_CACHE_ENTRIES=%s): a write through one replica "
+                          "does not clear the others' caches; set it to 0"
+                          % (where, cache))
+        if several and not info["postgres"]:
             errors.append("%s: writes are on (DYAD_WRITE_TOKEN_FILE) with %s: each replica "
-                          "has its own SQLite database, so writes would diverge; run one "
-                          "replica or no write token (see deploy/README.md)"
+                          "has its own SQLite database, so writes would diverge; share one "
+                          "PostgreSQL database (DYAD_DB=postgresql://...), run one replica, "
+                          "or no write token (see deploy/README.md)"
                           % (where, "an autoscaler" if hpa else "%s replicas" % replicas))
 
     # --- dynamic: the binary accepts this configuration and serves.
@@ -1082,7 +1173,11 @@ def check_deployment(dep, configmaps, hpas, ctx, errors):
             if not k.startswith("DYAD_"):
                 continue
             if k == "DYAD_DB" and v != ":memory:":
-                v = os.path.join(binaries.tmp, "%s-%s" % (name, os.path.basename(v)))
+                # A PostgreSQL URI starts the binary on a local SQLite file:
+                # this run checks flags, health and the write policy; the
+                # database engine itself is tested by ctest -L postgres.
+                base = "%s.db" % binary if is_postgres_uri(v) else os.path.basename(v)
+                v = os.path.join(binaries.tmp, "%s-%s" % (name, base))
                 for suffix in ("", "-wal", "-shm"):
                     if os.path.exists(v + suffix):
                         os.unlink(v + suffix)
@@ -1090,7 +1185,8 @@ def check_deployment(dep, configmaps, hpas, ctx, errors):
                 v = os.path.join(binaries.build_dir, "plugins")
             elif k == "DYAD_PLUGIN_ALLOWLIST" and v == image_env.get(k):
                 v = binaries.allowlist()
-            elif k in ("DYAD_WRITE_TOKEN_FILE", "DYAD_READ_TOKEN_FILE") and mount_of(v):
+            elif k in ("DYAD_WRITE_TOKEN_FILE", "DYAD_READ_TOKEN_FILE",
+                       "DYAD_DB_PASSWORD_FILE") and mount_of(v):
                 v = os.path.join(binaries.tmp, k.lower())
                 with open(v, "w") as f:
                     f.write(binaries.token + "\n")
@@ -1415,11 +1511,38 @@ def check_web_network(netpols, deployments, web, errors):
         errors.append("NetworkPolicy for %s: egress to DNS (UDP 53) is not allowed" % WEB)
 
 
+def check_database_egress(netpols, deployments, errors):
+    """A backend on PostgreSQL reaches the database port (and DNS, when the
+    host is a name) through its egress policies."""
+    for b in BACKENDS:
+        info = deployments.get(b)
+        if not info or not info.get("postgres"):
+            continue
+        pols = policies_for(netpols, info, "Egress")
+        if not pols:
+            continue
+        try:
+            parts = urllib.parse.urlsplit(info["env"]["DYAD_DB"])
+            port = parts.port or 5432
+        except ValueError:
+            parts, port = None, 5432
+        rules = [r for np_ in pols for r in np_["spec"].get("egress") or []]
+        if not any(port_allowed(r.get("ports"), port, {}) for r in rules):
+            errors.append("NetworkPolicy for %s: egress to the database port %d is not allowed "
+                          "(DYAD_DB is PostgreSQL)" % (b, port))
+        host = parts.hostname if parts else None
+        if host and not re.match(r"^[0-9.:]+$", host) and \
+                not any(port_allowed(r.get("ports"), 53, {}, "UDP") for r in rules):
+            errors.append("NetworkPolicy for %s: egress to DNS (UDP 53) is not allowed, so the "
+                          "database host %s cannot resolve" % (b, host))
+
+
 def check_network_policies(by_kind, deployments, gw, errors):
     """Only the gateway's pods (and the web front's, which forwards the read
     methods) reach a backend; the gateway's port is open and, when its egress
     is restricted, the backends and DNS stay reachable."""
     netpols = by_kind.get("NetworkPolicy", [])
+    check_database_egress(netpols, deployments, errors)
     web = deployments.get(WEB)
     if web:
         check_web_network(netpols, deployments, web, errors)
@@ -1535,17 +1658,23 @@ def check_budgets_and_autoscaler(by_kind, deployments, gw, errors):
 
 
 def check_profile(profile, deployments, gw, errors):
-    """What each environment promises: prod runs several read-only replicas,
-    dev one of each."""
+    """What each environment promises: prod runs several replicas of each
+    backend on one PostgreSQL database (URI from a Secret), dev one of each
+    on SQLite."""
     if profile == "prod":
         for b in BACKENDS:
             info = deployments.get(b)
             if info and (info["replicas"] or 1) < 2:
                 errors.append("prod: Deployment %s has %s replica(s), expected at least 2"
                               % (info["name"], info["replicas"] or 1))
-            if info and info["writes"]:
-                errors.append("prod: Deployment %s has a write token; prod backends are "
-                              "read-only replicas of the curated data" % info["name"])
+            if info and not info["postgres"]:
+                errors.append("prod: Deployment %s keeps its data in SQLite (DYAD_DB=%s); prod "
+                              "backends share one PostgreSQL database (a postgresql:// URI)"
+                              % (info["name"], info["env"].get("DYAD_DB")))
+            elif info and info["db_source"] != "secret":
+                errors.append("prod: Deployment %s: DYAD_DB is not from a Secret (it comes from "
+                              "a %s); the connection belongs to the operator's Secret"
+                              % (info["name"], info["db_source"]))
         if gw and gw["hpa"] and gw["hpa"][0]["spec"].get("minReplicas", 1) < 2:
             errors.append("prod: the gateway's autoscaler allows fewer than 2 replicas")
         web = deployments.get(WEB)
@@ -1558,6 +1687,9 @@ def check_profile(profile, deployments, gw, errors):
             if info and (info["replicas"] or 1) != 1:
                 errors.append("dev: Deployment %s has %s replicas, expected 1"
                               % (info["name"], info["replicas"]))
+            if info and info["postgres"]:
+                errors.append("dev: Deployment %s runs on PostgreSQL; dev keeps SQLite (no "
+                              "database server to run)" % info["name"])
         if gw and gw["hpa"] and gw["hpa"][0]["spec"].get("minReplicas", 1) != 1:
             errors.append("dev: the gateway's autoscaler should start at 1 replica")
 
@@ -1569,6 +1701,7 @@ def check_manifests(docs, ctx, errors):
     for d in docs:
         by_kind.setdefault(d.get("kind"), []).append(d)
     configmaps = {d["metadata"]["name"]: d for d in by_kind.get("ConfigMap", [])}
+    ctx["secrets"] = {d["metadata"]["name"]: d for d in by_kind.get("Secret", [])}
     namespaces = {d.get("metadata", {}).get("namespace") for d in docs
                   if d.get("kind") not in ("Namespace",)}
     if len(namespaces) != 1:
@@ -1655,6 +1788,45 @@ def _drop(docs, kind, name):
 def _add_env(docs, dep, name, value):
     _ctr(docs, dep).setdefault("env", []).append({"name": name, "value": value})
     return docs
+
+
+def _set_sqlite_db(docs, dep, path):
+    """Moves `dep` to SQLite at `path` (prod's URI from a Secret dropped)."""
+    c = _ctr(docs, dep)
+    c["env"] = [e for e in c.get("env") or [] if e.get("name") != "DYAD_DB"]
+    _cm(docs, dep + "-config")["data"]["DYAD_DB"] = path
+    return docs
+
+
+def _writes_on_three(docs, dep):
+    _set_sqlite_db(docs, dep, "/tmp/%s.db" % dep[5:])
+    _dep(docs, dep)["spec"]["replicas"] = 3
+    _cm(docs, "dyad-backends")["data"]["DYAD_WRITE_TOKEN_FILE"] = \
+        "/var/run/secrets/dyad/write-token/token"
+    c = _ctr(docs, dep)
+    pod = _dep(docs, dep)["spec"]["template"]["spec"]
+    if not any(v["name"] == "write-token" for v in pod["volumes"]):
+        c.setdefault("volumeMounts", []).append(
+            {"name": "write-token", "mountPath": "/var/run/secrets/dyad/write-token",
+             "readOnly": True})
+        pod["volumes"].append({"name": "write-token", "secret": {
+            "secretName": "dyad-write-token", "defaultMode": 0o440}})
+    return docs
+
+
+def _db_secret(docs):
+    return next(d for d in docs if d["kind"] == "Secret"
+                and d["metadata"]["name"].startswith("dyad-db"))
+
+
+def _set_db_uri(docs, uri):
+    _db_secret(docs)["data"]["uri"] = base64.b64encode(uri.encode()).decode()
+    return docs
+
+
+def _db_volume(docs, dep):
+    return next(v for v in _dep(docs, dep)["spec"]["template"]["spec"]["volumes"]
+                if v["name"] == "db-password")
 
 
 # Each mutation breaks one promise; the check must name it. (description,
@@ -1767,8 +1939,7 @@ MUTATIONS = [
      lambda d: (_ctr(d, "dyad-gateway").update(volumeMounts=[]), d)[1],
      "/tmp is not a writable emptyDir"),
     ("database on the read-only root",
-     lambda d: (_cm(d, "dyad-events-config")["data"].update(DYAD_DB="/var/lib/dyad/events.db"),
-                d)[1],
+     lambda d: _set_sqlite_db(d, "dyad-events", "/var/lib/dyad/events.db"),
      "DYAD_DB=/var/lib/dyad/events.db is not on a writable volume"),
     ("image without a tag",
      lambda d: (_ctr(d, "dyad-events").update(image="dyad-events:latest"), d)[1],
@@ -1794,17 +1965,16 @@ MUTATIONS = [
     ("replicas fixed beside the autoscaler",
      lambda d: (_dep(d, "dyad-gateway")["spec"].update(replicas=2), d)[1],
      "sets replicas: 2 while an autoscaler owns the count"),
-    ("writes on several replicas",
-     lambda d: (_dep(d, "dyad-events")["spec"].update(replicas=3),
-                _cm(d, "dyad-backends")["data"].update(
-                    DYAD_WRITE_TOKEN_FILE="/var/run/secrets/dyad/write-token/token"),
-                _ctr(d, "dyad-events").setdefault("volumeMounts", []).append(
-                    {"name": "write-token", "mountPath": "/var/run/secrets/dyad/write-token",
-                     "readOnly": True}),
-                _dep(d, "dyad-events")["spec"]["template"]["spec"]["volumes"].append(
-                    {"name": "write-token", "secret": {"secretName": "dyad-write-token",
-                                                       "defaultMode": 0o440}}), d)[4],
+    ("writes on several replicas, each with its own SQLite file",
+     lambda d: _writes_on_three(d, "dyad-events"),
      "writes are on (DYAD_WRITE_TOKEN_FILE) with 3 replicas"),
+    ("the database password on the command line",
+     lambda d: (_ctr(d, "dyad-institutions").update(
+         args=["--db=postgresql://dyad:hunter2@db/dyad"]), d)[1],
+     "a password on the command line"),
+    ("the database password in the environment",
+     lambda d: _add_env(d, "dyad-economics", "PGPASSWORD", "hunter2"),
+     "env PGPASSWORD: the database password goes in a file"),
     # The web front.
     ("web readiness probe asks another path",
      lambda d: (_ctr(d, "dyad-web")["readinessProbe"]["httpGet"].update(path="/health"), d)[1],
@@ -1884,13 +2054,56 @@ MUTATIONS = [
 ]
 
 PROFILE_MUTATIONS = {
-    "prod": [("a single backend replica in prod",
+    "prod": [("a backend back on SQLite in prod",
+              lambda d: _set_sqlite_db(d, "dyad-economics", "/tmp/economics.db"),
+              "prod: Deployment dyad-economics keeps its data in SQLite"),
+             ("the database password in the URI",
+              lambda d: _set_db_uri(d, "postgresql://dyad:hunter2@dyad-postgres:5432/dyad"),
+              "DYAD_DB has a password in it"),
+             ("the database password as a URI parameter",
+              lambda d: _set_db_uri(d, "postgresql://dyad@dyad-postgres/dyad?password=hunter2"),
+              "DYAD_DB has a password in it"),
+             ("no database password file",
+              lambda d: (_cm(d, "dyad-backends")["data"].pop("DYAD_DB_PASSWORD_FILE"), d)[1],
+              "there is no DYAD_DB_PASSWORD_FILE"),
+             ("the database password file on an emptyDir",
+              lambda d: (_db_volume(d, "dyad-events").pop("secret"),
+                         _db_volume(d, "dyad-events").update(emptyDir={}), d)[2],
+              "DYAD_DB_PASSWORD_FILE=/var/run/secrets/dyad/db/password is not in a mounted "
+              "Secret"),
+             ("the database password file readable by everyone",
+              lambda d: (_db_volume(d, "dyad-institutions")["secret"].update(defaultMode=0o644),
+                         d)[1],
+              "/var/run/secrets/dyad/db/password is readable by every user"),
+             ("the database URI as a literal, not from a Secret",
+              lambda d: (_ctr(d, "dyad-events").update(env=[
+                  {"name": "DYAD_DB", "value": "postgresql://dyad@dyad-postgres/dyad"}]), d)[1],
+              "prod: Deployment dyad-events: DYAD_DB is not from a Secret"),
+             ("the URI's Secret not rendered",
+              lambda d: _drop(d, "Secret", _db_secret(d)["metadata"]["name"]),
+              "Secret key dyad-db-"),
+             ("several writing replicas with a result cache each",
+              lambda d: (_cm(d, "dyad-backends")["data"].update(DYAD_RESULT_CACHE_ENTRIES="1024"),
+                         d)[1],
+              "does not clear the others' caches"),
+             ("a backend that may not reach the database",
+              lambda d: (_obj(d, "NetworkPolicy", "dyad-economics")["spec"].update(egress=[]),
+                         d)[1],
+              "NetworkPolicy for dyad-economics: egress to the database port 5432"),
+             ("a backend that may not resolve the database's name",
+              lambda d: (_obj(d, "NetworkPolicy", "dyad-events")["spec"]["egress"].pop(1), d)[1],
+              "the database host dyad-postgres cannot resolve"),
+             ("a single backend replica in prod",
               lambda d: (_dep(d, "dyad-economics")["spec"].update(replicas=1), d)[1],
               "prod: Deployment dyad-economics has 1 replica(s)"),
              ("a single web front in prod",
               lambda d: (_dep(d, "dyad-web")["spec"].update(replicas=1), d)[1],
               "prod: Deployment dyad-web has 1 replica(s)")],
-    "dev": [("the write token is world-readable",
+    "dev": [("a dev backend on PostgreSQL",
+             lambda d: (_cm(d, "dyad-institutions-config")["data"].update(
+                 DYAD_DB="postgresql://dyad@localhost/dyad"), d)[1],
+             "dev: Deployment dyad-institutions runs on PostgreSQL"),
+            ("the write token is world-readable",
              lambda d: (next(v for v in _dep(d, "dyad-events")["spec"]["template"]["spec"][
                  "volumes"] if v["name"] == "write-token")["secret"].update(defaultMode=0o644),
                  d)[1],

@@ -5,11 +5,31 @@
 # its health service (dyad-web: /healthz), prints where they listen (and the
 # explorer's URL), and stops them cleanly (SIGTERM, graceful) on Ctrl-C.
 #
+#   scripts/up.sh              the backends on SQLite files in DYAD_DATA_DIR
+#   scripts/up.sh --postgres   the backends on one throw-away PostgreSQL 15:
+#                              tests/testing/pg.sh starts it (initdb into a
+#                              temporary directory, as the unprivileged user
+#                              dyadpg when run as root, a free loopback port);
+#                              Ctrl-C stops it and removes its data
+#   --no-build                 skip install-deps.sh and the builds (use what
+#                              is built; for the smoke test)
+#
 # Environment: DYAD_DATA_DIR (default ./.dyad-data) holds the databases and
 # the write token; DYAD_GATEWAY_PORT (50050), DYAD_EVENTS_PORT (50051),
 # DYAD_ECONOMICS_PORT (50052), DYAD_INSTITUTIONS_PORT (50053),
-# DYAD_WEB_PORT (8080).
+# DYAD_WEB_PORT (8080). With --postgres, DYAD_UP_SQLITE_BACKENDS (e.g.
+# "events") keeps the named backends on SQLite.
 set -euo pipefail
+postgres=0
+build_first=1
+for arg in "$@"; do
+  case "$arg" in
+    --postgres) postgres=1 ;;
+    --no-build) build_first=0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "up.sh: unknown argument $arg (--postgres, --no-build)" >&2; exit 2 ;;
+  esac
+done
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${DYAD_BUILD_DIR:-$here/build}"
 data="${DYAD_DATA_DIR:-$here/.dyad-data}"
@@ -18,11 +38,15 @@ ev_port="${DYAD_EVENTS_PORT:-50051}"
 ec_port="${DYAD_ECONOMICS_PORT:-50052}"
 in_port="${DYAD_INSTITUTIONS_PORT:-50053}"
 web_port="${DYAD_WEB_PORT:-8080}"
-"$here/scripts/install-deps.sh"
-"$here/scripts/build.sh"
+if [ $build_first -eq 1 ]; then
+  "$here/scripts/install-deps.sh"
+  "$here/scripts/build.sh"
+fi
 # The explorer: npm ci (first time), generated code, esbuild -> web/dist.
 have_web=0
-if [ -x "$build/bin/dyad-gateway" ]; then
+if [ $build_first -eq 0 ]; then
+  [ -f "$here/web/dist/server.js" ] && command -v node >/dev/null && have_web=1
+elif [ -x "$build/bin/dyad-gateway" ]; then
   rc=0
   "$here/web/scripts/build.sh" --no-check || rc=$?
   if [ $rc -eq 0 ]; then have_web=1; elif [ $rc -ne 77 ]; then exit $rc; fi
@@ -33,14 +57,33 @@ if [ ! -s "$data/write-token" ]; then
 fi
 
 pids=()
+pg_dir=""
 stop() {
   trap - INT TERM EXIT
   echo "stopping..."
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ -n "$pg_dir" ]; then
+    "$here/tests/testing/pg.sh" stop "$pg_dir" || true
+    echo "PostgreSQL stopped, its data removed"
+  fi
   echo "stopped"
 }
 trap stop INT TERM EXIT
+
+# Each backend's --db (and the password file for PostgreSQL).
+declare -A db_args
+for svc in events economics institutions; do db_args[$svc]="--db=$data/$svc.db"; done
+if [ $postgres -eq 1 ]; then
+  "$here/tests/testing/pg.sh" available
+  pg_dir="$(mktemp -d "${TMPDIR:-/tmp}/dyad-up-pg.XXXXXX")"
+  pg_uri="$("$here/tests/testing/pg.sh" start "$pg_dir")"
+  for svc in events economics institutions; do
+    case " ${DYAD_UP_SQLITE_BACKENDS:-} " in *" $svc "*) continue ;; esac
+    db_args[$svc]="--db=$pg_uri --db_password_file=$pg_dir/password"
+  done
+  echo "PostgreSQL 15 at $pg_uri (data in $pg_dir, removed on Ctrl-C)"
+fi
 
 start() {  # label binary port args...
   local label=$1 bin=$2 port=$3; shift 3
@@ -48,9 +91,12 @@ start() {  # label binary port args...
   pids+=($!)
 }
 backend_args=(--plugins="$build/plugins" --write_token_file="$data/write-token")
-start events dyad-events "$ev_port" --db="$data/events.db" "${backend_args[@]}"
-start economics dyad-economics "$ec_port" --db="$data/economics.db" "${backend_args[@]}"
-start institutions dyad-institutions "$in_port" --db="$data/institutions.db" "${backend_args[@]}"
+# shellcheck disable=SC2086  # db_args holds one or two words, no spaces inside
+start events dyad-events "$ev_port" ${db_args[events]} "${backend_args[@]}"
+# shellcheck disable=SC2086
+start economics dyad-economics "$ec_port" ${db_args[economics]} "${backend_args[@]}"
+# shellcheck disable=SC2086
+start institutions dyad-institutions "$in_port" ${db_args[institutions]} "${backend_args[@]}"
 have_gateway=0
 if [ -x "$build/bin/dyad-gateway" ]; then
   start gateway dyad-gateway "$gw_port" --events="127.0.0.1:$ev_port" \
@@ -89,7 +135,7 @@ fi
 
 cat <<MSG
 
-Dyad is up with the curated data (Ctrl-C stops it):
+Dyad is up with the curated data$( [ $postgres -eq 1 ] && echo " on PostgreSQL ($pg_uri)") (Ctrl-C stops it):
 $( [ $have_web -eq 1 ] && echo "  explorer       http://127.0.0.1:$web_port/?a=AZE&b=CHN   (JSON/gRPC-Web: POST http://127.0.0.1:$web_port/<service>/<method>)" || echo "  (no explorer: node/npm missing, see web/README.md)")
 $( [ $have_gateway -eq 1 ] && echo "  gateway        127.0.0.1:$gw_port   dyad.gateway.v1.RelationsGateway" || echo "  (no dyad-gateway in this build)")
   events         127.0.0.1:$ev_port   dyad.events.v1.EventService

@@ -27,8 +27,8 @@
 
 ABSL_FLAG(std::string, db, "",
           "SQLite database file (created if missing); \":memory:\" keeps everything in memory; "
-          "or a PostgreSQL URI postgresql://user@host:port/dbname (events and institutions so "
-          "far; see docs/storage.md). Required");
+          "or a PostgreSQL URI postgresql://user@host:port/dbname (see docs/storage.md). "
+          "Required");
 ABSL_FLAG(std::string, db_password_file, "",
           "File holding the PostgreSQL password (trailing newline ignored); else libpq's own "
           "PGPASSWORD or ~/.pgpass. Never logged");

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/partial_date.h"
+#include "common/pg/pool.h"
 #include "dyad/economics/v1/economics.pb.h"
 
 namespace dyad::economics {
@@ -92,5 +93,10 @@ class ObservationStore {
 // SQLite store at `path` (":memory:" allowed); creates or migrates the schema.
 absl::StatusOr<std::unique_ptr<ObservationStore>> OpenSqliteObservationStore(
     const std::string& path);
+
+// PostgreSQL store over `pool`; creates or migrates the schema (under an
+// advisory lock, so replicas may start together).
+absl::StatusOr<std::unique_ptr<ObservationStore>> OpenPgObservationStore(
+    std::shared_ptr<pg::Pool> pool);
 
 }  // namespace dyad::economics

@@ -17,11 +17,17 @@ absl::Status Migrate(Connection& conn, const std::string& schema,
     return r.status();
   }
   // Meta rows keyed by schema name, so several stores can share a database.
-  if (auto s = conn.Execute(
-          "CREATE TABLE IF NOT EXISTS dyad_meta (schema_name TEXT PRIMARY KEY, "
-          "version INTEGER NOT NULL, compatible_version INTEGER NOT NULL)");
-      !s.ok()) {
-    return s;
+  // Created only when missing: a schema already current is checked without
+  // writing anything, so a replica can start on a read-only hot standby.
+  auto exists = conn.Run("SELECT to_regclass('dyad_meta') IS NOT NULL");
+  if (!exists.ok()) return exists.status();
+  if (exists->rows() == 0 || exists->Int64(0, 0) == 0) {
+    if (auto s = conn.Execute(
+            "CREATE TABLE IF NOT EXISTS dyad_meta (schema_name TEXT PRIMARY KEY, "
+            "version INTEGER NOT NULL, compatible_version INTEGER NOT NULL)");
+        !s.ok()) {
+      return s;
+    }
   }
   auto meta = conn.Run(
       "SELECT version, compatible_version FROM dyad_meta WHERE schema_name = $1",
