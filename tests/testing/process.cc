@@ -1,11 +1,16 @@
 #include "testing/process.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/numbers.h"
@@ -20,7 +25,8 @@ absl::StatusOr<Server> StartServer(std::vector<std::string> argv, const std::str
   argv.push_back("--host=" + host);
   auto p = ChildProcess::Start(argv);
   if (!p.ok()) return p.status();
-  auto out = p->WaitForOutput("serving ", absl::Seconds(30));
+  const bool json = std::find(argv.begin(), argv.end(), "--log_format=json") != argv.end();
+  auto out = p->WaitForOutput(json ? "\"msg\":\"serving\"" : "serving ", absl::Seconds(30));
   if (!out.ok()) return out.status();
   const int port = ParseServingPort(*out);
   if (port == 0) return absl::InternalError(absl::StrCat("no port in the serving line: ", *out));
@@ -141,8 +147,14 @@ absl::StatusOr<int> ChildProcess::Stop(int signal, absl::Duration timeout) {
 }
 
 int ParseServingPort(const std::string& log) {
-  const std::string key = " port=";
+  // Text: "... serving service=... port=N ..."; JSON (--log_format=json):
+  // {"msg":"serving",...,"port":N,...}.
   size_t pos = log.find("serving ");
+  std::string key = " port=";
+  if (pos == std::string::npos) {
+    pos = log.find("\"msg\":\"serving\"");
+    key = "\"port\":";
+  }
   if (pos == std::string::npos) return 0;
   pos = log.find(key, pos);
   if (pos == std::string::npos) return 0;
@@ -151,6 +163,53 @@ int ParseServingPort(const std::string& log) {
   int port = 0;
   absl::SimpleAtoi(log.substr(pos, end - pos), &port);
   return port;
+}
+
+absl::StatusOr<std::string> HttpGet(int port, const std::string& path) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return absl::InternalError("socket failed");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+    close(fd);
+    return absl::UnavailableError(absl::StrCat("cannot connect to 127.0.0.1:", port));
+  }
+  const std::string req = absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+  if (write(fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) {
+    close(fd);
+    return absl::InternalError("write failed");
+  }
+  std::string resp;
+  char buf[16384];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) resp.append(buf, static_cast<size_t>(n));
+  close(fd);
+  const size_t head_end = resp.find("\r\n\r\n");
+  if (head_end == std::string::npos) return absl::InternalError("no HTTP response: " + resp);
+  const std::string status_line = resp.substr(0, resp.find("\r\n"));
+  if (status_line.find(" 200") == std::string::npos) {
+    return absl::InternalError("HTTP status: " + status_line);
+  }
+  return resp.substr(head_end + 4);
+}
+
+double MetricValue(const std::string& body, const std::string& series) {
+  size_t pos = 0;
+  while ((pos = body.find(series + " ", pos)) != std::string::npos) {
+    if (pos == 0 || body[pos - 1] == '\n') {
+      const size_t start = pos + series.size() + 1;
+      const size_t end = body.find('\n', start);
+      double v = -1;
+      if (absl::SimpleAtod(body.substr(start, end - start), &v)) return v;
+      return -1;
+    }
+    pos += series.size();
+  }
+  return -1;
 }
 
 std::string BuildPath(const std::string& relative) {

@@ -50,6 +50,16 @@ struct Server {
 absl::StatusOr<Server> StartServer(std::vector<std::string> argv,
                                    const std::string& host = "127.0.0.1");
 
+// The body of http://127.0.0.1:<port><path> (HTTP/1.0 GET, plain socket);
+// an error unless the status is 200.
+absl::StatusOr<std::string> HttpGet(int port, const std::string& path);
+
+// The value of the sample `series` (metric name with its labels exactly as
+// Prometheus' text format writes them, e.g.
+// `grpc_server_handled_total{grpc_code="OK",grpc_method="X"}`) in a /metrics
+// body, or -1 when absent.
+double MetricValue(const std::string& body, const std::string& series);
+
 // Path of a built artefact: DYAD_BUILD_DIR/<relative>.
 std::string BuildPath(const std::string& relative);
 // Path in the source tree: DYAD_SOURCE_DIR/<relative>.
