@@ -34,11 +34,14 @@ class CallInterceptor final : public grpc::experimental::Interceptor {
  public:
   CallInterceptor(std::shared_ptr<ServerRunner::Counters> c, grpc::experimental::ServerRpcInfo* info)
       : c_(std::move(c)),
-        info_(info),
-        dyad_method_(absl::StartsWith(info->method(), "/dyad.")),
+        // Copied: the interceptor may be destroyed inside the context's
+        // destructor, when neither may be read any more.
+        ctx_(info->server_context()),
+        method_(info->method() != nullptr ? info->method() : ""),
+        dyad_method_(absl::StartsWith(method_, "/dyad.")),
         start_(absl::Now()),
         metrics_(metrics::ServerMethod::For(
-            info->method(), metrics::GrpcTypeName(static_cast<int>(info->type())))) {
+            method_, metrics::GrpcTypeName(static_cast<int>(info->type())))) {
     ++c_->in_flight;
     if (dyad_method_) {
       c_->served.fetch_add(1, std::memory_order_relaxed);
@@ -51,7 +54,7 @@ class CallInterceptor final : public grpc::experimental::Interceptor {
     // A call that ended without a status going out (the client went away
     // first) still counts, as CANCELLED.
     if (!finished_) Finished(grpc::StatusCode::CANCELLED);
-    if (traced_) internal::UnregisterCallTrace(info_->server_context());
+    if (traced_) internal::UnregisterCallTrace(ctx_);
     metrics::CallInFlight(-1);
     if (dyad_method_) internal::CallEnded();
     --c_->in_flight;
@@ -69,8 +72,9 @@ class CallInterceptor final : public grpc::experimental::Interceptor {
         }
       }
       trace_ = ServerTrace(traceparent, tracestate);
-      internal::RegisterCallTrace(info_->server_context(), trace_);
+      internal::RegisterCallTrace(ctx_, trace_);
       traced_ = true;
+      if (ctx_ != nullptr) peer_ = ctx_->peer();
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       Finished(methods->GetSendStatus().error_code());
@@ -85,17 +89,17 @@ class CallInterceptor final : public grpc::experimental::Interceptor {
     metrics_->Handled(code, seconds);
     const auto level = dyad_method_ ? spdlog::level::info : spdlog::level::debug;
     if (!Log().should_log(level)) return;
-    auto* ctx = info_->server_context();
     Log().log(level, "call method={} code={} duration={:.6f} peer={} trace_id={} span_id={}{}{}",
-              LogValue(info_->method()), std::string(GrpcCodeName(code)), seconds,
-              LogValue(ctx != nullptr ? ctx->peer() : std::string()),
+              LogValue(method_), std::string(GrpcCodeName(code)), seconds, LogValue(peer_),
               traced_ ? trace_.trace_id : "none", traced_ ? trace_.span_id : "none",
               trace_.parent_span_id.empty() ? "" : " parent_span_id=", trace_.parent_span_id);
   }
 
   std::shared_ptr<ServerRunner::Counters> c_;
-  grpc::experimental::ServerRpcInfo* info_;
+  const grpc::ServerContextBase* ctx_;
+  const std::string method_;
   const bool dyad_method_;
+  std::string peer_;
   const absl::Time start_;
   metrics::ServerMethod* metrics_;
   TraceContext trace_;
