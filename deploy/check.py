@@ -1767,10 +1767,10 @@ MUTATIONS = [
      "livenessProbe is not a grpc probe"),
     ("DYAD_PORT differs from the container port and the probes",
      lambda d: (_cm(d, "dyad-events-config")["data"].update(DYAD_PORT="50061"), d)[1],
-     "DYAD_PORT=50061 but the container ports are [50051]"),
+     "DYAD_PORT=50061 but the container ports are [50051, 9090]"),
     ("container port moved, probes and config not",
      lambda d: (_ctr(d, "dyad-events")["ports"][0].update(containerPort=50061), d)[1],
-     "grpc.port=50051, but DYAD_PORT=50051 and containerPort [50061]"),
+     "grpc.port=50051, but DYAD_PORT=50051 and containerPort [50061, 9090]"),
     ("scrape annotation on another port than the metrics endpoint",
      lambda d: (_dep(d, "dyad-gateway")["spec"]["template"]["metadata"]["annotations"].update(
          {"prometheus.io/port": "9091"}), d)[1],
