@@ -11,7 +11,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
+#include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -59,19 +63,48 @@ absl::StatusOr<ChildProcess> ChildProcess::Start(const std::vector<std::string>&
     _exit(127);
   }
   close(pipefd[1]);
-  fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
   return ChildProcess(pid, pipefd[0]);
 }
 
+struct ChildProcess::Reader {
+  explicit Reader(int fd) : fd(fd), thread([this] { Run(); }) {}
+  ~Reader() {
+    thread.join();  // returns at end of file: the child has exited (or was killed)
+    close(fd);
+  }
+  void Run() {
+    char chunk[16384];
+    for (;;) {
+      const ssize_t n = read(fd, chunk, sizeof(chunk));
+      if (n < 0 && errno == EINTR) continue;
+      std::lock_guard<std::mutex> lock(mu);
+      if (n <= 0) {
+        eof = true;
+        cv.notify_all();
+        return;
+      }
+      buf.append(chunk, static_cast<size_t>(n));
+      cv.notify_all();
+    }
+  }
+  const int fd;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::string buf;
+  bool eof = false;
+  std::thread thread;
+};
+
+ChildProcess::ChildProcess(int pid, int fd) : pid_(pid), reader_(std::make_shared<Reader>(fd)) {}
+
 ChildProcess::ChildProcess(ChildProcess&& o) noexcept
-    : pid_(o.pid_), fd_(o.fd_), output_(std::move(o.output_)) {
+    : pid_(o.pid_), reader_(std::move(o.reader_)), output_(std::move(o.output_)) {
   o.pid_ = -1;
-  o.fd_ = -1;
 }
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& o) noexcept {
   std::swap(pid_, o.pid_);
-  std::swap(fd_, o.fd_);
+  std::swap(reader_, o.reader_);
   std::swap(output_, o.output_);
   return *this;
 }
@@ -81,19 +114,19 @@ ChildProcess::~ChildProcess() {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
   }
-  if (fd_ >= 0) close(fd_);
+  reader_.reset();
 }
 
 void ChildProcess::Drain(absl::Duration wait) {
-  if (fd_ < 0) return;
-  pollfd p{fd_, POLLIN, 0};
-  if (poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(wait))) <= 0) return;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = read(fd_, buf, sizeof(buf));
-    if (n <= 0) break;
-    output_.append(buf, static_cast<size_t>(n));
+  if (reader_ == nullptr) return;
+  std::unique_lock<std::mutex> lock(reader_->mu);
+  if (wait > absl::ZeroDuration()) {
+    const size_t seen = output_.size();
+    reader_->cv.wait_for(lock, absl::ToChronoMilliseconds(wait), [&] {
+      return reader_->eof || reader_->buf.size() > seen;
+    });
   }
+  output_ = reader_->buf;
 }
 
 std::string ChildProcess::Output() {

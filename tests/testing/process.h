@@ -2,6 +2,7 @@
 // stderr captured, stopped by its own pid only.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -30,10 +31,16 @@ class ChildProcess {
   int pid() const { return pid_; }
 
  private:
-  ChildProcess(int pid, int fd) : pid_(pid), fd_(fd) {}
+  // Reads the child's stderr on its own thread from the start, so a child
+  // that logs a lot (an access line per call) never blocks on a full pipe
+  // while the test is not looking at its output.
+  struct Reader;
+  ChildProcess(int pid, int fd);
+  // Copies what the reader has into output_, first waiting up to `wait` for
+  // more.
   void Drain(absl::Duration wait);
   int pid_ = -1;
-  int fd_ = -1;
+  std::shared_ptr<Reader> reader_;
   std::string output_;
 };
 
