@@ -314,6 +314,10 @@ class Binaries:
         full_env.update(env)
         full_env["DYAD_PORT"] = "0"
         full_env["DYAD_HOST"] = "127.0.0.1"
+        # A metrics endpoint on any free port (-1) rather than the fixed one.
+        metrics = full_env.get("DYAD_METRICS_PORT", "0") not in ("", "0")
+        if metrics:
+            full_env["DYAD_METRICS_PORT"] = "-1"
         result = {"error": None, "service": None, "log": "", "port": None, "write": None}
         proc = subprocess.Popen([self.path(binary)], env=full_env, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True, cwd=self.tmp)
@@ -323,7 +327,7 @@ class Binaries:
         def reader():
             for line in proc.stdout:
                 lines.append(line.rstrip("\n"))
-                if " serving " in line:
+                if is_serving_line(line):
                     serving.set()
         t = threading.Thread(target=reader, daemon=True)
         t.start()
@@ -337,11 +341,10 @@ class Binaries:
                     "exit code %s" % proc.returncode if proc.poll() is not None
                     else "no 'serving' line within 30s", "\n    ".join(lines[-15:])))
                 return result
-            line = next(l for l in lines if " serving " in l)
-            m_service = re.search(r"\bservice=(\S+)", line)
-            m_port = re.search(r"\bport=(\d+)", line)
-            result["service"] = m_service.group(1) if m_service else None
-            result["port"] = int(m_port.group(1)) if m_port else None
+            line = next(l for l in lines if is_serving_line(l))
+            fields = log_fields(line)
+            result["service"] = fields.get("service")
+            result["port"] = fields.get("port")
             if result["port"] is None:
                 result["error"] = "its serving line has no port=: %s" % line
                 return result
@@ -350,6 +353,8 @@ class Binaries:
                 result["error"] = ("grpc.health.v1.Health/Check(service=%r) answered %s, not "
                                    "SERVING (what the kubelet's gRPC probe needs)"
                                    % (health_service, status))
+            if metrics and result["error"] is None:
+                result["error"] = check_metrics_endpoint(lines)
             if write_method:
                 result["write"] = (call_empty(result["port"], write_method, None),
                                    call_empty(result["port"], write_method, self.token))
@@ -965,6 +970,54 @@ def check_pod(where, pod, c, env, flags, info, errors):
     return grace
 
 
+def is_serving_line(line):
+    """The "serving" line of a server, in either --log_format."""
+    return " serving " in line or '"msg":"serving"' in line
+
+
+def log_fields(line):
+    """`service` (the gRPC service) and `port` of a serving line, text or JSON."""
+    line = line.strip()
+    if line.startswith("{"):
+        import json
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            return {}
+        port = obj.get("port")
+        return {"service": obj.get("grpc_service"),
+                "port": port if isinstance(port, int) else None}
+    m_service = re.search(r"\bservice=(\S+)", line)
+    m_port = re.search(r"\bport=(\d+)", line)
+    return {"service": m_service.group(1) if m_service else None,
+            "port": int(m_port.group(1)) if m_port else None}
+
+
+def check_metrics_endpoint(lines):
+    """GETs the /metrics a server logged ("metrics address=host:port", text or
+    JSON) after the health check: None when it counts that call, else the
+    problem."""
+    port = None
+    for l in lines:
+        m = (re.search(r'"msg":"metrics","address":"[^"]*:(\d+)"', l)
+             or re.search(r"\bmetrics address=\S*:(\d+)", l))
+        if m:
+            port = int(m.group(1))
+            break
+    if port is None:
+        return "DYAD_METRICS_PORT is set but it logged no 'metrics address=' line"
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
+            body = r.read().decode("utf-8", "replace")
+    except (urllib.error.URLError, OSError) as e:
+        return "its metrics endpoint (port %d) did not answer: %s" % (port, e)
+    if not re.search(r'^grpc_server_handled_total\{grpc_code="OK",grpc_method="Check",'
+                     r'grpc_service="grpc.health.v1.Health",grpc_type="unary"\} [1-9]',
+                     body, re.M):
+        return "its /metrics does not count the health check just made"
+    return None
+
+
 def check_deployment(dep, configmaps, hpas, ctx, errors):
     """One Deployment: its container, configuration, probes, shutdown, security,
     resources, volumes, write token, and a live start of its binary. Returns
@@ -1054,6 +1107,20 @@ def check_deployment(dep, configmaps, hpas, ctx, errors):
     cports = [p.get("containerPort") for p in c.get("ports") or []]
     if port is not None and port not in cports:
         errors.append("%s: DYAD_PORT=%d but the container ports are %s" % (where, port, cports))
+    # --- metrics: DYAD_METRICS_PORT = container port "metrics" = the scrape
+    # annotation (docs/operations.md).
+    if env.get("DYAD_METRICS_PORT", "0") not in ("", "0"):
+        mport = env["DYAD_METRICS_PORT"]
+        named = container_ports(c).get("metrics")
+        if str(named) != mport:
+            errors.append("%s: DYAD_METRICS_PORT=%s but the container port named metrics is %s"
+                          % (where, mport, named))
+        ann = (tmpl.get("metadata") or {}).get("annotations") or {}
+        if ann.get("prometheus.io/scrape") != "true" or ann.get("prometheus.io/port") != mport:
+            errors.append("%s: DYAD_METRICS_PORT=%s but the pod's prometheus.io/scrape and "
+                          "prometheus.io/port annotations are %r and %r"
+                          % (where, mport, ann.get("prometheus.io/scrape"),
+                             ann.get("prometheus.io/port")))
     for probe_name in ("readinessProbe", "livenessProbe", "startupProbe"):
         probe = c.get(probe_name)
         if probe is None:
@@ -1537,6 +1604,18 @@ def check_database_egress(netpols, deployments, errors):
                           "database host %s cannot resolve" % (b, host))
 
 
+def is_scrape_rule(rule, info):
+    """An ingress rule that admits the server's metrics port only (never its
+    gRPC port): Prometheus' way in, from a namespace of its own."""
+    try:
+        mport = int(info["env"].get("DYAD_METRICS_PORT", "0"))
+    except ValueError:
+        return False
+    ports = rule.get("ports") or []
+    return (mport > 0 and ports and all(p.get("port") in (mport, "metrics") for p in ports)
+            and not port_allowed(ports, info["dyad_port"] or -1, info["container"]))
+
+
 def check_network_policies(by_kind, deployments, gw, errors):
     """Only the gateway's pods (and the web front's, which forwards the read
     methods) reach a backend; the gateway's port is open and, when its egress
@@ -1563,6 +1642,15 @@ def check_network_policies(by_kind, deployments, gw, errors):
                     if not peers:
                         errors.append("%s %s: an ingress rule without `from` lets every "
                                       "source in" % (where, np_["metadata"]["name"]))
+                        continue
+                    if is_scrape_rule(rule, info):
+                        for peer in peers:
+                            ns = peer.get("namespaceSelector") or {}
+                            if set(peer) != {"namespaceSelector"} or not (
+                                    ns.get("matchLabels") or ns.get("matchExpressions")):
+                                errors.append("%s %s: the metrics port is open to %s; name the "
+                                              "monitoring namespace by label"
+                                              % (where, np_["metadata"]["name"], peer))
                         continue
                     for peer in peers:
                         ps = peer.get("podSelector")
@@ -1851,10 +1939,27 @@ MUTATIONS = [
      "livenessProbe is not a grpc probe"),
     ("DYAD_PORT differs from the container port and the probes",
      lambda d: (_cm(d, "dyad-events-config")["data"].update(DYAD_PORT="50061"), d)[1],
-     "DYAD_PORT=50061 but the container ports are [50051]"),
+     "DYAD_PORT=50061 but the container ports are [50051, 9090]"),
     ("container port moved, probes and config not",
      lambda d: (_ctr(d, "dyad-events")["ports"][0].update(containerPort=50061), d)[1],
-     "grpc.port=50051, but DYAD_PORT=50051 and containerPort [50061]"),
+     "grpc.port=50051, but DYAD_PORT=50051 and containerPort [50061, 9090]"),
+    ("scrape annotation on another port than the metrics endpoint",
+     lambda d: (_dep(d, "dyad-gateway")["spec"]["template"]["metadata"]["annotations"].update(
+         {"prometheus.io/port": "9091"}), d)[1],
+     "prometheus.io/port annotations are 'true' and '9091'"),
+    ("metrics container port gone",
+     lambda d: (_ctr(d, "dyad-institutions").update(
+         ports=[p for p in _ctr(d, "dyad-institutions")["ports"] if p["name"] != "metrics"]),
+         d)[1],
+     "DYAD_METRICS_PORT=9090 but the container port named metrics is None"),
+    ("the monitoring rule also opens a backend's gRPC port",
+     lambda d: (_obj(d, "NetworkPolicy", "dyad-events")["spec"]["ingress"][1]["ports"].append(
+         {"protocol": "TCP", "port": 50051}), d)[1],
+     "only the gateway's pods may reach a backend"),
+    ("the metrics port open to every namespace",
+     lambda d: (_obj(d, "NetworkPolicy", "dyad-economics")["spec"]["ingress"][1]["from"][0]
+                .update(namespaceSelector={}), d)[1],
+     "the metrics port is open to"),
     ("a misspelt flag", lambda d: _add_env(d, "dyad-economics", "DYAD_LOGLEVEL", "debug"),
      "DYAD_LOGLEVEL is not a flag of dyad-economics"),
     ("a backend flag given to the gateway",

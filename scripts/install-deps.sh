@@ -8,6 +8,7 @@ debs=(
   protobuf-compiler libprotobuf-dev libprotoc-dev
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc grpc-proto
   libabsl-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev libre2-dev
+  prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcsv-dev libarchive-dev
   libpq-dev

@@ -81,6 +81,10 @@ absl::StatusOr<std::optional<std::string>> ReadWriteToken(const std::string& fil
   return ReadToken(file, "write_token_file", "DYAD_WRITE_TOKEN");
 }
 
+absl::StatusOr<std::optional<std::string>> ReadBackendToken(const std::string& file) {
+  return ReadToken(file, "backend_token_file", "DYAD_BACKEND_TOKEN");
+}
+
 absl::StatusOr<WriteAuthorizer> WriteAuthorizer::FromConfig(const std::string& file) {
   auto token = ReadWriteToken(file);
   if (!token.ok()) return token.status();

@@ -57,6 +57,12 @@ class WriteAuthorizer {
 // token (the CLI's import) read it the same way.
 absl::StatusOr<std::optional<std::string>> ReadWriteToken(const std::string& file);
 
+// The token the gateway presents to the backends: from `file` when non-empty
+// (--backend_token_file; trimmed, an empty or unreadable file is an error),
+// else DYAD_BACKEND_TOKEN (a whitespace-only value is an error), else
+// nullopt (the gateway calls the backends without a token).
+absl::StatusOr<std::optional<std::string>> ReadBackendToken(const std::string& file);
+
 // Constant-time equality of two byte strings (time depends only on lengths).
 bool ConstantTimeEquals(absl::string_view a, absl::string_view b);
 

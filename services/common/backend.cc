@@ -23,6 +23,7 @@
 #include "common/pg/uri.h"
 #include "common/sqlite/database.h"
 #include "common/logging.h"
+#include "common/metrics.h"
 #include "common/server.h"
 
 ABSL_FLAG(std::string, db, "",
@@ -43,9 +44,6 @@ ABSL_FLAG(std::string, write_token_file, "",
           "File holding the bearer token that write methods require (else env DYAD_WRITE_TOKEN; "
           "without either, writes are refused)");
 
-ABSL_FLAG(std::string, read_token_file, "",
-          "When set (or env DYAD_READ_TOKEN), read methods also need a bearer token: this one or "
-          "the write token. Reads are open otherwise");
 ABSL_FLAG(int, result_cache_entries, 1024,
           "Answers of the hottest read methods kept in memory, cleared by every write; 0 disables "
           "the cache");
@@ -163,6 +161,25 @@ class PeriodicDbCheck {
   std::thread thread_;
 };
 
+// dyad_plugins_loaded and dyad_plugin_records: what each plugin contributes
+// to this service.
+void RecordPluginMetrics(const std::string& service_name, const PluginSet& plugins) {
+  metrics::SetPluginsLoaded(static_cast<int>(plugins.plugins().size()));
+  for (const auto& p : plugins.plugins()) {
+    const auto& b = p.bundle;
+    if (service_name == "dyad.events.v1.EventService" && p.Contributes("events")) {
+      metrics::SetPluginRecords(p.name, p.version, "events", b.events_size());
+    } else if (service_name == "dyad.economics.v1.EconomicsService" &&
+               p.Contributes("economics")) {
+      metrics::SetPluginRecords(p.name, p.version, "observations", b.observations_size());
+    } else if (service_name == "dyad.institutions.v1.InstitutionService" &&
+               p.Contributes("institutions")) {
+      metrics::SetPluginRecords(p.name, p.version, "institutions", b.institutions_size());
+      metrics::SetPluginRecords(p.name, p.version, "memberships", b.memberships_size());
+    }
+  }
+}
+
 }  // namespace
 
 size_t ResultCacheEntries() {
@@ -184,7 +201,10 @@ std::string DbForLogs(const std::string& db) {
 }
 
 absl::StatusOr<BackendEnv> PrepareBackend(const std::string& binary, StoreEngines engines) {
-  if (auto s = InitLogging(binary, absl::GetFlag(FLAGS_log_level)); !s.ok()) return s;
+  if (auto s = InitLogging(binary, absl::GetFlag(FLAGS_log_level), absl::GetFlag(FLAGS_log_format));
+      !s.ok()) {
+    return s;
+  }
   StartupWatcher().Start(binary);
   BackendEnv env;
   env.db = absl::GetFlag(FLAGS_db);
@@ -277,6 +297,7 @@ int ServeBackend(const std::string& binary, int default_port, grpc::Service* ser
   PeriodicDbCheck periodic(
       db, g_store_health != nullptr ? absl::GetFlag(FLAGS_db_check_interval) : absl::ZeroDuration(),
       g_store_health, g_pg_pool);
+  RecordPluginMetrics(service_name, plugins);
   Log().info("serving service={} address={} port={} plugins={}", service_name, runner.address(),
              runner.port(), plugins.Summary());
   runner.WaitForShutdownSignal();

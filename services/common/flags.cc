@@ -16,7 +16,16 @@ ABSL_FLAG(int, port, -1,
           "TCP port to listen on; 0 picks a free port (printed in the serving log line); "
           "-1 uses the service's default port");
 ABSL_FLAG(std::string, host, "0.0.0.0", "Address to listen on (e.g. 127.0.0.1 for local only)");
-ABSL_FLAG(std::string, log_level, "info", "Log level: trace, debug, info, warn, error");
+ABSL_FLAG(std::string, log_level, "info",
+          "Log level: trace, debug, info, warn, error. Every call to a Dyad method is logged at "
+          "info (the access log: method, code, duration, peer, trace id); health checks and "
+          "reflection at debug");
+ABSL_FLAG(std::string, log_format, "text",
+          "Log lines on stderr: text (logfmt style) or json (one JSON object per line with "
+          "time, level, service, msg and the line's fields; see docs/operations.md)");
+ABSL_FLAG(int, metrics_port, 0,
+          "Port of the Prometheus metrics endpoint (http://<host>:<port>/metrics, on --host); "
+          "0 turns it off. Metric names are listed in docs/operations.md");
 ABSL_FLAG(int, max_receive_bytes, 4 << 20, "Largest request message accepted, in bytes");
 ABSL_FLAG(int, max_in_flight, 256,
           "Calls served at once by this process; more are refused with RESOURCE_EXHAUSTED "
@@ -29,6 +38,11 @@ ABSL_FLAG(absl::Duration, max_connection_age, absl::Minutes(5),
           "Clients are asked (HTTP/2 GOAWAY) to reconnect after this long, finishing their "
           "calls first, so a client balancing over a DNS name re-resolves it and reaches "
           "replicas added since (0: connections live as long as the client wants)");
+
+// Every server: the backends and the gateway alike.
+ABSL_FLAG(std::string, read_token_file, "",
+          "When set (or env DYAD_READ_TOKEN), read methods also need a bearer token: this one or "
+          "(on a backend) the write token. Reads are open otherwise");
 
 ABSL_FLAG(std::string, tls_cert_file, "",
           "PEM certificate chain of this server; with --tls_key_file the server speaks TLS only");

@@ -10,10 +10,13 @@
 ABSL_DECLARE_FLAG(int, port);
 ABSL_DECLARE_FLAG(std::string, host);
 ABSL_DECLARE_FLAG(std::string, log_level);
+ABSL_DECLARE_FLAG(std::string, log_format);
+ABSL_DECLARE_FLAG(int, metrics_port);
 ABSL_DECLARE_FLAG(int, max_receive_bytes);
 ABSL_DECLARE_FLAG(int, max_in_flight);
 ABSL_DECLARE_FLAG(absl::Duration, shutdown_grace);
 ABSL_DECLARE_FLAG(absl::Duration, max_connection_age);
+ABSL_DECLARE_FLAG(std::string, read_token_file);
 ABSL_DECLARE_FLAG(std::string, tls_cert_file);
 ABSL_DECLARE_FLAG(std::string, tls_key_file);
 ABSL_DECLARE_FLAG(std::string, tls_client_ca_file);

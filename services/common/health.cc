@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "common/metrics.h"
 
 namespace dyad {
 
@@ -158,9 +159,11 @@ void StoreHealth::ApplyLocked() {
 }
 
 void StoreHealth::MarkUnhealthy(const std::string& reason) {
+  metrics::StoreError();  // every fault counts; the log has one line per change
   std::lock_guard<std::mutex> lock(mu_);
   if (!healthy_.load()) return;  // one line per change, not per error
   healthy_.store(false);
+  metrics::SetStoreHealthy(false);
   reason_ = reason;
   Log().error("store unhealthy: NOT_SERVING, writes refused until a check passes; store={} "
               "reason={}", store_, reason);
@@ -171,6 +174,7 @@ void StoreHealth::MarkHealthy() {
   std::lock_guard<std::mutex> lock(mu_);
   if (healthy_.load()) return;
   healthy_.store(true);
+  metrics::SetStoreHealthy(true);
   Log().warn("store healthy again: SERVING; store={} (was: {})", store_, reason_);
   reason_.clear();
   ApplyLocked();

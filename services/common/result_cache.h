@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "absl/status/statusor.h"
+#include "common/metrics.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/message.h"
@@ -66,6 +67,7 @@ class ResultCache {
     *generation = generation_;
     if (!enabled()) return nullptr;
     auto it = entries_.find(key);
+    metrics::ResultCacheLookup(it != entries_.end());
     return it == entries_.end() ? nullptr : it->second;
   }
 

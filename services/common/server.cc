@@ -14,45 +14,105 @@
 #include "common/admission.h"
 #include "common/flags.h"
 #include "common/logging.h"
+#include "common/metrics.h"
+#include "common/status.h"
+#include "common/trace.h"
 #include "common/tls.h"
 
 namespace dyad {
 namespace {
 
-// Counts calls in flight (gRPC creates one interceptor per call and destroys
-// it when the call is over) and the calls served to Dyad's own services
-// (health checks and reflection left out).
-class CountingInterceptor final : public grpc::experimental::Interceptor {
+// One per call (gRPC creates it when the call arrives and destroys it when
+// the call is over): counts the call in flight, takes the caller's trace
+// (trace.h), and when the status goes out records the call's metrics
+// (metrics.h) and writes its access log line:
+//   call method=/dyad.events.v1.EventService/ListEvents code=OK duration=0.000412
+//        peer=ipv4:10.0.0.7:51234 trace_id=... span_id=... parent_span_id=...
+// at info for Dyad's own methods, at debug for health checks and reflection
+// (probes would flood the log).
+class CallInterceptor final : public grpc::experimental::Interceptor {
  public:
-  CountingInterceptor(std::shared_ptr<ServerRunner::Counters> c, bool dyad_method)
-      : c_(std::move(c)), dyad_method_(dyad_method) {
+  CallInterceptor(std::shared_ptr<ServerRunner::Counters> c, grpc::experimental::ServerRpcInfo* info)
+      : c_(std::move(c)),
+        // Copied: the interceptor may be destroyed inside the context's
+        // destructor, when neither may be read any more.
+        ctx_(info->server_context()),
+        method_(info->method() != nullptr ? info->method() : ""),
+        dyad_method_(absl::StartsWith(method_, "/dyad.")),
+        start_(absl::Now()),
+        metrics_(metrics::ServerMethod::For(
+            method_, metrics::GrpcTypeName(static_cast<int>(info->type())))) {
     ++c_->in_flight;
-    if (dyad_method_) internal::CallStarted();
+    if (dyad_method_) {
+      c_->served.fetch_add(1, std::memory_order_relaxed);
+      internal::CallStarted();
+    }
+    metrics::CallInFlight(1);
+    metrics_->Started();
   }
-  ~CountingInterceptor() override {
+  ~CallInterceptor() override {
+    // A call that ended without a status going out (the client went away
+    // first) still counts, as CANCELLED.
+    if (!finished_) Finished(grpc::StatusCode::CANCELLED);
+    if (traced_) internal::UnregisterCallTrace(ctx_);
+    metrics::CallInFlight(-1);
     if (dyad_method_) internal::CallEnded();
     --c_->in_flight;
   }
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    using grpc::experimental::InterceptionHookPoints;
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      absl::string_view traceparent, tracestate;
+      if (auto* md = methods->GetRecvInitialMetadata()) {
+        if (auto it = md->find("traceparent"); it != md->end()) {
+          traceparent = absl::string_view(it->second.data(), it->second.size());
+        }
+        if (auto it = md->find("tracestate"); it != md->end()) {
+          tracestate = absl::string_view(it->second.data(), it->second.size());
+        }
+      }
+      trace_ = ServerTrace(traceparent, tracestate);
+      internal::RegisterCallTrace(ctx_, trace_);
+      traced_ = true;
+      if (ctx_ != nullptr) peer_ = ctx_->peer();
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      Finished(methods->GetSendStatus().error_code());
+    }
     methods->Proceed();
   }
 
  private:
+  void Finished(grpc::StatusCode code) {
+    finished_ = true;
+    const double seconds = absl::ToDoubleSeconds(absl::Now() - start_);
+    metrics_->Handled(code, seconds);
+    const auto level = dyad_method_ ? spdlog::level::info : spdlog::level::debug;
+    if (!Log().should_log(level)) return;
+    Log().log(level, "call method={} code={} duration={:.6f} peer={} trace_id={} span_id={}{}{}",
+              LogValue(method_), std::string(GrpcCodeName(code)), seconds, LogValue(peer_),
+              traced_ ? trace_.trace_id : "none", traced_ ? trace_.span_id : "none",
+              trace_.parent_span_id.empty() ? "" : " parent_span_id=", trace_.parent_span_id);
+  }
+
   std::shared_ptr<ServerRunner::Counters> c_;
+  const grpc::ServerContextBase* ctx_;
+  const std::string method_;
   const bool dyad_method_;
+  std::string peer_;
+  const absl::Time start_;
+  metrics::ServerMethod* metrics_;
+  TraceContext trace_;
+  bool traced_ = false;
+  bool finished_ = false;
 };
 
-class CountingFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
+class CallInterceptorFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  explicit CountingFactory(std::shared_ptr<ServerRunner::Counters> c) : c_(std::move(c)) {}
+  explicit CallInterceptorFactory(std::shared_ptr<ServerRunner::Counters> c) : c_(std::move(c)) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
-    const bool dyad_method = absl::StartsWith(info->method(), "/dyad.");
-    if (dyad_method) {
-      c_->served.fetch_add(1, std::memory_order_relaxed);
-      Log().debug("call method={}", info->method());  // the access log, at debug level
-    }
-    return new CountingInterceptor(c_, dyad_method);
+    return new CallInterceptor(c_, info);
   }
 
  private:
@@ -73,6 +133,7 @@ ServerConfig ServerConfigFromFlags(int default_port) {
   c.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   c.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   c.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
+  c.metrics_port = absl::GetFlag(FLAGS_metrics_port);
   return c;
 }
 
@@ -104,8 +165,19 @@ absl::Status ServerRunner::Start(const ServerConfig& config,
     return absl::InvalidArgumentError(absl::StrCat("max_connection_age: must not be negative, got ",
                                                    absl::FormatDuration(config.max_connection_age)));
   }
+  if (config.metrics_port < -1 || config.metrics_port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "metrics_port: must be 0 (off), 1..65535, or -1 (any free port), got ",
+        config.metrics_port));
+  }
   config_ = config;
   service_names_ = service_names;
+  if (config.metrics_port != 0) {
+    auto exposer = metrics::Exposer::Start(config.host, std::max(config.metrics_port, 0));
+    if (!exposer.ok()) return exposer.status();
+    metrics_ = std::move(*exposer);
+    Log().info("metrics address={}:{} path=/metrics", config.host, metrics_->port());
+  }
   SetMaxCallsInFlight(config.max_in_flight);
   grpc::EnableDefaultHealthCheckService(false);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -126,7 +198,7 @@ absl::Status ServerRunner::Start(const ServerConfig& config,
     builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, ms(config.shutdown_grace));
   }
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
-  creators.push_back(std::make_unique<CountingFactory>(counters_));
+  creators.push_back(std::make_unique<CallInterceptorFactory>(counters_));
   builder.experimental().SetInterceptorCreators(std::move(creators));
   builder.RegisterService(&health_);
   for (grpc::Service* s : services) builder.RegisterService(s);
@@ -141,6 +213,8 @@ absl::Status ServerRunner::Start(const ServerConfig& config,
   health_.SetServingStatus("", true);
   return absl::OkStatus();
 }
+
+int ServerRunner::metrics_port() const { return metrics_ ? metrics_->port() : 0; }
 
 std::string ServerRunner::address() const { return absl::StrCat(config_.host, ":", port_); }
 

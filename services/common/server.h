@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/health.h"
+#include "common/metrics.h"
 
 namespace dyad {
 
@@ -29,6 +30,9 @@ struct ServerConfig {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;
+  // Prometheus /metrics on this port (on `host`); 0: none; -1: any free
+  // port (logged in the "metrics" line; for tests).
+  int metrics_port = 0;
 };
 
 // The --host/--port/--max_receive_bytes/--shutdown_grace/--max_connection_age flags; a --port of
@@ -61,6 +65,8 @@ class ServerRunner {
 
   // The port actually bound.
   int port() const { return port_; }
+  // The metrics endpoint's port, 0 when there is none.
+  int metrics_port() const;
   // "host:port" as bound.
   std::string address() const;
   grpc::Server* server() { return server_.get(); }
@@ -103,6 +109,7 @@ class ServerRunner {
   bool stopped_ = false;
   bool abandoned_ = false;
   std::shared_ptr<Counters> counters_ = std::make_shared<Counters>();
+  std::unique_ptr<metrics::Exposer> metrics_;
 };
 
 }  // namespace dyad

@@ -2,7 +2,11 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/logging.h"
+#include "common/metrics.h"
 #include "common/status.h"
 
 namespace dyad::gateway {
@@ -84,7 +88,72 @@ ListInstitutionsMethod(Backends* b) {
   };
 }
 
+// Times, counts and logs (at debug) each call on one backend's channel.
+// Retries happen below the interceptor: a retried call counts once, with
+// its final code.
+class BackendCallInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  BackendCallInterceptor(const std::string* backend, grpc::experimental::ClientRpcInfo* info)
+      : backend_(backend), start_(absl::Now()) {
+    absl::string_view m = info->method() != nullptr ? info->method() : "";
+    const size_t slash = m.rfind('/');
+    method_ = std::string(slash == absl::string_view::npos ? m : m.substr(slash + 1));
+  }
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    using grpc::experimental::InterceptionHookPoints;
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      if (auto* md = methods->GetSendInitialMetadata()) {
+        if (auto it = md->find("traceparent"); it != md->end()) traceparent_ = it->second;
+      }
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_STATUS)) {
+      const grpc::Status* status = methods->GetRecvStatus();
+      const grpc::StatusCode code = status != nullptr ? status->error_code()
+                                                      : grpc::StatusCode::UNKNOWN;
+      const double seconds = absl::ToDoubleSeconds(absl::Now() - start_);
+      metrics::BackendCall(*backend_, method_, code, seconds);
+      if (Log().should_log(spdlog::level::debug)) {
+        // "00-<trace id>-<span id>-<flags>": the span is this call's own.
+        auto parsed = ParseTraceparent(traceparent_);
+        Log().debug("backend call backend={} method={} code={} duration={:.6f} trace_id={} "
+                    "span_id={}",
+                    *backend_, method_, std::string(GrpcCodeName(code)), seconds,
+                    parsed ? parsed->trace_id : "none",
+                    parsed ? parsed->parent_span_id : "none");
+      }
+    }
+    methods->Proceed();
+  }
+
+ private:
+  const std::string* backend_;
+  const absl::Time start_;
+  std::string method_;
+  std::string traceparent_;
+};
+
+class BackendCallInterceptorFactory final
+    : public grpc::experimental::ClientInterceptorFactoryInterface {
+ public:
+  explicit BackendCallInterceptorFactory(std::string backend) : backend_(std::move(backend)) {}
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo* info) override {
+    return new BackendCallInterceptor(&backend_, info);
+  }
+
+ private:
+  const std::string backend_;  // outlives the channel's calls: the factory lives with the channel
+};
+
 }  // namespace
+
+void CallGroup::AddMetadata(grpc::ClientContext* ctx) const {
+  if (trace_) {
+    ctx->AddMetadata("traceparent", ChildTraceparent(*trace_));
+    if (!trace_->tracestate.empty()) ctx->AddMetadata("tracestate", trace_->tracestate);
+  }
+  if (!authorization_.empty()) ctx->AddMetadata("authorization", authorization_);
+}
 
 std::string BackendServiceConfig() {
   return R"json({
@@ -118,7 +187,8 @@ std::string BackendServiceConfig() {
 }
 
 absl::StatusOr<std::unique_ptr<Backends>> Backends::Connect(
-    const BackendTargets& targets, const std::shared_ptr<grpc::ChannelCredentials>& creds) {
+    const BackendTargets& targets, const std::shared_ptr<grpc::ChannelCredentials>& creds,
+    const std::string& backend_token) {
   for (const auto& [target, flag] : {std::pair{&targets.events, "events"},
                                      std::pair{&targets.economics, "economics"},
                                      std::pair{&targets.institutions, "institutions"}}) {
@@ -126,17 +196,22 @@ absl::StatusOr<std::unique_ptr<Backends>> Backends::Connect(
       return InvalidField(flag, "a gRPC target is required, e.g. dns:///dyad-events:50051");
     }
   }
-  auto channel = [&](const std::string& target) {
+  auto channel = [&](const std::string& target, const char* part) {
     grpc::ChannelArguments args;
     args.SetServiceConfigJSON(BackendServiceConfig());
     args.SetInt(GRPC_ARG_ENABLE_RETRIES, 1);
-    return grpc::CreateCustomChannel(target, creds, args);
+    std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> f;
+    f.push_back(std::make_unique<BackendCallInterceptorFactory>(part));
+    return grpc::experimental::CreateCustomChannelWithInterceptors(target, creds, args,
+                                                                    std::move(f));
   };
   std::unique_ptr<Backends> b(new Backends());
   b->targets_ = targets;
-  b->events_ = ev::EventService::NewStub(channel(targets.events));
-  b->economics_ = ec::EconomicsService::NewStub(channel(targets.economics));
-  b->institutions_ = in::InstitutionService::NewStub(channel(targets.institutions));
+  if (!backend_token.empty()) b->authorization_ = absl::StrCat("Bearer ", backend_token);
+  b->events_ = ev::EventService::NewStub(channel(targets.events, kEventsPart));
+  b->economics_ = ec::EconomicsService::NewStub(channel(targets.economics, kEconomicsPart));
+  b->institutions_ =
+      in::InstitutionService::NewStub(channel(targets.institutions, kInstitutionsPart));
   return b;
 }
 

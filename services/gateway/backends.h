@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -23,6 +24,7 @@
 #include "dyad/events/v1/event_service.grpc.pb.h"
 #include "dyad/gateway/v1/gateway.pb.h"
 #include "dyad/institutions/v1/institutions.grpc.pb.h"
+#include "common/trace.h"
 
 namespace dyad::gateway {
 
@@ -51,17 +53,26 @@ class Backends {
  public:
   // Fails (INVALID_ARGUMENT naming the flag) when a target is empty.
   // Connecting is lazy: a backend that is down only shows in `parts`.
+  // `backend_token` (may be empty: none) is sent on every backend call as
+  // "authorization: Bearer <token>", the backends' read token
+  // (--read_token_file there, --backend_token_file here). Every channel
+  // counts its calls (metrics::BackendCall) and logs each at debug with its
+  // trace and span ids.
   static absl::StatusOr<std::unique_ptr<Backends>> Connect(
-      const BackendTargets& targets, const std::shared_ptr<grpc::ChannelCredentials>& creds);
+      const BackendTargets& targets, const std::shared_ptr<grpc::ChannelCredentials>& creds,
+      const std::string& backend_token = "");
 
   dyad::events::v1::EventService::Stub& events() { return *events_; }
   dyad::economics::v1::EconomicsService::Stub& economics() { return *economics_; }
   dyad::institutions::v1::InstitutionService::Stub& institutions() { return *institutions_; }
   const BackendTargets& targets() const { return targets_; }
+  // "Bearer <backend token>", or empty.
+  const std::string& authorization() const { return authorization_; }
 
  private:
   Backends() = default;
   BackendTargets targets_;
+  std::string authorization_;
   std::unique_ptr<dyad::events::v1::EventService::Stub> events_;
   std::unique_ptr<dyad::economics::v1::EconomicsService::Stub> economics_;
   std::unique_ptr<dyad::institutions::v1::InstitutionService::Stub> institutions_;
@@ -83,12 +94,22 @@ absl::Time BackendDeadline(absl::Time client_deadline, absl::Duration backend_ti
 // away, or the server is shutting down), so nothing waits for an answer
 // nobody needs. Completions run on gRPC's callback threads: they must not
 // block.
+//
+// Every call carries the group's metadata: `traceparent` (the trace of the
+// client's call with a new span id per backend call, see trace.h) and
+// `tracestate` when the group has a trace, and `authorization` when the
+// group has one (the backend token).
 class CallGroup : public std::enable_shared_from_this<CallGroup> {
  public:
-  static std::shared_ptr<CallGroup> Create(absl::Time deadline) {
-    return std::shared_ptr<CallGroup>(new CallGroup(deadline));
+  static std::shared_ptr<CallGroup> Create(absl::Time deadline,
+                                           std::optional<TraceContext> trace = std::nullopt,
+                                           std::string authorization = "") {
+    return std::shared_ptr<CallGroup>(
+        new CallGroup(deadline, std::move(trace), std::move(authorization)));
   }
   absl::Time deadline() const { return deadline_; }
+  // The trace id of the client call ("" when the group has no trace).
+  std::string trace_id() const { return trace_ ? trace_->trace_id : std::string(); }
 
   // Cancels the calls in flight; calls started later fail CANCELLED at once.
   void CancelAll();
@@ -112,6 +133,7 @@ class CallGroup : public std::enable_shared_from_this<CallGroup> {
     auto op = std::make_shared<Op>();
     op->req = std::move(req);
     op->ctx.set_deadline(absl::ToChronoTime(deadline_));
+    AddMetadata(&op->ctx);
     if (!Track(&op->ctx)) {
       done(grpc::Status(grpc::StatusCode::CANCELLED, "the client call was cancelled"), Resp());
       return;
@@ -125,11 +147,15 @@ class CallGroup : public std::enable_shared_from_this<CallGroup> {
   }
 
  private:
-  explicit CallGroup(absl::Time deadline) : deadline_(deadline) {}
+  CallGroup(absl::Time deadline, std::optional<TraceContext> trace, std::string authorization)
+      : deadline_(deadline), trace_(std::move(trace)), authorization_(std::move(authorization)) {}
   bool Track(grpc::ClientContext* ctx);
   void Untrack(grpc::ClientContext* ctx);
+  void AddMetadata(grpc::ClientContext* ctx) const;
 
   const absl::Time deadline_;
+  const std::optional<TraceContext> trace_;
+  const std::string authorization_;
   std::mutex mu_;
   bool cancelled_ = false;
   std::set<grpc::ClientContext*> live_;

@@ -12,6 +12,8 @@
 #include "common/admission.h"
 #include "common/grpc_util.h"
 #include "common/logging.h"
+#include "common/metrics.h"
+#include "common/trace.h"
 #include "common/page_token.h"
 #include "common/partial_date.h"
 #include "common/status.h"
@@ -48,6 +50,7 @@ class GatewayReactor final : public grpc::ServerUnaryReactor {
       : group_(std::move(group)), cache_(cache), answer_(std::move(answer)) {}
   void OnCancel() override { group_->CancelAll(); }
   void OnDone() override { delete this; }
+  const CallGroup& group() const { return *group_; }
 
   template <typename Resp>
   void FinishAnswer(const Resp& resp) {
@@ -140,19 +143,26 @@ void SetCountries(const Countries& countries, Req* req) {
   for (const auto& c : countries) req->add_countries(c);
 }
 
-// Adds the three parts (always in the same order) and logs failed ones.
-void AddParts(const char* method, const grpc::Status& events, const grpc::Status& economics,
-              const grpc::Status& institutions,
+// Adds the three parts (always in the same order), logs failed ones with
+// the call's trace id and counts them (metrics.h: partial answers).
+void AddParts(const GatewayReactor& call, const char* method, const grpc::Status& events,
+              const grpc::Status& economics, const grpc::Status& institutions,
               google::protobuf::RepeatedPtrField<gw::Part>* parts) {
+  bool partial = false;
   for (const auto& [name, status] : {std::pair{kEventsPart, &events},
                                      std::pair{kEconomicsPart, &economics},
                                      std::pair{kInstitutionsPart, &institutions}}) {
     *parts->Add() = PartOf(name, *status);
-    if (!status->ok() && status->error_code() != grpc::StatusCode::CANCELLED) {
-      Log().warn("partial answer method={} part={} code={} message={}", method, name,
-                 std::string(GrpcCodeName(status->error_code())), LogValue(status->error_message()));
+    if (status->ok()) continue;
+    partial = true;
+    metrics::PartError(method, name, status->error_code());
+    if (status->error_code() != grpc::StatusCode::CANCELLED) {
+      Log().warn("partial answer method={} part={} code={} message={} trace_id={}", method, name,
+                 std::string(GrpcCodeName(status->error_code())), LogValue(status->error_message()),
+                 call.group().trace_id());
     }
   }
+  if (partial) metrics::PartialAnswer(method);
 }
 
 // Whether a country takes part in a record, as the backends' `countries`
@@ -222,6 +232,11 @@ absl::Time RelationsGatewayImpl::Deadline(const grpc::CallbackServerContext* ctx
   return BackendDeadline(client, timeout_);
 }
 
+std::shared_ptr<CallGroup> RelationsGatewayImpl::NewGroup(
+    const grpc::CallbackServerContext* ctx) const {
+  return CallGroup::Create(Deadline(ctx), TraceOf(ctx), b_->authorization());
+}
+
 template <typename Req, typename Resp>
 grpc::ServerUnaryReactor* RelationsGatewayImpl::Serve(
     grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in, grpc::ByteBuffer* out,
@@ -232,6 +247,8 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::Serve(
   // beyond --max_in_flight the call costs nothing but its refusal, so a
   // flood cannot grow the gateway's memory (nor the backends') without bound.
   DYAD_RETURN_IF_DENIED(ctx, AdmitCall());
+  // Then the caller's read token, when the gateway requires one.
+  if (auth_ != nullptr) DYAD_RETURN_IF_DENIED(ctx, auth_->CheckRead(AuthorizationOf(*ctx)));
   auto call = std::make_shared<std::pair<Req, Resp>>();
   if (!ParseByteBuffer(*in, &call->first)) {
     return FinishWith(ctx, absl::InvalidArgumentError(
@@ -243,7 +260,9 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::Serve(
     // Only whole answers to valid requests are ever stored, so a request is
     // looked up before it is validated.
     answer.key = AnswerCache::Key(method, call->first);
-    if (auto hit = cache_->Lookup(answer.key)) {
+    auto hit = cache_->Lookup(answer.key);
+    metrics::AnswerCacheLookup(hit != nullptr);
+    if (hit) {
       *out = SharedBytesToByteBuffer(std::move(hit));
       return FinishWith(ctx, absl::OkStatus());
     }
@@ -276,7 +295,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoGetYearInReview(
   if (auto s = ValidateDyad(req->countries(), 1); !s.ok()) return FinishWith(ctx, s);
   if (auto s = ValidateYear(req->year()); !s.ok()) return FinishWith(ctx, s);
   if (auto s = ValidateOrigin(req->origin()); !s.ok()) return FinishWith(ctx, s);
-  auto group = CallGroup::Create(Deadline(ctx));
+  auto group = NewGroup(ctx);
   auto* reactor = new GatewayReactor(group, cache_, std::move(answer));
   struct State {
     grpc::Status ev, counts_status, in, indicators_status, observations_status, series_status;
@@ -296,7 +315,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoGetYearInReview(
     ComposeYearInReview(year, std::move(st->events), std::move(st->institutions),
                         std::move(st->values), resp);
     if (st->counts && st->counts_status.ok()) *resp->mutable_intensity() = IntensityOf(*st->counts);
-    AddParts("GetYearInReview", FirstError({&st->ev, &st->counts_status}),
+    AddParts(*reactor, "GetYearInReview", FirstError({&st->ev, &st->counts_status}),
              FirstError({&st->indicators_status, &st->observations_status, &st->series_status}),
              st->in, resp->mutable_parts());
     reactor->FinishAnswer(*resp);
@@ -368,7 +387,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoGetOverview(grpc::CallbackServ
                                                             gw::GetOverviewResponse* resp, RawAnswer answer) {
   if (auto s = ValidateDyad(req->countries(), 2); !s.ok()) return FinishWith(ctx, s);
   if (auto s = ValidateOrigin(req->origin()); !s.ok()) return FinishWith(ctx, s);
-  auto group = CallGroup::Create(Deadline(ctx));
+  auto group = NewGroup(ctx);
   auto* reactor = new GatewayReactor(group, cache_, std::move(answer));
   struct State {
     grpc::Status ev, by_kind_status, kinds_status, counts_status, in, indicators_status,
@@ -397,7 +416,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoGetOverview(grpc::CallbackServ
                                 : EventCounts{});
     ComposeOverview(st->events, counts, st->institutions, std::move(st->figures), resp);
     if (st->counts && st->counts_status.ok()) *resp->mutable_intensity() = IntensityOf(*st->counts);
-    AddParts("GetOverview",
+    AddParts(*reactor, "GetOverview",
              FirstError({&st->ev, &st->by_kind_status, &st->kinds_status, &st->counts_status}),
              FirstError({&st->indicators_status, &st->series_status}), st->in,
              resp->mutable_parts());
@@ -503,7 +522,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoGetTimeline(grpc::CallbackServ
     if (!c.ok()) return FinishWith(ctx, c.status());
     cursor = *c;
   }
-  auto group = CallGroup::Create(Deadline(ctx));
+  auto group = NewGroup(ctx);
   auto* reactor = new GatewayReactor(group, cache_, std::move(answer));
   struct State {
     grpc::Status ev, kinds_status, in, indicators_status, observations_status;
@@ -536,7 +555,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoGetTimeline(grpc::CallbackServ
         AssembleTimelinePage(cursor, st->events, st->institutions, st->figures, limit);
     for (auto& e : page.entries) *resp->add_entries() = std::move(e);
     if (page.more) resp->set_next_page_token(EncodeTimelineToken(page.next));
-    AddParts("GetTimeline", st->ev, FirstError({&st->indicators_status, &st->observations_status}),
+    AddParts(*reactor, "GetTimeline", st->ev, FirstError({&st->indicators_status, &st->observations_status}),
              FirstError({&st->kinds_status, &st->in}), resp->mutable_parts());
     reactor->FinishAnswer(*resp);
   });
@@ -653,7 +672,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoExplainChange(grpc::CallbackSe
   if (auto s = ValidateYear(req->year()); !s.ok()) return FinishWith(ctx, s);
   if (req->year() < 2) return FinishWith(ctx, InvalidField("year", "must have a year before it"));
   if (auto s = ValidateOrigin(req->origin()); !s.ok()) return FinishWith(ctx, s);
-  auto group = CallGroup::Create(Deadline(ctx));
+  auto group = NewGroup(ctx);
   auto* reactor = new GatewayReactor(group, cache_, std::move(answer));
   struct State {
     grpc::Status ev, counts_status, kinds_status, in, indicators_status, series_status;
@@ -700,7 +719,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoExplainChange(grpc::CallbackSe
                          RankCandidateFactors(target, st->events, st->institutions,
                                               st->kind_domains, std::move(activity)),
                          resp);
-    AddParts("ExplainChange", FirstError({&st->ev, &st->counts_status}),
+    AddParts(*reactor, "ExplainChange", FirstError({&st->ev, &st->counts_status}),
              FirstError({&st->indicators_status, &st->series_status}),
              FirstError({&st->kinds_status, &st->in}), resp->mutable_parts());
     reactor->FinishAnswer(*resp);
@@ -760,7 +779,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoSearch(grpc::CallbackServerCon
   auto size = EffectivePageSize(req->page_size(), "page_size", 20, 100);
   if (!size.ok()) return FinishWith(ctx, size.status());
   if (auto s = ValidateOrigin(req->origin()); !s.ok()) return FinishWith(ctx, s);
-  auto group = CallGroup::Create(Deadline(ctx));
+  auto group = NewGroup(ctx);
   auto* reactor = new GatewayReactor(group, cache_, std::move(answer));
   struct State {
     grpc::Status ev[2], in, indicators_status;
@@ -796,7 +815,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoSearch(grpc::CallbackServerCon
     for (const auto& s : st->figure_status) {
       if (economics.ok() && !s.ok()) economics = s;
     }
-    AddParts("Search", FirstError({&st->ev[0], &st->ev[1]}), economics, st->in,
+    AddParts(*reactor, "Search", FirstError({&st->ev[0], &st->ev[1]}), economics, st->in,
              resp->mutable_parts());
     reactor->FinishAnswer(*resp);
   });
@@ -893,7 +912,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoListDiscrepancies(
     gw::ListDiscrepanciesResponse* resp, RawAnswer answer) {
   if (auto s = ValidateCountries(req->countries(), "countries"); !s.ok()) return FinishWith(ctx, s);
   if (auto s = ValidateOrigin(req->origin()); !s.ok()) return FinishWith(ctx, s);
-  auto group = CallGroup::Create(Deadline(ctx));
+  auto group = NewGroup(ctx);
   auto* reactor = new GatewayReactor(group, cache_, std::move(answer));
   const Countries countries(req->countries().begin(), req->countries().end());
   const auto origin = req->origin();
@@ -926,7 +945,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoListDiscrepancies(
     };
     ComposeDiscrepancies(OfTheDyadsFacts(st->events, countries),
                          OfTheDyadsFacts(st->institutions, countries), st->series, resp);
-    AddParts("ListDiscrepancies", first(st->ev),
+    AddParts(*reactor, "ListDiscrepancies", first(st->ev),
              FirstError({&st->indicators_status, &st->observations_status, &st->series_status}),
              first(st->in), resp->mutable_parts());
     reactor->FinishAnswer(*resp);
@@ -967,7 +986,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoListDiscrepancies(
 grpc::ServerUnaryReactor* RelationsGatewayImpl::DoListSources(grpc::CallbackServerContext* ctx,
                                                             const gw::ListSourcesRequest* req,
                                                             gw::ListSourcesResponse* resp, RawAnswer answer) {
-  auto group = CallGroup::Create(Deadline(ctx));
+  auto group = NewGroup(ctx);
   auto* reactor = new GatewayReactor(group, cache_, std::move(answer));
   struct State {
     grpc::Status status[3];
@@ -976,7 +995,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoListSources(grpc::CallbackServ
   auto st = std::make_shared<State>();
   auto done = JoinAfter(3, [st, reactor, resp] {
     for (auto& s : MergeSources(st->catalogs)) *resp->add_sources() = std::move(s);
-    AddParts("ListSources", st->status[0], st->status[1], st->status[2], resp->mutable_parts());
+    AddParts(*reactor, "ListSources", st->status[0], st->status[1], st->status[2], resp->mutable_parts());
     reactor->FinishAnswer(*resp);
   });
   auto slot = [st, done](int i) {

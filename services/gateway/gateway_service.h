@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "answer_cache.h"
 #include "backends.h"
+#include "common/auth.h"
 #include "dyad/gateway/v1/gateway.grpc.pb.h"
 
 namespace dyad::gateway {
@@ -46,9 +47,11 @@ class RelationsGatewayImpl final
   // backend calls when the client sets a later one or none. `cache` (may be
   // null: no answer cache) keeps whole answers for a short time; it must
   // outlive the server too.
+  // `auth` (may be null: reads open) checks the callers' read token
+  // (--read_token_file); it must outlive the server too.
   RelationsGatewayImpl(Backends* backends, absl::Duration backend_timeout,
-                       AnswerCache* cache = nullptr)
-      : b_(backends), timeout_(backend_timeout), cache_(cache) {}
+                       AnswerCache* cache = nullptr, const WriteAuthorizer* auth = nullptr)
+      : b_(backends), timeout_(backend_timeout), cache_(cache), auth_(auth) {}
 
   grpc::ServerUnaryReactor* GetOverview(grpc::CallbackServerContext* ctx,
                                         const grpc::ByteBuffer* in, grpc::ByteBuffer* out) override;
@@ -104,10 +107,14 @@ class RelationsGatewayImpl final
 
   // The deadline of this call's backend calls (BackendDeadline).
   absl::Time Deadline(const grpc::CallbackServerContext* ctx) const;
+  // The group of this call's backend calls: its deadline, its trace (the
+  // caller's, or the one the server started), the backend token.
+  std::shared_ptr<CallGroup> NewGroup(const grpc::CallbackServerContext* ctx) const;
 
   Backends* b_;
   absl::Duration timeout_;
   AnswerCache* cache_;
+  const WriteAuthorizer* auth_;
 };
 
 }  // namespace dyad::gateway

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "answer_cache.h"
 #include "common/admission.h"
+#include "common/auth.h"
 #include "backends.h"
 #include "common/flags.h"
 #include "common/logging.h"
@@ -37,6 +38,11 @@ ABSL_FLAG(int, answer_cache_mib, 64,
 ABSL_FLAG(std::string, backend_ca_file, "", "PEM CA to verify the backends (TLS to the backends)");
 ABSL_FLAG(std::string, backend_cert_file, "", "PEM client certificate for mutual TLS to the backends");
 ABSL_FLAG(std::string, backend_key_file, "", "PEM key of --backend_cert_file");
+ABSL_FLAG(std::string, backend_token_file, "",
+          "File holding the token sent to the backends on every call (\"authorization: Bearer "
+          "<token>\"), their --read_token_file (else env DYAD_BACKEND_TOKEN; without either, "
+          "calls carry no token). Never logged; use TLS to the backends (--backend_ca_file) "
+          "outside a trusted network");
 
 // The gateway's own default for --max_in_flight (the backends keep 256):
 // each gateway call holds its backends' replies until it is composed and
@@ -61,7 +67,9 @@ int main(int argc, char** argv) {
     dyad::Log().error("startup failed: {}", std::string(s.message()));
     return 1;
   };
-  if (auto s = dyad::InitLogging("dyad-gateway", absl::GetFlag(FLAGS_log_level)); !s.ok()) {
+  if (auto s = dyad::InitLogging("dyad-gateway", absl::GetFlag(FLAGS_log_level),
+                                 absl::GetFlag(FLAGS_log_format));
+      !s.ok()) {
     return fail(s);
   }
   const absl::Duration backend_timeout = absl::GetFlag(FLAGS_backend_timeout);
@@ -89,9 +97,19 @@ int main(int argc, char** argv) {
   const dyad::gateway::BackendTargets targets{absl::GetFlag(FLAGS_events),
                                               absl::GetFlag(FLAGS_economics),
                                               absl::GetFlag(FLAGS_institutions)};
-  auto backends = dyad::gateway::Backends::Connect(targets, *creds);
+  auto backend_token = dyad::ReadBackendToken(absl::GetFlag(FLAGS_backend_token_file));
+  if (!backend_token.ok()) return fail(backend_token.status());
+  auto backends = dyad::gateway::Backends::Connect(targets, *creds,
+                                                   backend_token->value_or(std::string()));
   if (!backends.ok()) return fail(backends.status());
-  dyad::gateway::RelationsGatewayImpl service(backends->get(), backend_timeout, &answers);
+  // The gateway's own callers: reads open unless a read token is set.
+  dyad::WriteAuthorizer callers;
+  if (auto s = callers.LoadReadToken(absl::GetFlag(FLAGS_read_token_file)); !s.ok()) {
+    return fail(s);
+  }
+  if (callers.reads_closed()) dyad::Log().info("reads need a token");
+  dyad::gateway::RelationsGatewayImpl service(backends->get(), backend_timeout, &answers,
+                                              callers.reads_closed() ? &callers : nullptr);
   dyad::ServerRunner runner;
   if (auto s = runner.Start(dyad::ServerConfigFromFlags(50050), {&service},
                             {"dyad.gateway.v1.RelationsGateway"});
@@ -100,11 +118,12 @@ int main(int argc, char** argv) {
   }
   dyad::Log().info(
       "serving service=dyad.gateway.v1.RelationsGateway address={} port={} events={} "
-      "economics={} institutions={} backend_timeout={} answer_cache_ttl={} max_in_flight={}",
+      "economics={} institutions={} backend_timeout={} answer_cache_ttl={} max_in_flight={} "
+      "backend_token={}",
       runner.address(), runner.port(), dyad::LogValue(targets.events),
       dyad::LogValue(targets.economics), dyad::LogValue(targets.institutions),
       absl::FormatDuration(backend_timeout), absl::FormatDuration(answer_ttl),
-      dyad::MaxCallsInFlight());
+      dyad::MaxCallsInFlight(), backend_token->has_value() ? "set" : "none");
   runner.WaitForShutdownSignal();
   if (runner.abandoned()) {
     // gRPC's own shutdown is still waiting for idle clients: leave the

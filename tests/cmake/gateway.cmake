@@ -15,3 +15,10 @@ add_dependencies(dyad_gateway_e2e_test dyad-gateway dyad-events dyad-economics d
 add_test(NAME exploration_readme
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/exploration_readme_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(exploration_readme PROPERTIES LABELS e2e TIMEOUT 180)
+
+# Metrics, JSON logs with trace ids, and credentials through the gateway
+# (issue 15), on the real binaries.
+dyad_test(dyad_observability_e2e_test SOURCES e2e/observability_e2e_test.cc LIBS dyad_common
+  LABELS e2e)
+add_dependencies(dyad_observability_e2e_test dyad-gateway dyad-events dyad-economics
+  dyad-institutions)

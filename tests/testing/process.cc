@@ -1,12 +1,21 @@
 #include "testing/process.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
+#include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -20,7 +29,8 @@ absl::StatusOr<Server> StartServer(std::vector<std::string> argv, const std::str
   argv.push_back("--host=" + host);
   auto p = ChildProcess::Start(argv);
   if (!p.ok()) return p.status();
-  auto out = p->WaitForOutput("serving ", absl::Seconds(30));
+  const bool json = std::find(argv.begin(), argv.end(), "--log_format=json") != argv.end();
+  auto out = p->WaitForOutput(json ? "\"msg\":\"serving\"" : "serving ", absl::Seconds(30));
   if (!out.ok()) return out.status();
   const int port = ParseServingPort(*out);
   if (port == 0) return absl::InternalError(absl::StrCat("no port in the serving line: ", *out));
@@ -53,19 +63,48 @@ absl::StatusOr<ChildProcess> ChildProcess::Start(const std::vector<std::string>&
     _exit(127);
   }
   close(pipefd[1]);
-  fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
   return ChildProcess(pid, pipefd[0]);
 }
 
+struct ChildProcess::Reader {
+  explicit Reader(int fd) : fd(fd), thread([this] { Run(); }) {}
+  ~Reader() {
+    thread.join();  // returns at end of file: the child has exited (or was killed)
+    close(fd);
+  }
+  void Run() {
+    char chunk[16384];
+    for (;;) {
+      const ssize_t n = read(fd, chunk, sizeof(chunk));
+      if (n < 0 && errno == EINTR) continue;
+      std::lock_guard<std::mutex> lock(mu);
+      if (n <= 0) {
+        eof = true;
+        cv.notify_all();
+        return;
+      }
+      buf.append(chunk, static_cast<size_t>(n));
+      cv.notify_all();
+    }
+  }
+  const int fd;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::string buf;
+  bool eof = false;
+  std::thread thread;
+};
+
+ChildProcess::ChildProcess(int pid, int fd) : pid_(pid), reader_(std::make_shared<Reader>(fd)) {}
+
 ChildProcess::ChildProcess(ChildProcess&& o) noexcept
-    : pid_(o.pid_), fd_(o.fd_), output_(std::move(o.output_)) {
+    : pid_(o.pid_), reader_(std::move(o.reader_)), output_(std::move(o.output_)) {
   o.pid_ = -1;
-  o.fd_ = -1;
 }
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& o) noexcept {
   std::swap(pid_, o.pid_);
-  std::swap(fd_, o.fd_);
+  std::swap(reader_, o.reader_);
   std::swap(output_, o.output_);
   return *this;
 }
@@ -75,19 +114,19 @@ ChildProcess::~ChildProcess() {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
   }
-  if (fd_ >= 0) close(fd_);
+  reader_.reset();
 }
 
 void ChildProcess::Drain(absl::Duration wait) {
-  if (fd_ < 0) return;
-  pollfd p{fd_, POLLIN, 0};
-  if (poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(wait))) <= 0) return;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = read(fd_, buf, sizeof(buf));
-    if (n <= 0) break;
-    output_.append(buf, static_cast<size_t>(n));
+  if (reader_ == nullptr) return;
+  std::unique_lock<std::mutex> lock(reader_->mu);
+  if (wait > absl::ZeroDuration()) {
+    const size_t seen = output_.size();
+    reader_->cv.wait_for(lock, absl::ToChronoMilliseconds(wait), [&] {
+      return reader_->eof || reader_->buf.size() > seen;
+    });
   }
+  output_ = reader_->buf;
 }
 
 std::string ChildProcess::Output() {
@@ -141,8 +180,14 @@ absl::StatusOr<int> ChildProcess::Stop(int signal, absl::Duration timeout) {
 }
 
 int ParseServingPort(const std::string& log) {
-  const std::string key = " port=";
+  // Text: "... serving service=... port=N ..."; JSON (--log_format=json):
+  // {"msg":"serving",...,"port":N,...}.
   size_t pos = log.find("serving ");
+  std::string key = " port=";
+  if (pos == std::string::npos) {
+    pos = log.find("\"msg\":\"serving\"");
+    key = "\"port\":";
+  }
   if (pos == std::string::npos) return 0;
   pos = log.find(key, pos);
   if (pos == std::string::npos) return 0;
@@ -151,6 +196,53 @@ int ParseServingPort(const std::string& log) {
   int port = 0;
   absl::SimpleAtoi(log.substr(pos, end - pos), &port);
   return port;
+}
+
+absl::StatusOr<std::string> HttpGet(int port, const std::string& path) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return absl::InternalError("socket failed");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+    close(fd);
+    return absl::UnavailableError(absl::StrCat("cannot connect to 127.0.0.1:", port));
+  }
+  const std::string req = absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+  if (write(fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) {
+    close(fd);
+    return absl::InternalError("write failed");
+  }
+  std::string resp;
+  char buf[16384];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) resp.append(buf, static_cast<size_t>(n));
+  close(fd);
+  const size_t head_end = resp.find("\r\n\r\n");
+  if (head_end == std::string::npos) return absl::InternalError("no HTTP response: " + resp);
+  const std::string status_line = resp.substr(0, resp.find("\r\n"));
+  if (status_line.find(" 200") == std::string::npos) {
+    return absl::InternalError("HTTP status: " + status_line);
+  }
+  return resp.substr(head_end + 4);
+}
+
+double MetricValue(const std::string& body, const std::string& series) {
+  size_t pos = 0;
+  while ((pos = body.find(series + " ", pos)) != std::string::npos) {
+    if (pos == 0 || body[pos - 1] == '\n') {
+      const size_t start = pos + series.size() + 1;
+      const size_t end = body.find('\n', start);
+      double v = -1;
+      if (absl::SimpleAtod(body.substr(start, end - start), &v)) return v;
+      return -1;
+    }
+    pos += series.size();
+  }
+  return -1;
 }
 
 std::string BuildPath(const std::string& relative) {

@@ -2,6 +2,7 @@
 // stderr captured, stopped by its own pid only.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -30,10 +31,16 @@ class ChildProcess {
   int pid() const { return pid_; }
 
  private:
-  ChildProcess(int pid, int fd) : pid_(pid), fd_(fd) {}
+  // Reads the child's stderr on its own thread from the start, so a child
+  // that logs a lot (an access line per call) never blocks on a full pipe
+  // while the test is not looking at its output.
+  struct Reader;
+  ChildProcess(int pid, int fd);
+  // Copies what the reader has into output_, first waiting up to `wait` for
+  // more.
   void Drain(absl::Duration wait);
   int pid_ = -1;
-  int fd_ = -1;
+  std::shared_ptr<Reader> reader_;
   std::string output_;
 };
 
@@ -49,6 +56,16 @@ struct Server {
 // most) for its serving line.
 absl::StatusOr<Server> StartServer(std::vector<std::string> argv,
                                    const std::string& host = "127.0.0.1");
+
+// The body of http://127.0.0.1:<port><path> (HTTP/1.0 GET, plain socket);
+// an error unless the status is 200.
+absl::StatusOr<std::string> HttpGet(int port, const std::string& path);
+
+// The value of the sample `series` (metric name with its labels exactly as
+// Prometheus' text format writes them, e.g.
+// `grpc_server_handled_total{grpc_code="OK",grpc_method="X"}`) in a /metrics
+// body, or -1 when absent.
+double MetricValue(const std::string& body, const std::string& series);
 
 // Path of a built artefact: DYAD_BUILD_DIR/<relative>.
 std::string BuildPath(const std::string& relative);
