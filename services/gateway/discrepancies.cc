@@ -378,14 +378,8 @@ std::vector<Discrepancy> FactFigureDiscrepancies(const std::vector<Observation>&
 }
 
 std::vector<Discrepancy> NeighbouringPeriodDiscrepancies(const std::vector<Series>& series) {
-  // What a point stands for: the common part of its figures, or the range
-  // of the figure the series shows when they do not meet.
-  auto interval_of = [](const SeriesPoint& p) {
-    std::vector<economics::Interval> v;
-    for (const auto& o : p.observations()) v.push_back(economics::IntervalOf(o.value()));
-    auto common = economics::Intersect(v);
-    return common ? *common : economics::IntervalOf(p.value());
-  };
+  // What a point stands for: the range of the figure the series shows.
+  auto interval_of = [](const SeriesPoint& p) { return economics::IntervalOf(p.value()); };
   auto sources = [](const SeriesPoint& p) {
     std::set<std::string> ids;
     for (const auto& o : p.observations()) {
