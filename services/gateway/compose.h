@@ -207,7 +207,9 @@ std::vector<dyad::gateway::v1::Discrepancy> InstitutionDiscrepancies(
 // figure a claim: disputed points conflict ("intervals-disjoint"), points
 // whose figures are written differently but meet are within wording
 // ("intervals-meet"). Points whose figures are all written alike are not
-// listed.
+// listed. A point "to date" that folds figures stated to different as_of
+// dates is split into one point per date first: figures of different dates
+// are neighbouring-period candidates, not one fact.
 std::vector<dyad::gateway::v1::Discrepancy> FigureDiscrepancies(
     const std::vector<dyad::economics::v1::Series>& series);
 // Observations sharing a `fact` key, whatever their periods (the key is
@@ -220,7 +222,8 @@ std::vector<dyad::gateway::v1::Discrepancy> FactFigureDiscrepancies(
 // Neighbouring-period candidates: consecutive sourced points of one series
 // where one of the two has no period (a figure "to" a date) and the other,
 // from another source, lies at most two years before it
-// ("as-of-near-period"), or two yearly points of consecutive years whose
+// ("as-of-near-period"; to-date points split by as_of date as above), or
+// two yearly points of consecutive years whose
 // ranges meet ("same-figure-consecutive-years"). Points already linked by a
 // shared observation fact key are left to FactFigureDiscrepancies.
 std::vector<dyad::gateway::v1::Discrepancy> NeighbouringPeriodDiscrepancies(

@@ -135,6 +135,39 @@ Claim ObservationClaim(const Observation& o, bool with_period = false) {
   return c;
 }
 
+// The economics service folds every figure "to date" of a series into one
+// point (as_of = the latest). Figures stated to different dates are not one
+// fact, so they are split again here: one point per as_of date, its value
+// the most precise figure of the date. Yearly points, and to-date points
+// whose figures share one date, come back as they are.
+std::vector<SeriesPoint> SplitByAsOf(const SeriesPoint& p) {
+  if (p.period().year() > 0 || p.observations_size() < 2) return {p};
+  std::map<std::pair<int64_t, int64_t>, std::vector<const Observation*>> by_date;
+  for (const auto& o : p.observations()) {
+    by_date[{FirstDay(o.as_of()), LastDay(o.as_of())}].push_back(&o);
+  }
+  if (by_date.size() < 2) return {p};
+  std::vector<SeriesPoint> out;
+  for (const auto& [when, group] : by_date) {
+    SeriesPoint q;
+    *q.mutable_as_of() = group.front()->as_of();
+    const Observation* best = group.front();
+    std::vector<economics::Interval> intervals;
+    for (const Observation* o : group) {
+      *q.add_observations() = *o;
+      intervals.push_back(economics::IntervalOf(o->value()));
+      if (economics::IntervalOf(o->value()).width() < economics::IntervalOf(best->value()).width()) {
+        best = o;
+      }
+    }
+    *q.mutable_value() = best->value();
+    q.set_disputed(!economics::Intersect(intervals).has_value());
+    q.set_rule(group.size() == 1 ? "single-source" : "most-precise-of-the-date");
+    out.push_back(std::move(q));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<Discrepancy> EventDiscrepancies(const std::vector<Event>& events) {
@@ -312,7 +345,11 @@ std::vector<Discrepancy> InstitutionDiscrepancies(const std::vector<Institution>
 std::vector<Discrepancy> FigureDiscrepancies(const std::vector<Series>& series) {
   std::vector<Discrepancy> out;
   for (const auto& s : series) {
-    for (const auto& p : s.points()) {
+    std::vector<SeriesPoint> points;
+    for (const auto& whole : s.points()) {
+      for (auto& p : SplitByAsOf(whole)) points.push_back(std::move(p));
+    }
+    for (const auto& p : points) {
       if (!p.disputed() && (p.derived() || p.observations_size() < 2)) continue;
       if (p.disputed()) {
         Discrepancy d = Make(
@@ -399,8 +436,12 @@ std::vector<Discrepancy> NeighbouringPeriodDiscrepancies(const std::vector<Serie
   };
   std::vector<Discrepancy> out;
   for (const auto& s : series) {
+    std::vector<SeriesPoint> split;
+    for (const auto& whole : s.points()) {
+      for (auto& p : SplitByAsOf(whole)) split.push_back(std::move(p));
+    }
     std::vector<const SeriesPoint*> points;
-    for (const auto& p : s.points()) {
+    for (const auto& p : split) {
       if (!p.derived() && p.observations_size() > 0 && when(p).year() > 0) points.push_back(&p);
     }
     std::stable_sort(points.begin(), points.end(), [&](const SeriesPoint* a, const SeriesPoint* b) {

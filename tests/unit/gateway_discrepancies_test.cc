@@ -396,6 +396,43 @@ TEST(NeighbouringPeriodDiscrepanciesTest, CandidatesAndTheirRules) {
   EXPECT_EQ(NeighbouringPeriodDiscrepancies({share}).size(), 0u);
 }
 
+// The economics service folds stocks "to date" into one point; figures of
+// different as_of dates are compared as neighbouring periods, figures of one
+// date as one fact.
+TEST(NeighbouringPeriodDiscrepanciesTest, StocksToDifferentDatesAreSplit) {
+  Series stock = Points("investment.stock", "CHN", "AZE", {{0, 800e6, 1e6, "QUALIFIER_AT_LEAST"}});
+  auto* p = stock.mutable_points(0);
+  p->clear_period();
+  p->mutable_as_of()->set_year(2021);
+  p->set_disputed(true);
+  auto* first = p->mutable_observations(0);
+  first->mutable_as_of()->set_year(2020);
+  first->mutable_citations(0)->set_source_id("jafarli");
+  auto* later = p->add_observations();
+  *later = *first;
+  later->set_name("observations/later");
+  later->mutable_as_of()->set_year(2021);
+  later->mutable_value()->set_value(900e6);
+  later->mutable_citations(0)->set_source_id("ismayilova");
+  auto* same_date = p->add_observations();
+  *same_date = *later;
+  same_date->set_name("observations/same-date");
+  same_date->mutable_value()->set_qualifier(dyad::type::v1::Quantity::QUALIFIER_APPROXIMATE);
+  same_date->mutable_citations(0)->set_source_id("other");
+  // Over 800 million (2020) and over 900 million (2021): not a conflict of
+  // one point but a neighbouring-period candidate whose ranges do not meet;
+  // over 900 and about 900 million, both of 2021, differ within wording.
+  auto c = ClassesBySubject(FigureDiscrepancies({stock}));
+  EXPECT_EQ(c, (std::map<std::string, std::set<std::string>>{
+                   {"investment.stock CHN→AZE to 2021",
+                    {"KIND_FIGURE/CLASS_WITHIN_WORDING/intervals-meet"}}}));
+  auto n = NeighbouringPeriodDiscrepancies({stock});
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].subject(), "investment.stock CHN→AZE to 2020 / to 2021");
+  EXPECT_EQ(n[0].rule(), "as-of-near-period");
+  EXPECT_EQ(n[0].claims_size(), 3);
+}
+
 // The class filter keeps only the classes asked for; every check still runs.
 TEST(ComposeDiscrepanciesTest, FilterByClass) {
   std::vector<Event> events = {
