@@ -239,8 +239,10 @@ int Discrepancies(const Context& ctx, const Args& a) {
   }
   std::ostream& o = *ctx.out;
   for (const auto& d : resp.discrepancies()) {
-    o << gw::Discrepancy::Kind_Name(d.kind()).substr(5) << "  " << d.subject() << "\n  "
-      << d.description() << "\n";
+    const std::string cls = gw::Discrepancy::Class_Name(d.discrepancy_class());
+    o << gw::Discrepancy::Kind_Name(d.kind()).substr(5) << "  "
+      << (cls.size() > 6 ? cls.substr(6) : cls) << " (" << d.rule() << ")  " << d.subject()
+      << "\n  " << d.description() << "\n";
     for (const auto& c : d.claims()) o << "    - " << c.statement() << "  [" << FormatCitations(c.citations()) << "]\n";
     o << "\n";
   }

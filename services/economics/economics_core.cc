@@ -445,6 +445,7 @@ absl::Status EconomicsCore::ValidateNewObservation(const Observation& o) const {
       !s.ok()) {
     return s;
   }
+  if (auto s = ValidateText(o.fact(), "observation.fact", kMaxShortText); !s.ok()) return s;
   if (o.citations().empty()) {
     return InvalidField("observation.citations",
                         "at least one citation {source_id, locator} is required");

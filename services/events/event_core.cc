@@ -208,6 +208,16 @@ absl::Status EventCore::ValidateNewEvent(const Event& e) const {
   if (e.end_date().year() > 0 && LastDay(e.end_date()) < FirstDay(e.date())) {
     return InvalidField("event.end_date", "must not be before event.date");
   }
+  if (!dyad::events::v1::DateBasis_IsValid(e.date_basis())) {
+    return InvalidField("event.date_basis",
+                        absl::StrCat("unknown value ", static_cast<int>(e.date_basis()),
+                                     "; DATE_BASIS_STATED, DATE_BASIS_AFTER, DATE_BASIS_BY or unset"));
+  }
+  if (e.date_basis() == dyad::events::v1::DATE_BASIS_BY && e.end_date().year() > 0) {
+    return InvalidField("event.end_date",
+                        "must be unset when event.date_basis is DATE_BASIS_BY (event.date is "
+                        "then the latest the event can be)");
+  }
   if (e.countries().empty()) return InvalidField("event.countries", "at least one country is required");
   if (auto s = ValidateCountries(e.countries(), "event.countries"); !s.ok()) return s;
   if (auto s = ValidateDistinctCountries(e.countries(), "event.countries"); !s.ok()) return s;

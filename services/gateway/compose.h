@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -183,24 +184,55 @@ std::vector<dyad::gateway::v1::SearchHit> RankSearchHits(const std::vector<std::
                                                          size_t limit);
 
 // ---- Discrepancies (discrepancies.cc) ----
-// Records sharing a `fact` key that disagree: one discrepancy per aspect
-// (KIND_DATE when their dates do not meet, KIND_FIGURE when their amounts'
-// intervals do not meet, KIND_ATTRIBUTION when they name different actors
-// or call the event different things).
+// Every discrepancy carries a class and the rule that decided it
+// (Discrepancy.Class in gateway.proto): CLASS_CONFLICT when the ranges the
+// wording implies do not meet (or actors, kinds, sums disagree),
+// CLASS_WITHIN_WORDING when values are written differently but meet,
+// CLASS_NEIGHBOURING_PERIOD for figures of adjacent periods that may be one
+// fact stated twice.
+//
+// Records sharing a `fact` key that differ: one discrepancy per aspect
+// (KIND_DATE when their dates differ: spans that share no day conflict,
+// dates written differently that meet are within wording; an undated event
+// spans its bounds, see Event.date_basis; KIND_FIGURE when their amounts
+// differ, by the same rule; KIND_ATTRIBUTION, a conflict, when they name
+// different actors or call the event different things).
 std::vector<dyad::gateway::v1::Discrepancy> EventDiscrepancies(
     const std::vector<dyad::events::v1::Event>& events);
 // The same for institutions: founding dates (KIND_DATE) and host, parent
 // or partners (KIND_ATTRIBUTION).
 std::vector<dyad::gateway::v1::Discrepancy> InstitutionDiscrepancies(
     const std::vector<dyad::institutions::v1::Institution>& institutions);
-// Disputed points of reconciled series (KIND_FIGURE), each figure a claim.
+// Points of reconciled series with two or more figures (KIND_FIGURE), each
+// figure a claim: disputed points conflict ("intervals-disjoint"), points
+// whose figures are written differently but meet are within wording
+// ("intervals-meet"). Points whose figures are all written alike are not
+// listed. A point "to date" that folds figures stated to different as_of
+// dates is split into one point per date first: figures of different dates
+// are neighbouring-period candidates, not one fact.
 std::vector<dyad::gateway::v1::Discrepancy> FigureDiscrepancies(
+    const std::vector<dyad::economics::v1::Series>& series);
+// Observations sharing a `fact` key, whatever their periods (the key is
+// curation's statement that they measure one thing), compared per unit by
+// their intervals: "fact-key:intervals-disjoint" (conflict) or
+// "fact-key:intervals-meet" (within wording). Duplicates by name are read
+// once.
+std::vector<dyad::gateway::v1::Discrepancy> FactFigureDiscrepancies(
+    const std::vector<dyad::economics::v1::Observation>& observations);
+// Neighbouring-period candidates: consecutive sourced points of one series
+// where one of the two has no period (a figure "to" a date) and the other,
+// from another source, lies at most two years before it
+// ("as-of-near-period"; to-date points split by as_of date as above), or
+// two yearly points of consecutive years whose
+// ranges meet ("same-figure-consecutive-years"). Points already linked by a
+// shared observation fact key are left to FactFigureDiscrepancies.
+std::vector<dyad::gateway::v1::Discrepancy> NeighbouringPeriodDiscrepancies(
     const std::vector<dyad::economics::v1::Series>& series);
 // Checks across records: exports + imports against turnover for the same
 // year and dyad, and a stated growth rate (trade.turnover_growth) against
 // the rate the turnover series gives, with the interval rule of
 // quantity.proto. Every check that could run is returned; failed ones are
-// also appended to `failed` as KIND_CONSISTENCY discrepancies.
+// also appended to `failed` as KIND_CONSISTENCY discrepancies (conflicts).
 std::vector<dyad::gateway::v1::ConsistencyCheck> ConsistencyChecks(
     const std::vector<dyad::economics::v1::Series>& series,
     std::vector<dyad::gateway::v1::Discrepancy>* failed);
@@ -211,16 +243,21 @@ inline constexpr double kMirrorUsualHigh = 1.15;
 // Mirror statistics: for each yearly point of an exports series (reporter =
 // exporter) and the same year's point of the importer's imports series from
 // that exporter, for the same commodity (or both totals), a KIND_MIRROR
-// discrepancy when the two figures' intervals do not meet, with the ratio
-// and whether it is within the usual CIF/FOB margin.
+// discrepancy (a conflict) when the two figures' intervals do not meet,
+// with the ratio and whether it is within the usual CIF/FOB margin.
 std::vector<dyad::gateway::v1::Discrepancy> MirrorDiscrepancies(
     const std::vector<dyad::economics::v1::Series>& series);
 // All of the above, figures first, then dates, attributions, consistency,
-// mirror statistics (those beyond the usual margin first).
+// mirror statistics (those beyond the usual margin first); within a kind,
+// conflicts, then within wording, then neighbouring periods. `classes`
+// (Discrepancy.Class values) keeps only those classes; empty keeps all.
+// Checks are all returned whatever the filter.
 void ComposeDiscrepancies(const std::vector<dyad::events::v1::Event>& events,
                           const std::vector<dyad::institutions::v1::Institution>& institutions,
                           const std::vector<dyad::economics::v1::Series>& series,
-                          dyad::gateway::v1::ListDiscrepanciesResponse* out);
+                          dyad::gateway::v1::ListDiscrepanciesResponse* out,
+                          const std::vector<dyad::economics::v1::Observation>& observations = {},
+                          const std::set<int>& classes = {});
 
 // ---- Sources (sources.cc) ----
 // The catalogs of the backends merged by id (the first seen wins), by id.

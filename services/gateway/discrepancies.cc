@@ -30,8 +30,33 @@ std::string DateText(const dyad::type::v1::PartialDate& d) {
 }
 
 std::string SpanText(const Event& e) {
+  switch (e.date_basis()) {
+    case dyad::events::v1::DATE_BASIS_AFTER:
+      return e.end_date().year() == 0
+                 ? absl::StrCat("undated, after ", DateText(e.date()))
+                 : absl::StrCat("undated, after ", DateText(e.date()), " and by ",
+                                DateText(e.end_date()));
+    case dyad::events::v1::DATE_BASIS_BY:
+      return absl::StrCat("undated, by ", DateText(e.date()));
+    default:
+      break;
+  }
   if (e.end_date().year() == 0) return DateText(e.date());
   return absl::StrCat(DateText(e.date()), " to ", DateText(e.end_date()));
+}
+
+// The days an event can have happened on: its stated span, or the bounds
+// an undated event carries (DateBasis in event.proto).
+std::pair<int64_t, int64_t> EventSpan(const Event& e) {
+  const bool has_end = e.end_date().year() > 0;
+  switch (e.date_basis()) {
+    case dyad::events::v1::DATE_BASIS_AFTER:
+      return {FirstDay(e.date()), has_end ? LastDay(e.end_date()) : INT64_MAX};
+    case dyad::events::v1::DATE_BASIS_BY:
+      return {INT64_MIN, LastDay(e.date())};
+    default:
+      return {FirstDay(e.date()), LastDay(has_end ? e.end_date() : e.date())};
+  }
 }
 
 // True when the day spans of all `spans` share a day.
@@ -64,28 +89,83 @@ Claim EventClaim(const Event& e, const std::string& statement) {
   return c;
 }
 
-Discrepancy Make(Discrepancy::Kind kind, const std::string& subject, std::string description) {
+Discrepancy Make(Discrepancy::Kind kind, const std::string& subject, std::string description,
+                 Discrepancy::Class cls, const std::string& rule) {
   Discrepancy d;
   d.set_kind(kind);
   d.set_subject(subject);
   d.set_description(std::move(description));
+  d.set_discrepancy_class(cls);
+  d.set_rule(rule);
   return d;
 }
 
-std::string SeriesSubject(const Series& s, const SeriesPoint& p) {
-  return absl::StrCat(s.indicator(), " ", s.reporter(), s.partner().empty() ? "" : "→",
-                      s.partner(), " ",
-                      p.period().year() > 0 ? FormatPartialDate(p.period())
-                                            : "to " + FormatPartialDate(p.as_of()));
+// True when the quantities are not all written alike: their intervals (by
+// the rule of quantity.proto) differ. "$600 million" and "600 million" are
+// one value; "$600 million" and "about $600 million" are two.
+template <typename Range, typename Get>
+bool WordingDiffers(const Range& items, Get quantity) {
+  std::set<std::string> seen;
+  for (const auto& x : items) seen.insert(economics::IntervalOf(quantity(x)).ToString());
+  return seen.size() > 1;
 }
 
-Claim ObservationClaim(const Observation& o) {
+std::string PeriodText(const dyad::type::v1::PartialDate& period,
+                       const dyad::type::v1::PartialDate& as_of) {
+  if (period.year() > 0) return FormatPartialDate(period);
+  return as_of.year() > 0 ? "to " + FormatPartialDate(as_of) : "undated";
+}
+
+std::string SeriesName(const Series& s) {
+  return absl::StrCat(s.indicator(), " ", s.reporter(), s.partner().empty() ? "" : "→",
+                      s.partner());
+}
+
+std::string SeriesSubject(const Series& s, const SeriesPoint& p) {
+  return absl::StrCat(SeriesName(s), " ", PeriodText(p.period(), p.as_of()));
+}
+
+Claim ObservationClaim(const Observation& o, bool with_period = false) {
   Claim c;
-  c.set_statement(absl::StrCat(AmountText(o.value()), " (stands for ",
-                               economics::IntervalOf(o.value()).ToString(), ")"));
+  c.set_statement(absl::StrCat(
+      AmountText(o.value()), " (stands for ", economics::IntervalOf(o.value()).ToString(), ")",
+      with_period ? absl::StrCat(", ", PeriodText(o.period(), o.as_of())) : ""));
   c.add_records(o.name());
   *c.mutable_citations() = o.citations();
   return c;
+}
+
+// The economics service folds every figure "to date" of a series into one
+// point (as_of = the latest). Figures stated to different dates are not one
+// fact, so they are split again here: one point per as_of date, its value
+// the most precise figure of the date. Yearly points, and to-date points
+// whose figures share one date, come back as they are.
+std::vector<SeriesPoint> SplitByAsOf(const SeriesPoint& p) {
+  if (p.period().year() > 0 || p.observations_size() < 2) return {p};
+  std::map<std::pair<int64_t, int64_t>, std::vector<const Observation*>> by_date;
+  for (const auto& o : p.observations()) {
+    by_date[{FirstDay(o.as_of()), LastDay(o.as_of())}].push_back(&o);
+  }
+  if (by_date.size() < 2) return {p};
+  std::vector<SeriesPoint> out;
+  for (const auto& [when, group] : by_date) {
+    SeriesPoint q;
+    *q.mutable_as_of() = group.front()->as_of();
+    const Observation* best = group.front();
+    std::vector<economics::Interval> intervals;
+    for (const Observation* o : group) {
+      *q.add_observations() = *o;
+      intervals.push_back(economics::IntervalOf(o->value()));
+      if (economics::IntervalOf(o->value()).width() < economics::IntervalOf(best->value()).width()) {
+        best = o;
+      }
+    }
+    *q.mutable_value() = best->value();
+    q.set_disputed(!economics::Intersect(intervals).has_value());
+    q.set_rule(group.size() == 1 ? "single-source" : "most-precise-of-the-date");
+    out.push_back(std::move(q));
+  }
+  return out;
 }
 
 }  // namespace
@@ -98,18 +178,27 @@ std::vector<Discrepancy> EventDiscrepancies(const std::vector<Event>& events) {
   std::vector<Discrepancy> out;
   for (const auto& [fact, group] : by_fact) {
     if (group.size() < 2) continue;
-    const std::string n = absl::StrCat(group.size(), " records of the same event");
+    const std::string n = absl::StrCat(group.size(), " records of the same fact");
     // Dates: "December 2015" and "8-11 December 2015" are one date at two
-    // precisions; only spans that share no day disagree.
+    // precisions, and "undated, by June 2021" meets "2016"; only spans that
+    // share no day disagree.
     std::vector<std::pair<int64_t, int64_t>> spans;
+    std::set<std::string> date_texts;
     for (const Event* e : group) {
       if (e->date().year() == 0) continue;
-      spans.push_back({FirstDay(e->date()),
-                       LastDay(e->end_date().year() > 0 ? e->end_date() : e->date())});
+      spans.push_back(EventSpan(*e));
+      date_texts.insert(SpanText(*e));
     }
-    if (!SpansMeet(spans)) {
-      Discrepancy d = Make(Discrepancy::KIND_DATE, fact,
-                           absl::StrCat(n, " give dates that share no day"));
+    const bool dates_meet = SpansMeet(spans);
+    if (!dates_meet || date_texts.size() > 1) {
+      Discrepancy d =
+          dates_meet
+              ? Make(Discrepancy::KIND_DATE, fact,
+                     absl::StrCat(n, " give dates written differently whose spans share a day"),
+                     Discrepancy::CLASS_WITHIN_WORDING, "date-spans-meet")
+              : Make(Discrepancy::KIND_DATE, fact,
+                     absl::StrCat(n, " give dates that share no day"), Discrepancy::CLASS_CONFLICT,
+                     "date-spans-disjoint");
       for (const Event* e : group) *d.add_claims() = EventClaim(*e, SpanText(*e));
       out.push_back(std::move(d));
     }
@@ -123,10 +212,20 @@ std::vector<Discrepancy> EventDiscrepancies(const std::vector<Event>& events) {
       if (with_amount.size() < 2) continue;
       std::vector<economics::Interval> intervals;
       for (const Event* e : with_amount) intervals.push_back(economics::IntervalOf(e->amount()));
-      if (economics::Intersect(intervals).has_value()) continue;
-      Discrepancy d = Make(Discrepancy::KIND_FIGURE, fact,
-                           absl::StrCat(n, " give amounts in ", unit,
-                                        " whose ranges (as their wording implies) do not meet"));
+      const bool meet = economics::Intersect(intervals).has_value();
+      if (meet && !WordingDiffers(with_amount, [](const Event* e) { return e->amount(); })) {
+        continue;
+      }
+      Discrepancy d =
+          meet ? Make(Discrepancy::KIND_FIGURE, fact,
+                      absl::StrCat(n, " give amounts in ", unit,
+                                   " written differently whose ranges (as their wording implies) "
+                                   "meet"),
+                      Discrepancy::CLASS_WITHIN_WORDING, "intervals-meet")
+               : Make(Discrepancy::KIND_FIGURE, fact,
+                      absl::StrCat(n, " give amounts in ", unit,
+                                   " whose ranges (as their wording implies) do not meet"),
+                      Discrepancy::CLASS_CONFLICT, "intervals-disjoint");
       for (const Event* e : with_amount) {
         *d.add_claims() = EventClaim(
             *e, absl::StrCat(AmountText(e->amount()), " (stands for ",
@@ -157,11 +256,18 @@ std::vector<Discrepancy> EventDiscrepancies(const std::vector<Event>& events) {
       }
     }
     if (actors_differ || kinds.size() > 1) {
-      std::vector<std::string> what;
-      if (actors_differ) what.push_back("who took part or acted");
-      if (kinds.size() > 1) what.push_back("what kind of event it was");
+      std::vector<std::string> what, rules;
+      if (actors_differ) {
+        what.push_back("who took part or acted");
+        rules.push_back("named-actors-differ");
+      }
+      if (kinds.size() > 1) {
+        what.push_back("what kind of event it was");
+        rules.push_back("kinds-differ");
+      }
       Discrepancy d = Make(Discrepancy::KIND_ATTRIBUTION, fact,
-                           absl::StrCat(n, " disagree on ", absl::StrJoin(what, " and ")));
+                           absl::StrCat(n, " disagree on ", absl::StrJoin(what, " and ")),
+                           Discrepancy::CLASS_CONFLICT, absl::StrJoin(rules, "+"));
       for (const Event* e : group) {
         *d.add_claims() = EventClaim(*e, absl::StrCat(e->kind(), ", ", SpanText(*e), "; ",
                                                       Participants(*e)));
@@ -182,12 +288,23 @@ std::vector<Discrepancy> InstitutionDiscrepancies(const std::vector<Institution>
     if (group.size() < 2) continue;
     const std::string n = absl::StrCat(group.size(), " records of the same institution");
     std::vector<std::pair<int64_t, int64_t>> spans;
+    std::set<std::string> founded_texts;
     for (const Institution* i : group) {
-      if (i->founded().year() > 0) spans.push_back({FirstDay(i->founded()), LastDay(i->founded())});
+      if (i->founded().year() > 0) {
+        spans.push_back({FirstDay(i->founded()), LastDay(i->founded())});
+        founded_texts.insert(DateText(i->founded()));
+      }
     }
-    if (!SpansMeet(spans)) {
-      Discrepancy d = Make(Discrepancy::KIND_DATE, fact,
-                           absl::StrCat(n, " give founding dates that share no day"));
+    const bool dates_meet = SpansMeet(spans);
+    if (!dates_meet || founded_texts.size() > 1) {
+      Discrepancy d =
+          dates_meet ? Make(Discrepancy::KIND_DATE, fact,
+                            absl::StrCat(n, " give founding dates written differently that share "
+                                            "a day"),
+                            Discrepancy::CLASS_WITHIN_WORDING, "date-spans-meet")
+                     : Make(Discrepancy::KIND_DATE, fact,
+                            absl::StrCat(n, " give founding dates that share no day"),
+                            Discrepancy::CLASS_CONFLICT, "date-spans-disjoint");
       for (const Institution* i : group) {
         Claim* c = d.add_claims();
         c->set_statement(absl::StrCat(i->display_name(), ": founded ", DateText(i->founded())));
@@ -206,7 +323,8 @@ std::vector<Discrepancy> InstitutionDiscrepancies(const std::vector<Institution>
     for (const Institution* i : group) attributions.insert(attribution(*i));
     if (attributions.size() > 1) {
       Discrepancy d = Make(Discrepancy::KIND_ATTRIBUTION, fact,
-                           absl::StrCat(n, " disagree on its host, parent or partners"));
+                           absl::StrCat(n, " disagree on its host, parent or partners"),
+                           Discrepancy::CLASS_CONFLICT, "host-parent-or-partners-differ");
       for (const Institution* i : group) {
         Claim* c = d.add_claims();
         c->set_statement(absl::StrCat(
@@ -227,15 +345,145 @@ std::vector<Discrepancy> InstitutionDiscrepancies(const std::vector<Institution>
 std::vector<Discrepancy> FigureDiscrepancies(const std::vector<Series>& series) {
   std::vector<Discrepancy> out;
   for (const auto& s : series) {
-    for (const auto& p : s.points()) {
-      if (!p.disputed()) continue;
+    std::vector<SeriesPoint> points;
+    for (const auto& whole : s.points()) {
+      for (auto& p : SplitByAsOf(whole)) points.push_back(std::move(p));
+    }
+    for (const auto& p : points) {
+      if (!p.disputed() && (p.derived() || p.observations_size() < 2)) continue;
+      if (p.disputed()) {
+        Discrepancy d = Make(
+            Discrepancy::KIND_FIGURE, SeriesSubject(s, p),
+            absl::StrCat(p.observations_size(),
+                         " sourced figures whose ranges (as their wording implies) do not meet; "
+                         "the series shows ",
+                         AmountText(p.value()), " by rule ", p.rule()),
+            Discrepancy::CLASS_CONFLICT, "intervals-disjoint");
+        for (const auto& o : p.observations()) *d.add_claims() = ObservationClaim(o);
+        out.push_back(std::move(d));
+        continue;
+      }
+      if (!WordingDiffers(p.observations(), [](const Observation& o) { return o.value(); })) {
+        continue;
+      }
       Discrepancy d = Make(
           Discrepancy::KIND_FIGURE, SeriesSubject(s, p),
           absl::StrCat(p.observations_size(),
-                       " sourced figures whose ranges (as their wording implies) do not meet; "
-                       "the series shows ",
-                       AmountText(p.value()), " by rule ", p.rule()));
+                       " sourced figures written differently whose ranges (as their wording "
+                       "implies) meet; the series shows ",
+                       AmountText(p.value()), " by rule ", p.rule()),
+          Discrepancy::CLASS_WITHIN_WORDING, "intervals-meet");
       for (const auto& o : p.observations()) *d.add_claims() = ObservationClaim(o);
+      out.push_back(std::move(d));
+    }
+  }
+  return out;
+}
+
+std::vector<Discrepancy> FactFigureDiscrepancies(const std::vector<Observation>& observations) {
+  std::map<std::string, std::map<std::string, std::vector<const Observation*>>> by_fact;
+  std::set<std::string> seen;
+  for (const auto& o : observations) {
+    // One read per country can return a record twice.
+    if (o.fact().empty() || !seen.insert(o.name()).second) continue;
+    by_fact[o.fact()][o.value().unit()].push_back(&o);
+  }
+  std::vector<Discrepancy> out;
+  for (const auto& [fact, by_unit] : by_fact) {
+    for (const auto& [unit, group] : by_unit) {
+      if (group.size() < 2) continue;
+      std::vector<economics::Interval> intervals;
+      for (const Observation* o : group) intervals.push_back(economics::IntervalOf(o->value()));
+      const bool meet = economics::Intersect(intervals).has_value();
+      if (meet && !WordingDiffers(group, [](const Observation* o) { return o->value(); })) continue;
+      const std::string n = absl::StrCat(group.size(), " figures linked as one fact");
+      Discrepancy d =
+          meet ? Make(Discrepancy::KIND_FIGURE, fact,
+                      absl::StrCat(n, " (", unit,
+                                   ") are written differently but their ranges (as their wording "
+                                   "implies) meet"),
+                      Discrepancy::CLASS_WITHIN_WORDING, "fact-key:intervals-meet")
+               : Make(Discrepancy::KIND_FIGURE, fact,
+                      absl::StrCat(n, " (", unit,
+                                   ") have ranges (as their wording implies) that do not meet"),
+                      Discrepancy::CLASS_CONFLICT, "fact-key:intervals-disjoint");
+      for (const Observation* o : group) *d.add_claims() = ObservationClaim(*o, true);
+      out.push_back(std::move(d));
+    }
+  }
+  return out;
+}
+
+std::vector<Discrepancy> NeighbouringPeriodDiscrepancies(const std::vector<Series>& series) {
+  // What a point stands for: the range of the figure the series shows.
+  auto interval_of = [](const SeriesPoint& p) { return economics::IntervalOf(p.value()); };
+  auto sources = [](const SeriesPoint& p) {
+    std::set<std::string> ids;
+    for (const auto& o : p.observations()) {
+      for (const auto& c : o.citations()) ids.insert(c.source_id());
+    }
+    return ids;
+  };
+  auto facts = [](const SeriesPoint& p) {
+    std::set<std::string> keys;
+    for (const auto& o : p.observations()) {
+      if (!o.fact().empty()) keys.insert(o.fact());
+    }
+    return keys;
+  };
+  auto when = [](const SeriesPoint& p) -> const dyad::type::v1::PartialDate& {
+    return p.period().year() > 0 ? p.period() : p.as_of();
+  };
+  std::vector<Discrepancy> out;
+  for (const auto& s : series) {
+    std::vector<SeriesPoint> split;
+    for (const auto& whole : s.points()) {
+      for (auto& p : SplitByAsOf(whole)) split.push_back(std::move(p));
+    }
+    std::vector<const SeriesPoint*> points;
+    for (const auto& p : split) {
+      if (!p.derived() && p.observations_size() > 0 && when(p).year() > 0) points.push_back(&p);
+    }
+    std::stable_sort(points.begin(), points.end(), [&](const SeriesPoint* a, const SeriesPoint* b) {
+      return FirstDay(when(*a)) < FirstDay(when(*b));
+    });
+    for (size_t k = 1; k < points.size(); ++k) {
+      const SeriesPoint& a = *points[k - 1];
+      const SeriesPoint& b = *points[k];
+      // Figures already linked as one fact by curation are compared as such.
+      const auto fa = facts(a), fb = facts(b);
+      if (std::any_of(fa.begin(), fa.end(), [&](const auto& f) { return fb.count(f) > 0; })) {
+        continue;
+      }
+      const int gap = when(b).year() - when(a).year();
+      const bool a_yearly = a.period().year() > 0 && PrecisionOf(a.period()) == DatePrecision::kYear;
+      const bool b_yearly = b.period().year() > 0 && PrecisionOf(b.period()) == DatePrecision::kYear;
+      const bool undated = a.period().year() == 0 || b.period().year() == 0;
+      const bool meet = economics::Intersect(std::vector<economics::Interval>{
+                                                 interval_of(a), interval_of(b)})
+                            .has_value();
+      std::string rule, why;
+      if (undated && gap >= 0 && gap <= 2 && sources(a) != sources(b)) {
+        // A figure stated "now" may be an earlier period's figure restated.
+        rule = "as-of-near-period";
+        why = "a figure given to a date with no period, and another source's figure at most two "
+              "years before it";
+      } else if (a_yearly && b_yearly && gap == 1 && meet) {
+        rule = "same-figure-consecutive-years";
+        why = "the same figure (ranges that meet) for two consecutive years";
+      } else {
+        continue;
+      }
+      Discrepancy d = Make(
+          Discrepancy::KIND_FIGURE,
+          absl::StrCat(SeriesName(s), " ", PeriodText(a.period(), a.as_of()), " / ",
+                       PeriodText(b.period(), b.as_of())),
+          absl::StrCat("neighbouring periods that may be one fact stated twice: ", why,
+                       meet ? "; their ranges meet" : "; their ranges do not meet"),
+          Discrepancy::CLASS_NEIGHBOURING_PERIOD, rule);
+      for (const SeriesPoint* p : {&a, &b}) {
+        for (const auto& o : p->observations()) *d.add_claims() = ObservationClaim(o, true);
+      }
       out.push_back(std::move(d));
     }
   }
@@ -277,7 +525,9 @@ std::vector<ConsistencyCheck> ConsistencyChecks(const std::vector<Series>& serie
   auto finish = [&](ConsistencyCheck c) {
     if (!c.consistent() && failed != nullptr) {
       Discrepancy d = Make(Discrepancy::KIND_CONSISTENCY, absl::StrCat(c.name(), ": ", c.subject()),
-                           c.description());
+                           c.description(), Discrepancy::CLASS_CONFLICT,
+                           c.name() == "exports + imports = turnover" ? "sum-outside-turnover"
+                                                                     : "growth-outside-series");
       *d.mutable_claims() = c.claims();
       failed->push_back(std::move(d));
     }
@@ -367,6 +617,7 @@ std::vector<Discrepancy> MirrorDiscrepancies(const std::vector<Series>& series) 
     const std::string unit = exports->value().unit();
     Discrepancy d;
     d.set_kind(Discrepancy::KIND_MIRROR);
+    d.set_discrepancy_class(Discrepancy::CLASS_CONFLICT);
     d.set_subject(absl::StrCat("trade ", exporter, "→", importer, " ", year,
                                commodity.empty() ? "" : " ", commodity));
     auto* mirror = d.mutable_mirror();
@@ -381,12 +632,15 @@ std::vector<Discrepancy> MirrorDiscrepancies(const std::vector<Series>& series) 
       const double ratio = m / x;
       mirror->set_ratio(ratio);
       mirror->set_within_usual_margin(ratio >= kMirrorUsualLow && ratio <= kMirrorUsualHigh);
+      d.set_rule(mirror->within_usual_margin() ? "mirror:within-usual-margin"
+                                               : "mirror:beyond-usual-margin");
       verdict = absl::StrFormat(
           "the importer's figure is %.3f times the exporter's, %s the usual CIF/FOB margin "
           "(%.2f to %.2f)",
           ratio, mirror->within_usual_margin() ? "within" : "beyond", kMirrorUsualLow,
           kMirrorUsualHigh);
     } else {
+      d.set_rule("mirror:no-export-figure");
       verdict = "the exporter reports nothing, so no ratio can be formed";
     }
     const std::string goods = commodity.empty() ? "goods" : absl::StrCat("goods ", commodity);
@@ -419,8 +673,12 @@ std::vector<Discrepancy> MirrorDiscrepancies(const std::vector<Series>& series) 
 void ComposeDiscrepancies(const std::vector<Event>& events,
                           const std::vector<Institution>& institutions,
                           const std::vector<Series>& series,
-                          dyad::gateway::v1::ListDiscrepanciesResponse* out) {
+                          dyad::gateway::v1::ListDiscrepanciesResponse* out,
+                          const std::vector<Observation>& observations,
+                          const std::set<int>& classes) {
   std::vector<Discrepancy> all = FigureDiscrepancies(series);
+  for (auto& d : FactFigureDiscrepancies(observations)) all.push_back(std::move(d));
+  for (auto& d : NeighbouringPeriodDiscrepancies(series)) all.push_back(std::move(d));
   for (auto& d : EventDiscrepancies(events)) all.push_back(std::move(d));
   for (auto& d : InstitutionDiscrepancies(institutions)) all.push_back(std::move(d));
   std::vector<Discrepancy> failed;
@@ -429,13 +687,21 @@ void ComposeDiscrepancies(const std::vector<Event>& events,
   for (auto& d : MirrorDiscrepancies(series)) all.push_back(std::move(d));
   std::stable_sort(all.begin(), all.end(), [](const Discrepancy& a, const Discrepancy& b) {
     if (a.kind() != b.kind()) return a.kind() < b.kind();
+    // Within a kind: conflicts, then differences of wording, then
+    // neighbouring-period candidates.
+    if (a.discrepancy_class() != b.discrepancy_class()) {
+      return a.discrepancy_class() < b.discrepancy_class();
+    }
     // Mirror gaps beyond the usual CIF/FOB margin before the expected ones.
     if (a.mirror().within_usual_margin() != b.mirror().within_usual_margin()) {
       return b.mirror().within_usual_margin();
     }
     return a.subject() < b.subject();
   });
-  for (auto& d : all) *out->add_discrepancies() = std::move(d);
+  for (auto& d : all) {
+    if (!classes.empty() && !classes.count(d.discrepancy_class())) continue;
+    *out->add_discrepancies() = std::move(d);
+  }
 }
 
 }  // namespace dyad::gateway

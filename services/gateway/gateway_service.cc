@@ -912,6 +912,16 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoListDiscrepancies(
     gw::ListDiscrepanciesResponse* resp, RawAnswer answer) {
   if (auto s = ValidateCountries(req->countries(), "countries"); !s.ok()) return FinishWith(ctx, s);
   if (auto s = ValidateOrigin(req->origin()); !s.ok()) return FinishWith(ctx, s);
+  std::set<int> classes;
+  for (int c : req->classes()) {
+    if (c == gw::Discrepancy::CLASS_UNSPECIFIED || !gw::Discrepancy::Class_IsValid(c)) {
+      return FinishWith(ctx, InvalidField("classes",
+                                          absl::StrCat("unknown class ", c,
+                                                       "; CLASS_CONFLICT, CLASS_WITHIN_WORDING or "
+                                                       "CLASS_NEIGHBOURING_PERIOD")));
+    }
+    classes.insert(c);
+  }
   auto group = NewGroup(ctx);
   auto* reactor = new GatewayReactor(group, cache_, std::move(answer));
   const Countries countries(req->countries().begin(), req->countries().end());
@@ -928,6 +938,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoListDiscrepancies(
     std::vector<std::vector<in::Institution>> institutions;
     grpc::Status indicators_status, observations_status, series_status;
     std::vector<ec::Series> series;
+    std::vector<ec::Observation> observations;
   };
   auto st = std::make_shared<State>();
   st->ev.resize(reads);
@@ -936,7 +947,7 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoListDiscrepancies(
   st->institutions.resize(reads);
   Backends* b = b_;
 
-  auto done = JoinAfter(static_cast<int>(2 * reads) + 1, [st, reactor, resp, countries] {
+  auto done = JoinAfter(static_cast<int>(2 * reads) + 1, [st, reactor, resp, countries, classes] {
     auto first = [](const std::vector<grpc::Status>& v) {
       for (const auto& s : v) {
         if (!s.ok()) return s;
@@ -944,7 +955,8 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoListDiscrepancies(
       return grpc::Status::OK;
     };
     ComposeDiscrepancies(OfTheDyadsFacts(st->events, countries),
-                         OfTheDyadsFacts(st->institutions, countries), st->series, resp);
+                         OfTheDyadsFacts(st->institutions, countries), st->series, resp,
+                         st->observations, classes);
     AddParts(*reactor, "ListDiscrepancies", first(st->ev),
              FirstError({&st->indicators_status, &st->observations_status, &st->series_status}),
              first(st->in), resp->mutable_parts());
@@ -970,6 +982,10 @@ grpc::ServerUnaryReactor* RelationsGatewayImpl::DoListDiscrepancies(
     st->indicators_status = std::move(f.indicators_status);
     st->observations_status = std::move(f.observations_status);
     if (!f.ok()) return done();
+    // Figures linked by a fact key are compared whatever their periods.
+    for (const auto& o : f.observations) {
+      if (!o.fact().empty()) st->observations.push_back(o);
+    }
     std::vector<ec::GetSeriesRequest> reqs;
     for (const auto& k : SeriesKeys(f.observations, f.indicators, false)) {
       if (f.indicators[k.indicator].derived()) continue;

@@ -213,6 +213,56 @@ TEST_F(GatewayE2eTest, DiscrepanciesAndConsistencyChecks) {
     std::cout << "discrepancies " << Discrepancy::Kind_Name(static_cast<Discrepancy::Kind>(kind))
               << " " << n << "\n";
   }
+  // The disagreements curation links by fact key, each with its class and
+  // the rule that decided it, and each side citing its own source.
+  std::map<std::string, std::set<std::string>> linked;
+  for (const auto& d : resp.discrepancies()) {
+    EXPECT_NE(d.discrepancy_class(), Discrepancy::CLASS_UNSPECIFIED) << d.subject();
+    EXPECT_FALSE(d.rule().empty()) << d.subject();
+    linked[d.subject()].insert(absl::StrCat(Discrepancy::Kind_Name(d.kind()), "/",
+                                            Discrepancy::Class_Name(d.discrepancy_class()), "/",
+                                            d.rule()));
+    std::set<std::string> sources;
+    for (const auto& c : d.claims()) sources.insert(c.citations(0).source_id());
+    if (d.subject() == "chn-aze-visitor-1996") {
+      EXPECT_EQ(sources, (std::set<std::string>{"jafarli", "khalturina"}));
+    }
+    if (d.subject() == "aze-chn-trade-houses-before-qingdao") {
+      EXPECT_EQ(sources, (std::set<std::string>{"jafarli", "ismayilova"}));
+    }
+    if (d.subject() == "chn-aze-latest-military-aid-document") {
+      EXPECT_EQ(sources, (std::set<std::string>{"jafarli", "valiyev"}));
+    }
+  }
+  // Who came from China in 1996: a foreign minister, or Jiang Zemin.
+  EXPECT_TRUE(linked["chn-aze-visitor-1996"].count(
+      "KIND_ATTRIBUTION/CLASS_CONFLICT/named-actors-differ"));
+  // Trade houses open before the April 2021 Qingdao opening: three or more, or two.
+  EXPECT_EQ(linked["aze-chn-trade-houses-before-qingdao"],
+            std::set<std::string>{"KIND_FIGURE/CLASS_CONFLICT/fact-key:intervals-disjoint"});
+  // The latest military-aid document: April 2018, or 2019.
+  EXPECT_TRUE(linked["chn-aze-latest-military-aid-document"].count(
+      "KIND_DATE/CLASS_CONFLICT/date-spans-disjoint"));
+  // Within wording: 2,184 million and $2.2 billion for 2019.
+  EXPECT_TRUE(linked["trade.turnover AZE→CHN 2019"].count(
+      "KIND_FIGURE/CLASS_WITHIN_WORDING/intervals-meet"));
+  // Neighbouring periods: a share for 2019 and the same share "now" in 2021.
+  bool share = false;
+  for (const auto& [subject, items] : linked) {
+    share = share || (subject.rfind("trade.regional_share CHN→AZE 2019 / to ", 0) == 0 &&
+                      items.count("KIND_FIGURE/CLASS_NEIGHBOURING_PERIOD/as-of-near-period"));
+  }
+  EXPECT_TRUE(share);
+  // Filtered by class.
+  ListDiscrepanciesRequest conflicts = req;
+  conflicts.add_classes(Discrepancy::CLASS_CONFLICT);
+  ListDiscrepanciesResponse only;
+  ASSERT_TRUE(Stub(gateway_port_)->ListDiscrepancies(Ctx().get(), conflicts, &only).ok());
+  ASSERT_GT(only.discrepancies_size(), 0);
+  EXPECT_LT(only.discrepancies_size(), resp.discrepancies_size());
+  for (const auto& d : only.discrepancies()) {
+    EXPECT_EQ(d.discrepancy_class(), Discrepancy::CLASS_CONFLICT) << d.subject();
+  }
   // exports + imports vs turnover 2019, and the stated 66.7% growth.
   ASSERT_GE(resp.checks_size(), 2);
   for (const auto& c : resp.checks()) {

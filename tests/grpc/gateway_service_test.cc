@@ -376,9 +376,11 @@ TEST_F(GatewayServiceTest, DiscrepanciesAndConsistencyChecks) {
   ListDiscrepanciesResponse resp;
   ASSERT_TRUE(stub().ListDiscrepancies(Ctx().get(), req, &resp).ok());
   EXPECT_EQ(Codes(resp.parts()), kAllOk);
-  std::map<std::string, std::set<int>> kinds;
+  std::map<std::string, std::set<int>> kinds;  // of the conflicts
   for (const auto& d : resp.discrepancies()) {
-    kinds[d.subject()].insert(d.kind());
+    EXPECT_NE(d.discrepancy_class(), Discrepancy::CLASS_UNSPECIFIED) << d.subject();
+    EXPECT_FALSE(d.rule().empty()) << d.subject();
+    if (d.discrepancy_class() == Discrepancy::CLASS_CONFLICT) kinds[d.subject()].insert(d.kind());
     for (const auto& c : d.claims()) EXPECT_GE(c.citations_size(), 1) << d.subject();
   }
   EXPECT_EQ(kinds["visit-2015"], std::set<int>{Discrepancy::KIND_DATE});
@@ -400,6 +402,37 @@ TEST_F(GatewayServiceTest, DiscrepanciesAndConsistencyChecks) {
                                              "turnover-2019-rounded"}));
   // Figures first.
   EXPECT_EQ(resp.discrepancies(0).kind(), Discrepancy::KIND_FIGURE);
+}
+
+// ListDiscrepancies filters by class; the class filter is validated.
+TEST_F(GatewayServiceTest, DiscrepanciesFilterByClass) {
+  ListDiscrepanciesRequest req;
+  req.add_countries("AZE");
+  req.add_countries("CHN");
+  ListDiscrepanciesResponse all;
+  ASSERT_TRUE(stub().ListDiscrepancies(Ctx().get(), req, &all).ok());
+  std::map<int, int> by_class;
+  for (const auto& d : all.discrepancies()) ++by_class[d.discrepancy_class()];
+  ASSERT_GE(by_class[Discrepancy::CLASS_CONFLICT], 4);
+  for (int cls : {Discrepancy::CLASS_CONFLICT, Discrepancy::CLASS_WITHIN_WORDING,
+                  Discrepancy::CLASS_NEIGHBOURING_PERIOD}) {
+    ListDiscrepanciesRequest one = req;
+    one.add_classes(static_cast<Discrepancy::Class>(cls));
+    ListDiscrepanciesResponse resp;
+    ASSERT_TRUE(stub().ListDiscrepancies(Ctx().get(), one, &resp).ok());
+    EXPECT_EQ(resp.discrepancies_size(), by_class[cls]) << cls;
+    for (const auto& d : resp.discrepancies()) EXPECT_EQ(d.discrepancy_class(), cls);
+    // The checks run whatever the filter.
+    EXPECT_EQ(resp.checks_size(), all.checks_size());
+  }
+  for (int bad : {0, 99}) {
+    ListDiscrepanciesRequest one = req;
+    one.add_classes(static_cast<Discrepancy::Class>(bad));
+    ListDiscrepanciesResponse resp;
+    grpc::Status s = stub().ListDiscrepancies(Ctx().get(), one, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad;
+    EXPECT_THAT(s.error_message(), ::testing::HasSubstr("classes"));
+  }
 }
 
 // The consistency checks are the gateway's own arithmetic over the series the

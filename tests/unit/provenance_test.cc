@@ -33,6 +33,8 @@ TEST(ProvenanceTest, EveryCitationPointsAtAParagraphStatingTheFact) {
   ASSERT_OK_AND_ASSIGN(Report report, Check(*plugins, DYAD_SEEDS_DIR));
   std::printf("%s", report.ToString().c_str());
   EXPECT_TRUE(report.failures.empty()) << report.ToString();
+  // Every curated kind is used by at least one record.
+  EXPECT_TRUE(report.unused_kinds.empty()) << report.ToString();
   // Every source document is cited by the curated data.
   ASSERT_EQ(report.coverage.size(), 5u);
   for (const auto& [id, c] : report.coverage) EXPECT_GT(c.records, 0) << id;

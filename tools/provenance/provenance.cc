@@ -167,6 +167,21 @@ absl::StatusOr<Report> Check(const PluginSet& plugins, const std::string& seeds_
                         " (cite the paragraph that states it, or explain with a context: note)"));
     }
   }
+  std::set<std::string> used;
+  for (const auto& p : plugins.plugins()) {
+    for (const auto& e : p.bundle.events()) used.insert(e.kind());
+    for (const auto& i : p.bundle.institutions()) used.insert(i.kind());
+  }
+  for (const auto& p : plugins.plugins()) {
+    for (const auto& k : p.bundle.event_kinds()) {
+      if (k.taxonomy().empty() && !used.count(k.id())) {
+        report.unused_kinds.push_back(absl::StrCat(p.name, ": ", k.id()));
+      }
+    }
+    for (const auto& k : p.bundle.institution_kinds()) {
+      if (!used.count(k.id())) report.unused_kinds.push_back(absl::StrCat(p.name, ": ", k.id()));
+    }
+  }
   return report;
 }
 
@@ -185,6 +200,9 @@ std::string Report::ToString() const {
   for (const auto& f : failures) {
     absl::StrAppend(&out, "FAIL plugin ", f.plugin, " ", f.record, " cites ", f.source_id, " ",
                     f.locator, ": ", f.reason, "\n");
+  }
+  for (const auto& k : unused_kinds) {
+    absl::StrAppend(&out, "UNUSED kind ", k, " (use it in a record or remove it)\n");
   }
   return out;
 }

@@ -37,6 +37,10 @@ struct Report {
   int unanchored_records = 0;  // records with no year, figure or city to look for
   std::vector<Failure> failures;
   std::map<std::string, SourceCoverage> coverage;  // by source id
+  // "plugin: kind" for every event or institution kind a curated plugin
+  // declares that no record of any plugin uses (coded taxonomies such as
+  // CAMEO, whose kinds imported events take, are not curated kinds).
+  std::vector<std::string> unused_kinds;
   std::string ToString() const;
 };
 
@@ -44,6 +48,7 @@ struct Report {
 // the locator "pN" names one of its paragraphs, and that paragraph holds one
 // of the record's anchors (a year of its dates, its figure as written, or an
 // institution's city) unless the citation's note starts with "context:".
+// Also lists the kinds curated plugins declare but no record uses.
 absl::StatusOr<Report> Check(const PluginSet& plugins, const std::string& seeds_dir);
 
 }  // namespace dyad::provenance
