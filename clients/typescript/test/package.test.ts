@@ -134,7 +134,9 @@ dyad.close();
 console.log(JSON.stringify({
   year: review.year,
   parts: review.parts.map((p) => p.part + ":" + p.code).sort(),
-  events: events.map((e) => isoPartialDate(e.date) + " " + e.name),
+  // An event dated only by bounds (e.g. "after January 2013, by 2020")
+  // starts before 2015 and ends after it: it is listed for 2015 too.
+  events: events.map((e) => isoPartialDate(e.date) + (e.endDate ? "/" + isoPartialDate(e.endDate) : "") + " " + e.name),
   error,
 }));
 `,
@@ -228,7 +230,13 @@ dyad.gateway.getYearInReview({ countries: ["AZE", "CHN"], year: 2019 })
     assert.equal(got.year, 2019);
     assert.deepEqual(got.parts, ["economics:OK", "events:OK", "institutions:OK"]);
     assert.ok(got.events.length > 2, r.out);
-    assert.ok(got.events.every((e: string) => e.startsWith("2015")), r.out);
+    // Each listed event's span meets 2015: it starts in 2015, or starts
+    // before and ends in or after 2015.
+    assert.ok(got.events.every((e: string) => {
+      const [span] = e.split(" ");
+      const [start, end] = span.split("/");
+      return start.startsWith("2015") || (start < "2015" && end !== undefined && end >= "2015");
+    }), r.out);
     assert.deepEqual(got.error, {
       dyad: true,
       connect: true,
