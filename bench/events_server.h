@@ -31,4 +31,7 @@ void StopEventsServer(const EventsServer& server);
 // VmRSS of a process, in KiB (0 when unknown).
 int64_t RssKb(pid_t pid);
 
+// CPU seconds (user + system) a process has used, all its threads.
+double CpuSeconds(pid_t pid);
+
 }  // namespace dyad::bench

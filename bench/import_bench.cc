@@ -44,26 +44,8 @@ ABSL_FLAG(int, rows_per_day, 150000,
 namespace {
 
 using namespace dyad::events::v1;  // NOLINT
+using dyad::bench::CpuSeconds;
 using dyad::bench::RssKb;
-
-// CPU seconds (user + system) the process has used: beside wall-clock
-// rows/s, a figure that other work on the machine changes less.
-double CpuSeconds(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // Fields after the command name (which may hold spaces), from field 3.
-  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
-  std::string field;
-  long long utime = 0, stime = 0;
-  for (int i = 3; rest >> field; ++i) {
-    if (i == 14) utime = std::atoll(field.c_str());
-    if (i == 15) {
-      stime = std::atoll(field.c_str());
-      break;
-    }
-  }
-  return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
-}
 
 int64_t FileSize(const std::string& path) {
   struct stat st;

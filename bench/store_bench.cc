@@ -56,23 +56,8 @@ ABSL_FLAG(int, pg_pid, 0, "PostgreSQL's postmaster pid, to count its CPU (store_
 namespace {
 
 using namespace dyad::events::v1;  // NOLINT
+using dyad::bench::CpuSeconds;
 using dyad::bench::RssKb;
-
-double CpuSeconds(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
-  std::string field;
-  long long utime = 0, stime = 0;
-  for (int i = 3; rest >> field; ++i) {
-    if (i == 14) utime = std::atoll(field.c_str());
-    if (i == 15) {
-      stime = std::atoll(field.c_str());
-      break;
-    }
-  }
-  return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
-}
 
 // CPU seconds of the PostgreSQL server: the postmaster `root` and every
 // process it started (backends, WAL writer, checkpointer).
