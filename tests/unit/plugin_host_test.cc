@@ -236,7 +236,12 @@ TEST(PluginHostTest, HookThatThrowsIsAnErrorNotACrash) {
 class AllowlistTest : public ::testing::Test {
  protected:
   std::string WriteAllowlist(const std::string& content) {
-    const std::string path = ::testing::TempDir() + "/allowlist.txt";
+    // ctest runs each test in its own process, in parallel, all sharing
+    // TempDir(): a file per test keeps them from reading each other's list.
+    const std::string path =
+        ::testing::TempDir() + "/allowlist-" +
+        ::testing::UnitTest::GetInstance()->current_test_info()->name() + "-" +
+        std::to_string(::getpid()) + ".txt";
     std::ofstream(path) << content;
     return path;
   }
