@@ -9,12 +9,14 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${DYAD_BUILD_DIR:-$here/build}
+# DYAD_STORE_BENCH: another build's binary, to compare two builds.
+bin=${DYAD_STORE_BENCH:-$build/bin/dyad-store-bench}
 dir=$(mktemp -d /tmp/dyad-store-bench-pg-XXXXXX)
 trap 'bash "$here/tests/testing/pg.sh" stop "$dir"' EXIT
 DYAD_PG_OPTIONS="-c fsync=on -c shared_buffers=${DYAD_PG_SHARED_BUFFERS:-128MB}" \
   bash "$here/tests/testing/pg.sh" start "$dir" >/dev/null
 uri="postgresql:///postgres?host=$dir&port=$(cat "$dir/port")&user=dyad"
-"$build/bin/dyad-store-bench" --pg="$uri" --pg_pid="$(cat "$dir/pid")" "$@" &
+"$bin" --pg="$uri" --pg_pid="$(cat "$dir/pid")" "$@" &
 bench=$!
 # The PostgreSQL server's resident memory near the end of the run (the
 # postmaster and every backend; shared buffers are counted once per process

@@ -40,6 +40,7 @@
 #include <functional>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -48,6 +49,7 @@
 #include "common/partial_date.h"
 #include "common/pg/migrations.h"
 #include "common/pg/pool.h"
+#include "common/pg/search_terms.h"
 #include "event_rows.h"
 #include "event_store.h"
 
@@ -120,24 +122,31 @@ constexpr char kGetSql[] = "SELECT body FROM events WHERE name = $1";
 // API or imported). The dyad rows ($10..$20, three or more per event) are
 // inserted for the events inserted, joined on the name; the statement
 // returns those events' ids and names.
-#define DYAD_INSERT_EVENTS(on_conflict)                                                         \
-  "WITH ins AS (INSERT INTO events (name, sort_key, end_day, span_days, origin, kind, domain, " \
-  "plugin, search, body) SELECT n, sk, ed, sp, o, k, d, $8::TEXT, "                             \
-  "to_tsvector('simple', unaccent(t)), b FROM unnest($1::TEXT[], $2::BIGINT[], $3::BIGINT[], "  \
-  "$4::BIGINT[], $5::INT[], $6::TEXT[], $7::TEXT[], $9::TEXT[], $21::BYTEA[]) "                 \
-  "WITH ORDINALITY AS u(n, sk, ed, sp, o, k, d, t, b, i) ORDER BY i " on_conflict               \
-  " RETURNING id, name), "                                                                      \
-  "dy AS (INSERT INTO event_dyads (country_a, country_b, sort_key, name, event_id, end_day, "   \
-  "origin, direction, quad_class, kind, goldstein, avg_tone) SELECT r.a, r.b, r.s, r.n, "       \
-  "ins.id, r.e, r.o, r.dir, r.q, r.k, r.g, r.t FROM unnest($10::INT[], $11::INT[], "            \
-  "$12::BIGINT[], $13::TEXT[], $14::BIGINT[], $15::INT[], $16::INT[], $17::INT[], $18::TEXT[], " \
-  "$19::FLOAT8[], $20::FLOAT8[]) AS r(a, b, s, n, e, o, dir, q, k, g, t) "                      \
-  "JOIN ins ON ins.name = r.n COLLATE \"C\") "                                                   \
-  "SELECT id, name FROM ins"
-constexpr char kInsertEventsSql[] = DYAD_INSERT_EVENTS("");
+// The search column: lexemes folded in C++ ($9, one space-separated
+// string per event) and the words left to the server ($22), see
+// common/pg/search_terms.h.
+std::string InsertEventsSql(const char* on_conflict) {
+  return absl::StrCat(
+      "WITH ins AS (INSERT INTO events (name, sort_key, end_day, span_days, origin, kind, domain, "
+      "plugin, search, body) SELECT n, sk, ed, sp, o, k, d, $8::TEXT, ",
+      pg::SearchVectorSql("t", "r"),
+      ", b FROM unnest($1::TEXT[], $2::BIGINT[], $3::BIGINT[], "
+      "$4::BIGINT[], $5::INT[], $6::TEXT[], $7::TEXT[], $9::TEXT[], $21::BYTEA[], $22::TEXT[]) "
+      "WITH ORDINALITY AS u(n, sk, ed, sp, o, k, d, t, b, r, i) ORDER BY i ",
+      on_conflict,
+      " RETURNING id, name), "
+      "dy AS (INSERT INTO event_dyads (country_a, country_b, sort_key, name, event_id, end_day, "
+      "origin, direction, quad_class, kind, goldstein, avg_tone) SELECT r.a, r.b, r.s, r.n, "
+      "ins.id, r.e, r.o, r.dir, r.q, r.k, r.g, r.t FROM unnest($10::INT[], $11::INT[], "
+      "$12::BIGINT[], $13::TEXT[], $14::BIGINT[], $15::INT[], $16::INT[], $17::INT[], $18::TEXT[], "
+      "$19::FLOAT8[], $20::FLOAT8[]) AS r(a, b, s, n, e, o, dir, q, k, g, t) "
+      "JOIN ins ON ins.name = r.n COLLATE \"C\") "
+      "SELECT id, name FROM ins");
+}
+const std::string& kInsertEventsSql = *new std::string(InsertEventsSql(""));
 // Imports and plugin records: a name already taken inserts nothing.
-constexpr char kInsertEventsIfAbsentSql[] = DYAD_INSERT_EVENTS("ON CONFLICT (name) DO NOTHING");
-#undef DYAD_INSERT_EVENTS
+const std::string& kInsertEventsIfAbsentSql =
+    *new std::string(InsertEventsSql("ON CONFLICT (name) DO NOTHING"));
 constexpr char kFindManySql[] = "SELECT id, name, body FROM events WHERE name = ANY($1::TEXT[])";
 // A corrected dataset row replaces the stored record in place.
 constexpr char kUpdateEventSql[] =
@@ -348,10 +357,16 @@ class DyadBatch {
   absl::Status Add(const Event& e, int64_t id, MonthDeltas* deltas, int sign) {
     auto rows = DyadRows(e);
     if (!rows.ok()) return rows.status();
+    Add(e, *rows, id, deltas, sign);
+    return absl::OkStatus();
+  }
+  // The same with `e`'s dyad rows already derived.
+  void Add(const Event& e, const std::vector<DyadRow>& rows, int64_t id, MonthDeltas* deltas,
+           int sign) {
     const int64_t key = SortKey(e.date());
     const int64_t end = e.end_date().year() > 0 ? LastDay(e.end_date()) : LastDay(e.date());
     const auto& c = e.coded();
-    for (const DyadRow& r : *rows) {
+    for (const DyadRow& r : rows) {
       a_.Int(r.a);
       b_.Int(r.b);
       key_.Int(key);
@@ -365,8 +380,7 @@ class DyadBatch {
       goldstein_.Double(c.has_goldstein() ? std::optional<double>(c.goldstein()) : std::nullopt);
       tone_.Double(c.has_avg_tone() ? std::optional<double>(c.avg_tone()) : std::nullopt);
     }
-    if (deltas) AddToMonth(e, *rows, sign, deltas);
-    return absl::OkStatus();
+    if (deltas) AddToMonth(e, rows, sign, deltas);
   }
   // Appends the columns as parameters, in kInsertDyadsSql's order (event
   // ids included unless `with_ids` is false: the events insert joins them).
@@ -435,52 +449,81 @@ absl::Status FlushMonthCounts(pg::Connection& c, const MonthDeltas& deltas) {
   return c.Run(kDropEmptyMonthsSql, d).status();
 }
 
+// One statement of InsertEvents: rows [start, end) and their parameters.
+struct InsertChunk {
+  size_t start = 0, end = 0;
+  pg::Params params;
+  std::vector<std::vector<DyadRow>> dyad_rows;  // per row, for the monthly totals
+};
+
+absl::StatusOr<InsertChunk> BuildInsertChunk(const std::vector<const EventRow*>& rows,
+                                             size_t start, const std::string& plugin) {
+  using A = BinaryArray;
+  InsertChunk chunk;
+  chunk.start = start;
+  chunk.end = std::min(rows.size(), start + kChunk);
+  A name(A::kText), key(A::kInt8), last(A::kInt8), span(A::kInt8), origin(A::kInt4),
+      kind(A::kText), domain(A::kText), lexemes(A::kText), rest(A::kText), body(A::kBytea);
+  DyadBatch dyads;
+  chunk.dyad_rows.reserve(chunk.end - start);
+  for (size_t i = start; i < chunk.end; ++i) {
+    const EventRow& r = *rows[i];
+    name.Text(r.event->name());
+    key.Int(r.sort_key);
+    last.Int(r.end_day);
+    span.Int(r.span_days);
+    origin.Int(r.origin);
+    kind.Text(r.event->kind());
+    domain.Text(r.event->domain());
+    const pg::SearchTerms terms = pg::SplitSearchTerms(SearchText(*r.event));
+    lexemes.Text(terms.lexemes);
+    rest.Text(terms.rest);
+    body.Text(r.body);
+    auto dyad_rows = DyadRows(*r.event);
+    if (!dyad_rows.ok()) return dyad_rows.status();
+    dyads.Add(*r.event, *dyad_rows, 0, nullptr, +1);
+    chunk.dyad_rows.push_back(*std::move(dyad_rows));
+  }
+  pg::Params& p = chunk.params;
+  p.Bytes(name.Done()).Bytes(key.Done()).Bytes(last.Done()).Bytes(span.Done());
+  p.Bytes(origin.Done()).Bytes(kind.Done()).Bytes(domain.Done()).Text(plugin);
+  p.Bytes(lexemes.Done());
+  dyads.AppendTo(p, /*with_ids=*/false);  // $10..$20
+  p.Bytes(body.Done());                   // $21
+  p.Bytes(rest.Done());                   // $22
+  return chunk;
+}
+
 // Inserts `rows` (in the order given) as plugin `plugin`'s records, with
 // their dyad rows, and adds the inserted ones to the monthly `deltas`.
 // if_absent: a name already taken is skipped; otherwise it fails the
 // statement with ALREADY_EXISTS. Returns name -> id of the rows inserted.
+// A statement carries kChunk rows; the next one's parameters are built
+// while the server runs the current one (the two processes overlap).
 absl::StatusOr<std::map<std::string, int64_t>> InsertEvents(pg::Connection& c,
                                                             const std::vector<const EventRow*>& rows,
                                                             const std::string& plugin,
                                                             bool if_absent, MonthDeltas* deltas) {
-  using A = BinaryArray;
   std::map<std::string, int64_t> ids;
-  for (size_t start = 0; start < rows.size(); start += kChunk) {
-    const size_t end = std::min(rows.size(), start + kChunk);
-    A name(A::kText), key(A::kInt8), last(A::kInt8), span(A::kInt8), origin(A::kInt4),
-        kind(A::kText), domain(A::kText), text(A::kText), body(A::kBytea);
-    DyadBatch dyads;
-    for (size_t i = start; i < end; ++i) {
-      const EventRow& r = *rows[i];
-      name.Text(r.event->name());
-      key.Int(r.sort_key);
-      last.Int(r.end_day);
-      span.Int(r.span_days);
-      origin.Int(r.origin);
-      kind.Text(r.event->kind());
-      domain.Text(r.event->domain());
-      text.Text(SearchText(*r.event));
-      body.Text(r.body);
-      if (auto s = dyads.Add(*r.event, 0, nullptr, +1); !s.ok()) return s;
-    }
-    pg::Params p;
-    p.Bytes(name.Done()).Bytes(key.Done()).Bytes(last.Done()).Bytes(span.Done());
-    p.Bytes(origin.Done()).Bytes(kind.Done()).Bytes(domain.Done()).Text(plugin);
-    p.Bytes(text.Done());
-    dyads.AppendTo(p, /*with_ids=*/false);  // $10..$20
-    p.Bytes(body.Done());                   // $21
-    auto r = c.Run(if_absent ? kInsertEventsIfAbsentSql : kInsertEventsSql, p);
+  if (rows.empty()) return ids;
+  const std::string& sql = if_absent ? kInsertEventsIfAbsentSql : kInsertEventsSql;
+  absl::StatusOr<InsertChunk> chunk = BuildInsertChunk(rows, 0, plugin);
+  for (;;) {
+    if (!chunk.ok()) return chunk.status();
+    if (auto s = c.Send(sql, chunk->params); !s.ok()) return s;
+    std::optional<absl::StatusOr<InsertChunk>> next;
+    if (chunk->end < rows.size()) next = BuildInsertChunk(rows, chunk->end, plugin);
+    auto r = c.Receive();
     if (!r.ok()) return r.status();
     for (int i = 0; i < r->rows(); ++i) ids.emplace(r->Text(i, 1), r->Int64(i, 0));
-    for (size_t i = start; i < end; ++i) {
+    for (size_t i = chunk->start; i < chunk->end; ++i) {
       const Event& e = *rows[i]->event;
       if (!ids.count(e.name())) continue;
-      auto dyad_rows = DyadRows(e);
-      if (!dyad_rows.ok()) return dyad_rows.status();
-      AddToMonth(e, *dyad_rows, +1, deltas);
+      AddToMonth(e, chunk->dyad_rows[i - chunk->start], +1, deltas);
     }
+    if (!next) return ids;
+    chunk = *std::move(next);
   }
-  return ids;
 }
 
 class PgEventStore final : public EventStore {
@@ -734,21 +777,22 @@ class PgEventStore final : public EventStore {
     // Not retried on a lost connection (the commit may have happened, and a
     // replay would report the rows unchanged); the stream fails instead and
     // the client sends it again, which is idempotent.
+    // The rows, computed before the transaction (and once, however often
+    // it runs); the first occurrence of each name is offered for insertion.
+    std::vector<EventRow> rows;
+    rows.reserve(events.size());
+    for (const ImportedEvent& in : events) {
+      rows.push_back(RowOf(*in.event, in.event->SerializeAsString()));
+    }
+    std::vector<const EventRow*> order = InNameOrder(rows);
+    order.erase(std::unique(order.begin(), order.end(),
+                            [](const EventRow* x, const EventRow* y) {
+                              return x->event->name() == y->event->name();
+                            }),
+                order.end());
     auto s = Write(
         [&](pg::Connection& c, MonthDeltas& deltas) -> absl::Status {
           outcomes.assign(events.size(), ImportOutcome::kUnchanged);
-          std::vector<EventRow> rows;
-          rows.reserve(events.size());
-          for (const ImportedEvent& in : events) {
-            rows.push_back(RowOf(*in.event, in.event->SerializeAsString()));
-          }
-          // The first occurrence of each name is offered for insertion.
-          std::vector<const EventRow*> order = InNameOrder(rows);
-          order.erase(std::unique(order.begin(), order.end(),
-                                  [](const EventRow* x, const EventRow* y) {
-                                    return x->event->name() == y->event->name();
-                                  }),
-                      order.end());
           auto created = InsertEvents(c, order, "", /*if_absent=*/true, &deltas);
           if (!created.ok()) return created.status();
           // What each taken name holds now: read once, then followed

@@ -17,9 +17,11 @@
 #include <random>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/partial_date.h"
 #include "common/pg/pool.h"
+#include "common/pg/search_terms.h"
 #include "common/validation.h"
 #include "event_store.h"
 #include "testing/pg_server.h"
@@ -598,6 +600,60 @@ INSTANTIATE_TEST_SUITE_P(Engines, EventStoreConformance,
                          [](const auto& info) {
                            return info.param == Engine::kSqlite ? "Sqlite" : "Postgres";
                          });
+
+// The search column's lexemes folded in C++ (common/pg/search_terms.h)
+// are the server's own: for fixed texts with accents, symbols, ligatures,
+// long words and mixed scripts, and for random ones, the word list of
+// SearchVectorSql equals that of to_tsvector('simple', unaccent(text)).
+TEST(SearchTerms, FoldAsTheServerDoes) {
+  EXPECT_EQ(pg::SplitSearchTerms("Azerbaijan → Georgia, CAMEO 010").lexemes,
+            "010 azerbaijan cameo georgia");
+  EXPECT_EQ(pg::SplitSearchTerms("Azerbaijan → Georgia").rest, "");
+  EXPECT_EQ(pg::SplitSearchTerms("Bakı and Şuşa").rest, "Bakı Şuşa");
+  DYAD_PG_OR_SKIP(pg);
+  ASSERT_OK_AND_ASSIGN(std::string uri, pg->CreateDatabase());
+  ASSERT_OK_AND_ASSIGN(auto store, OpenPg(uri));  // creates the unaccent extension
+  pg::PoolOptions options;
+  options.uri = uri;
+  options.size = 1;
+  pg::Pool pool(options);
+  std::vector<std::string> texts = {
+      "Machine-coded by GDELT 2.0: CAMEO event 036 between Azerbaijan → China, QuadClass 1, "
+      "Goldstein 4, 12 articles.",
+      "Heydər Əliyev visits Beijing", "AZƏRBAYCAN–ÇİN", "İlham Aliyev in Şanghay",
+      "Azerbaijan→Georgia", "“Belt and Road” «forum» … ‘x’ — y", "ﬁnance ½ ©2020 Œuvre",
+      "café CAFÉ Café naïve Ångström straße", "1e5 3rd 0x1F 010 2015-2024 v1.2.3",
+      "e-mail.security cameo.consult a_b", std::string(3000, 'w') + " short",
+      "日本 中国 Россия Türkiye", "", "   ", "→ → —"};
+  std::mt19937 rng(5);
+  const std::vector<std::string> pieces = {"a",  "Z",  "7",  " ", "-", ".", "→", "é",
+                                           "İ", "ə", "“", "—", "…", "ß", "ﬁ", "中"};
+  for (int i = 0; i < 300; ++i) {
+    std::string t;
+    const int n = 1 + static_cast<int>(rng() % 30);
+    for (int j = 0; j < n; ++j) t += pieces[rng() % pieces.size()];
+    texts.push_back(t);
+  }
+  for (std::string text : texts) {
+    // As the stores hand it over: ASCII non-alphanumerics are spaces.
+    for (char& c : text) {
+      if (static_cast<unsigned char>(c) < 0x80 && !absl::ascii_isalnum(c)) c = ' ';
+    }
+    const pg::SearchTerms terms = pg::SplitSearchTerms(text);
+    const std::string sql = absl::StrCat(
+        "SELECT array_to_string(tsvector_to_array(to_tsvector('simple', unaccent($1::TEXT))), "
+        "' '), array_to_string(tsvector_to_array(",
+        pg::SearchVectorSql("$2::TEXT", "$3::TEXT"), "), ' ')");
+    ASSERT_OK(pool.With(
+        [&](pg::Connection& c) -> absl::Status {
+          auto r = c.Run(sql, pg::Params().Text(text).Text(terms.lexemes).Text(terms.rest));
+          if (!r.ok()) return r.status();
+          EXPECT_EQ(r->Text(0, 1), r->Text(0, 0)) << "text: " << text;
+          return absl::OkStatus();
+        },
+        true));
+  }
+}
 
 // The same random data in both engines, the same random questions: the
 // answers must be equal (pages, tokens' positions, totals, counts and sums).

@@ -209,6 +209,11 @@ absl::Status Connection::Execute(const std::string& sql) {
 }
 
 absl::StatusOr<Result> Connection::Run(const std::string& sql, const Params& params) {
+  if (auto s = Send(sql, params); !s.ok()) return s;
+  return Receive();
+}
+
+absl::Status Connection::Send(const std::string& sql, const Params& params) {
   if (broken()) return absl::UnavailableError("PostgreSQL connection lost");
   auto it = prepared_.find(sql);
   if (it == prepared_.end()) {
@@ -231,8 +236,12 @@ absl::StatusOr<Result> Connection::Run(const std::string& sql, const Params& par
                            lengths.data(), params.formats_.data(), /*resultFormat=*/1)) {
     return StatusFromPg(conn_, nullptr, "execute");
   }
-  return Collect(absl::StrCat("statement \"", sql.substr(0, 60), "\""));
+  sent_ = absl::StrCat("statement \"", sql.substr(0, 60), "\"");
+  // On its way now: the server starts while the caller goes on.
+  return Flush();
 }
+
+absl::StatusOr<Result> Connection::Receive() { return Collect(sent_); }
 
 Transaction::~Transaction() {
   if (open_ && !conn_->broken()) (void)conn_->Execute("ROLLBACK");

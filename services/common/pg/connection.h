@@ -83,6 +83,13 @@ class Connection {
   // Runs `sql` ($n placeholders) as a prepared statement, preparing it on
   // first use on this connection.
   absl::StatusOr<Result> Run(const std::string& sql, const Params& params = Params());
+  // Run in two halves, so that the caller can work while the server runs
+  // the statement: Send() hands it over (preparing it on first use) and
+  // returns once the server has it; Receive() waits for its result. One
+  // statement at a time: every Send() is followed by its Receive() before
+  // anything else runs on the connection.
+  absl::Status Send(const std::string& sql, const Params& params = Params());
+  absl::StatusOr<Result> Receive();
 
   // True once the connection is unusable (lost, or abandoned mid-call).
   bool broken() const;
@@ -100,6 +107,7 @@ class Connection {
 
   PGconn* conn_;
   bool abandoned_ = false;
+  std::string sent_;  // what Receive() waits for, in its errors
   std::map<std::string, std::string> prepared_;  // statement text → name
 };
 
