@@ -33,7 +33,9 @@ elif [ "${BENCH_BUILD:-1}" != 0 ]; then
 fi
 [ "$only" = gateway ] && scales=""
 bin="$build/bin"
-for b in dyad-load dyad-bench-empty dyad-scalegen dyad-events; do
+needed="dyad-load dyad-bench-empty dyad-events"
+[ -n "$scales" ] && needed="$needed dyad-scalegen"
+for b in $needed; do
   [ -x "$bin/$b" ] || { echo "missing $bin/$b: build first (scripts/build.sh)"; exit 1; }
 done
 work=$(mktemp -d /tmp/dyad-bench.XXXXXX)
