@@ -11,7 +11,10 @@
 # Environment: DYAD_BUILD_DIR (default build/), BENCH_DURATION (2s per
 # slice), BENCH_ROUNDS (3), BENCH_CONCURRENCY (32), BENCH_SCALES
 # ("1000 10000 100000 1000000"), BENCH_RESULTS (a file to keep the raw JSON
-# lines in; tests/unit/bench_smoke_test.sh checks the figures from it).
+# lines in; tests/unit/bench_smoke_test.sh checks the figures from it),
+# BENCH_ONLY=gateway (GetEvent and the gateway cases only, no scale runs:
+# about a minute), BENCH_BUILD=0 (measure the binaries in DYAD_BUILD_DIR as
+# they are, e.g. another checkout's build, without building).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${DYAD_BUILD_DIR:-$here/build}"
@@ -22,13 +25,17 @@ warmup=1s
 rounds="${BENCH_ROUNDS:-3}"
 concurrency="${BENCH_CONCURRENCY:-32}"
 scales="${BENCH_SCALES:-1000 10000 100000 1000000}"
+only="${BENCH_ONLY:-}"
 if [ $smoke -eq 1 ]; then
   duration=300ms; warmup=100ms; rounds=1; scales="1000 5000"
-else
+elif [ "${BENCH_BUILD:-1}" != 0 ]; then
   "$here/scripts/build.sh" >/dev/null
 fi
+[ "$only" = gateway ] && scales=""
 bin="$build/bin"
-for b in dyad-load dyad-bench-empty dyad-scalegen dyad-events; do
+needed="dyad-load dyad-bench-empty dyad-events"
+[ -n "$scales" ] && needed="$needed dyad-scalegen"
+for b in $needed; do
   [ -x "$bin/$b" ] || { echo "missing $bin/$b: build first (scripts/build.sh)"; exit 1; }
 done
 work=$(mktemp -d /tmp/dyad-bench.XXXXXX)
@@ -112,6 +119,7 @@ fi
 dyad='"countries":["AZE","CHN"]'
 load "GetEvent" "$events_port" /dyad.events.v1.EventService/GetEvent \
   '{"name":"events/aze-chn-joint-statement-2015"}' --min_response_bytes=100
+if [ "$only" != gateway ]; then
 load "empty handler, 25 KB reply" "$empty25_port" /dyad.events.v1.EventService/GetEvent \
   '{"name":"events/x"}' --min_response_bytes=25000
 load "ListEvents AZE-CHN 2010-2019" "$events_port" /dyad.events.v1.EventService/ListEvents \
@@ -126,6 +134,7 @@ if [ $have_inst -eq 1 ]; then
   load "ListInstitutions" "$inst_port" /dyad.institutions.v1.InstitutionService/ListInstitutions \
     '{"countries":["AZE"]}' --min_response_bytes=200
 fi
+fi  # not only the gateway
 if [ $have_gw -eq 1 ]; then
   load "gateway GetYearInReview 2019" "$gw_port" /dyad.gateway.v1.RelationsGateway/GetYearInReview \
     "{$dyad,\"year\":2019}" --min_response_bytes=500
@@ -139,7 +148,7 @@ fi
 
 # Cross-check the load generator once against h2load (gRPC framing by hand):
 # h2load counts any HTTP 200 as success, so compare the bytes it received.
-if command -v h2load >/dev/null && [ $smoke -eq 0 ]; then
+if command -v h2load >/dev/null && [ $smoke -eq 0 ] && [ "$only" != gateway ]; then
   /usr/bin/python3 - "$work/get.bin" <<'PY'
 import struct, sys
 name = b"events/aze-chn-joint-statement-2015"

@@ -48,6 +48,15 @@ class EconomicsCore {
   // every write), for the transport to send as is.
   absl::StatusOr<std::shared_ptr<const std::string>> GetSeriesSerialized(
       const dyad::economics::v1::GetSeriesRequest& req);
+  // Every series with a figure of the request's countries in its period,
+  // each as GetSeries gives it, with their indicators (list_series.cc).
+  // INVALID_ARGUMENT naming the field for bad codes, periods or origin.
+  absl::StatusOr<dyad::economics::v1::ListSeriesResponse> ListSeries(
+      const dyad::economics::v1::ListSeriesRequest& req) const;
+  // The same answer serialized, kept in the GetSeries result cache (cleared
+  // by every write) under a key of its own.
+  absl::StatusOr<std::shared_ptr<const std::string>> ListSeriesSerialized(
+      const dyad::economics::v1::ListSeriesRequest& req);
   absl::StatusOr<dyad::economics::v1::ListObservationsResponse> ListObservations(
       const dyad::economics::v1::ListObservationsRequest& req) const;
   // Authorization is the caller's job (the transport checks the token).

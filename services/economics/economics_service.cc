@@ -29,6 +29,17 @@ grpc::ServerUnaryReactor* EconomicsServiceImpl::GetSeries(grpc::CallbackServerCo
   return FinishRaw(ctx, core_->GetSeriesSerialized(request), resp);
 }
 
+grpc::ServerUnaryReactor* EconomicsServiceImpl::ListSeries(grpc::CallbackServerContext* ctx,
+                                                         const grpc::ByteBuffer* req,
+                                                         grpc::ByteBuffer* resp) {
+  DYAD_RETURN_IF_DENIED(ctx, AdmitCall());
+  DYAD_RETURN_IF_DENIED(ctx, auth_->CheckRead(AuthorizationOf(*ctx)));
+  CallLimits limits(ctx);
+  ListSeriesRequest request;
+  DYAD_RETURN_IF_DENIED(ctx, ParseRequest(*req, &request));
+  return FinishRaw(ctx, core_->ListSeriesSerialized(request), resp);
+}
+
 grpc::ServerUnaryReactor* EconomicsServiceImpl::ListObservations(grpc::CallbackServerContext* ctx,
                                              const grpc::ByteBuffer* req,
                                              grpc::ByteBuffer* resp) {

@@ -16,11 +16,12 @@ namespace dyad::economics {
 class EconomicsServiceImpl final
     : public dyad::economics::v1::EconomicsService::WithRawCallbackMethod_ListIndicators<
           dyad::economics::v1::EconomicsService::WithRawCallbackMethod_GetSeries<
+          dyad::economics::v1::EconomicsService::WithRawCallbackMethod_ListSeries<
           dyad::economics::v1::EconomicsService::WithRawCallbackMethod_ListObservations<
           dyad::economics::v1::EconomicsService::WithRawCallbackMethod_RecordObservation<
           dyad::economics::v1::EconomicsService::WithRawCallbackMethod_ListSources<
           dyad::economics::v1::EconomicsService::WithRawCallbackMethod_ImportObservations<
-          dyad::economics::v1::EconomicsService::CallbackService>>>>>> {
+          dyad::economics::v1::EconomicsService::CallbackService>>>>>>> {
  public:
   EconomicsServiceImpl(EconomicsCore* core, const WriteAuthorizer* auth) : core_(core), auth_(auth) {}
 
@@ -30,6 +31,9 @@ class EconomicsServiceImpl final
   grpc::ServerUnaryReactor* GetSeries(grpc::CallbackServerContext* ctx,
                                      const grpc::ByteBuffer* req,
                                      grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* ListSeries(grpc::CallbackServerContext* ctx,
+                                       const grpc::ByteBuffer* req,
+                                       grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* ListObservations(grpc::CallbackServerContext* ctx,
                                      const grpc::ByteBuffer* req,
                                      grpc::ByteBuffer* resp) override;

@@ -167,6 +167,7 @@ std::string BackendServiceConfig() {
       {"service": "dyad.events.v1.EventService", "method": "CountEvents"},
       {"service": "dyad.economics.v1.EconomicsService", "method": "ListIndicators"},
       {"service": "dyad.economics.v1.EconomicsService", "method": "GetSeries"},
+      {"service": "dyad.economics.v1.EconomicsService", "method": "ListSeries"},
       {"service": "dyad.economics.v1.EconomicsService", "method": "ListObservations"},
       {"service": "dyad.economics.v1.EconomicsService", "method": "ListSources"},
       {"service": "dyad.institutions.v1.InstitutionService", "method": "GetInstitution"},
@@ -360,6 +361,20 @@ void ListEventKindDomains(const std::shared_ptr<CallGroup>& group, Backends* b,
       });
 }
 
+void ListEventKinds(const std::shared_ptr<CallGroup>& group, Backends* b, EventKindsDone done) {
+  group->Unary<ev::ListEventKindsRequest, ev::ListEventKindsResponse>(
+      [b](grpc::ClientContext* c, const ev::ListEventKindsRequest* q, ev::ListEventKindsResponse* r,
+          std::function<void(grpc::Status)> f) {
+        b->events().async()->ListEventKinds(c, q, r, std::move(f));
+      },
+      ev::ListEventKindsRequest(),
+      [done = std::move(done)](grpc::Status s, ev::ListEventKindsResponse r) {
+        std::map<std::string, ev::EventKind> kinds;
+        for (auto& k : *r.mutable_kinds()) kinds[k.id()] = std::move(k);
+        done(std::move(s), std::move(kinds));
+      });
+}
+
 void ListInstitutionKindDomains(const std::shared_ptr<CallGroup>& group, Backends* b,
                                 KindDomainsDone done) {
   group->Unary<in::ListInstitutionKindsRequest, in::ListInstitutionKindsResponse>(
@@ -381,6 +396,16 @@ void GetSeries(const std::shared_ptr<CallGroup>& group, Backends* b, ec::GetSeri
       [b](grpc::ClientContext* c, const ec::GetSeriesRequest* q, ec::Series* r,
           std::function<void(grpc::Status)> f) {
         b->economics().async()->GetSeries(c, q, r, std::move(f));
+      },
+      std::move(req), std::move(done));
+}
+
+void ListSeries(const std::shared_ptr<CallGroup>& group, Backends* b, ec::ListSeriesRequest req,
+                std::function<void(grpc::Status, ec::ListSeriesResponse)> done) {
+  group->Unary<ec::ListSeriesRequest, ec::ListSeriesResponse>(
+      [b](grpc::ClientContext* c, const ec::ListSeriesRequest* q, ec::ListSeriesResponse* r,
+          std::function<void(grpc::Status)> f) {
+        b->economics().async()->ListSeries(c, q, r, std::move(f));
       },
       std::move(req), std::move(done));
 }

@@ -220,11 +220,21 @@ void CountEvents(const std::shared_ptr<CallGroup>& group, Backends* b,
 // Event kind id → domain.
 void ListEventKindDomains(const std::shared_ptr<CallGroup>& group, Backends* b,
                           KindDomainsDone done);
+// Event kinds by id, whole: what their plugins declare about them (domain,
+// ranking weight, milestone).
+using EventKindsDone =
+    std::function<void(grpc::Status, std::map<std::string, dyad::events::v1::EventKind>)>;
+void ListEventKinds(const std::shared_ptr<CallGroup>& group, Backends* b, EventKindsDone done);
 // Institution kind id → domain.
 void ListInstitutionKindDomains(const std::shared_ptr<CallGroup>& group, Backends* b,
                                 KindDomainsDone done);
 void GetSeries(const std::shared_ptr<CallGroup>& group, Backends* b,
                dyad::economics::v1::GetSeriesRequest req, SeriesDone done);
+// Every series of some countries in a period, with their indicators, in
+// one economics call (EconomicsService.ListSeries).
+void ListSeries(const std::shared_ptr<CallGroup>& group, Backends* b,
+                dyad::economics::v1::ListSeriesRequest req,
+                std::function<void(grpc::Status, dyad::economics::v1::ListSeriesResponse)> done);
 // Several series at once; `done` gets them in the order of `reqs` (a
 // failed one is left empty) and the first failure.
 void GetSeriesAll(const std::shared_ptr<CallGroup>& group, Backends* b,

@@ -1,19 +1,19 @@
 // The gateway's composition logic as plain functions over protos: what the
 // backends gave in, one composed answer out. No network and no gRPC here
-// (the handlers in gateway_service.cc gather the inputs and add `parts`), so
+// (each answer module's answer.cc gathers the inputs and adds `parts`), so
 // every rule is unit-tested on its own. The ranking of candidate factors is
 // its own module: ranking.h.
 //
-//   overview.cc        milestones, headline figures, counts
-//   timeline.cc        entries, the per-backend page token, page assembly
-//   year_in_review.cc  a year's records and figures with their change
-//   explain.cc         an indicator's change (factors come from ranking.h)
-//   search.cc          scoring and merging hits of the three backends
-//   discrepancies.cc   disagreeing records, disputed figures, consistency
-//                      checks, mirror statistics
-//   intensity.cc       event counts over time, counts by kind and domain
-//   sources.cc         the merged source catalog
-//   format.cc          amounts and figure titles in words, origins
+//   answers/overview/compose.cc        milestones, headline figures, counts
+//   answers/timeline/compose.cc        entries, the per-backend page token, page assembly
+//   answers/year_in_review/compose.cc  a year's records and figures with their change
+//   answers/explain_change/compose.cc  an indicator's change (factors come from ranking.h)
+//   answers/search/compose.cc          scoring and merging hits of the three backends
+//   answers/discrepancies/compose.cc   disagreeing records, disputed figures,
+//                                      consistency checks, mirror statistics
+//   answers/sources/compose.cc         the merged source catalog
+//   intensity.cc                       event counts over time, counts by kind and domain
+//   format.cc                          amounts and figure titles in words, origins
 #pragma once
 
 #include <cstdint>
@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/series_keys.h"
 #include "dyad/economics/v1/economics.pb.h"
 #include "dyad/events/v1/event.pb.h"
 #include "dyad/events/v1/event_service.pb.h"
@@ -62,22 +63,11 @@ bool AdmitsMachineCoded(dyad::type::v1::Origin filter);
 // weak order, for picking the few shown among many.
 bool MoreReported(const dyad::events::v1::Event& a, const dyad::events::v1::Event& b);
 
-// ---- Series (year_in_review.cc) ----
-// One series of the economics service.
-struct SeriesKey {
-  std::string indicator;
-  std::string reporter;
-  std::string partner;
-  bool operator<(const SeriesKey& o) const {
-    return std::tie(indicator, reporter, partner) < std::tie(o.indicator, o.reporter, o.partner);
-  }
-};
-// The distinct series behind `observations` (an undirected indicator once
-// per pair, in sorted order), plus, when `with_derived`, each derived
-// indicator whose inputs are all among them for the same pair.
-std::vector<SeriesKey> SeriesKeys(
-    const std::vector<dyad::economics::v1::Observation>& observations,
-    const std::map<std::string, dyad::economics::v1::Indicator>& indicators, bool with_derived);
+// ---- Series (answers/year_in_review/compose.cc) ----
+// One series of the economics service, and which series figures belong
+// to (common/series_keys.h).
+using dyad::SeriesKey;
+using dyad::SeriesKeys;
 // The points of a series in the years from..to (0: unbounded).
 dyad::economics::v1::GetSeriesRequest SeriesRequest(const SeriesKey& key, int from_year = 0,
                                                     int to_year = 0);
@@ -88,9 +78,11 @@ struct YearPoints {
 };
 YearPoints PointsForYear(const dyad::economics::v1::Series& series, int year);
 
-// ---- Overview (overview.cc) ----
-// Indicators whose latest figure heads an overview, in display order.
-const std::vector<std::string>& KeyIndicators();
+// ---- Overview (answers/overview/compose.cc) ----
+// Indicators whose latest figure heads an overview, in display order: those
+// whose plugin declares a headline_rank, by rank (then id).
+std::vector<const dyad::economics::v1::Indicator*> HeadlineIndicators(
+    const std::map<std::string, dyad::economics::v1::Indicator>& indicators);
 // Recognition, diplomatic relations, each raise of partnership level.
 bool IsMilestoneKind(const std::string& kind);
 // Those kinds, for a ListEvents filter.
@@ -134,7 +126,7 @@ dyad::gateway::v1::IntensitySeries IntensityOf(
 EventCounts CountsFromKindBuckets(const dyad::events::v1::CountEventsResponse& by_kind,
                                   const std::map<std::string, std::string>& kind_domains);
 
-// ---- Year in review (year_in_review.cc) ----
+// ---- Year in review (answers/year_in_review/compose.cc) ----
 // An indicator's value in `year` with its change against the year before
 // (change_percent only when the previous year has a figure); nullopt when
 // the series has no point for `year`.
@@ -151,7 +143,7 @@ void ComposeYearInReview(int year, std::vector<dyad::events::v1::Event> events,
                          std::vector<dyad::gateway::v1::IndicatorValue> values,
                          dyad::gateway::v1::GetYearInReviewResponse* out);
 
-// ---- Explain a change (explain.cc) ----
+// ---- Explain a change (answers/explain_change/compose.cc) ----
 // The years whose records are candidate factors of `year`'s change: the
 // year before and the year itself.
 dyad::type::v1::DateRange ExplainWindow(int year);
@@ -162,7 +154,7 @@ void ComposeExplainChange(const dyad::economics::v1::Indicator& indicator,
                           std::vector<dyad::gateway::v1::CandidateFactor> factors,
                           dyad::gateway::v1::ExplainChangeResponse* out);
 
-// ---- Search (search.cc) ----
+// ---- Search (answers/search/compose.cc) ----
 // The query's words, lowercased.
 std::vector<std::string> SearchWords(const std::string& query);
 // True when every word starts a word of `text` (the backends' rule).
@@ -183,7 +175,7 @@ std::vector<dyad::gateway::v1::SearchHit> RankSearchHits(const std::vector<std::
                                                          std::vector<SearchCandidate> candidates,
                                                          size_t limit);
 
-// ---- Discrepancies (discrepancies.cc) ----
+// ---- Discrepancies (answers/discrepancies/compose.cc) ----
 // Every discrepancy carries a class and the rule that decided it
 // (Discrepancy.Class in gateway.proto): CLASS_CONFLICT when the ranges the
 // wording implies do not meet (or actors, kinds, sums disagree),
@@ -259,12 +251,12 @@ void ComposeDiscrepancies(const std::vector<dyad::events::v1::Event>& events,
                           const std::vector<dyad::economics::v1::Observation>& observations = {},
                           const std::set<int>& classes = {});
 
-// ---- Sources (sources.cc) ----
+// ---- Sources (answers/sources/compose.cc) ----
 // The catalogs of the backends merged by id (the first seen wins), by id.
 std::vector<dyad::type::v1::Source> MergeSources(
     const std::vector<std::vector<dyad::type::v1::Source>>& catalogs);
 
-// ---- Timeline (timeline.cc) ----
+// ---- Timeline (answers/timeline/compose.cc) ----
 // The stream a timeline entry comes from; also the tie-break between
 // entries of the same date.
 enum TimelineStream { kEventsStream = 0, kInstitutionsStream = 1, kFiguresStream = 2 };

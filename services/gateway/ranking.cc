@@ -145,7 +145,8 @@ std::vector<CandidateFactor> RankCandidateFactors(
     const RankingTarget& target, const std::vector<Event>& events,
     const std::vector<Institution>& institutions,
     const std::map<std::string, std::string>& kind_domains,
-    std::vector<CandidateFactor> activity) {
+    std::vector<CandidateFactor> activity,
+    const std::map<std::string, dyad::events::v1::EventKind>& event_kinds) {
   const int year = target.year;
   auto in_window = [year](int y) { return y == year || y == year - 1; };
   // Deals of the indicator's domain: the occasions other records share.
@@ -162,11 +163,17 @@ std::vector<CandidateFactor> RankCandidateFactors(
     Timing(e.date().year(), year, &s);
     double weight = 0.5;
     std::string why = "another dated event";
-    for (const KindRule& r : kKindRules) {
-      if (absl::EndsWith(e.kind(), r.suffix)) {
-        weight = r.weight;
-        why = r.why;
-        break;
+    if (auto k = event_kinds.find(e.kind());
+        k != event_kinds.end() && k->second.ranking_weight() > 0) {
+      weight = k->second.ranking_weight();
+      why = !k->second.ranking_reason().empty() ? k->second.ranking_reason() : k->second.label();
+    } else {
+      for (const KindRule& r : kKindRules) {
+        if (absl::EndsWith(e.kind(), r.suffix)) {
+          weight = r.weight;
+          why = r.why;
+          break;
+        }
       }
     }
     s.Add(weight, absl::StrCat(why, " (", e.kind(), ")"));

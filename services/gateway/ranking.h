@@ -62,11 +62,18 @@ inline constexpr size_t kMaxCodedFactors = 10;
 // founded in the window) and the given `activity` factors (ActivityFactors).
 // `kind_domains` maps institution kinds to their domain
 // (ListInstitutionKinds); unknown kinds use their first segment.
+// `event_kinds` (ListEventKinds, by id) gives each event kind's weight and
+// its reason in words as the plugin that owns the kind declares them
+// (EventKind.ranking_weight, ranking_reason): a kind of any domain is
+// weighed without a change here. A kind that declares none falls back to
+// the built-in suffix rules above (the kinds of the bundled plugins declare
+// the same weights), else 0.5.
 std::vector<dyad::gateway::v1::CandidateFactor> RankCandidateFactors(
     const RankingTarget& target, const std::vector<dyad::events::v1::Event>& events,
     const std::vector<dyad::institutions::v1::Institution>& institutions,
     const std::map<std::string, std::string>& kind_domains = {},
-    std::vector<dyad::gateway::v1::CandidateFactor> activity = {});
+    std::vector<dyad::gateway::v1::CandidateFactor> activity = {},
+    const std::map<std::string, dyad::events::v1::EventKind>& event_kinds = {});
 
 // A spike or drop: the year's count at least kActivityRatio times the
 // baseline mean, or at most 1/kActivityRatio of it, with the larger of the

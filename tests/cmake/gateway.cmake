@@ -3,10 +3,10 @@
 dyad_test(dyad_gateway_unit_test
   SOURCES unit/gateway_compose_test.cc unit/gateway_ranking_test.cc
           unit/gateway_discrepancies_test.cc unit/gateway_timeline_test.cc
-          unit/gateway_imported_test.cc
+          unit/gateway_imported_test.cc unit/gateway_gather_test.cc
   LIBS dyad_gateway_service LABELS unit)
 dyad_test(dyad_gateway_service_test
-  SOURCES grpc/gateway_service_test.cc testing/fake_backends.cc
+  SOURCES grpc/gateway_service_test.cc grpc/gateway_registry_test.cc testing/fake_backends.cc
   LIBS dyad_gateway_service LABELS grpc)
 dyad_test(dyad_gateway_e2e_test SOURCES e2e/gateway_e2e_test.cc LIBS dyad_common LABELS e2e)
 add_dependencies(dyad_gateway_e2e_test dyad-gateway dyad-events dyad-economics dyad-institutions dyad)

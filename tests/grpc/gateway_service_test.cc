@@ -335,6 +335,48 @@ TEST_F(GatewayServiceTest, ExplainChangeRanksTheForumAndItsDeals) {
   EXPECT_THAT(s.error_message(), ::testing::HasSubstr("year"));
 }
 
+// A domain the gateway has never heard of: its plugin declares how much its
+// kind weighs (EventKind.ranking_weight, ranking_reason) and ExplainChange
+// ranks its event by that, with no gateway change.
+TEST_F(GatewayServiceTest, AToyDomainPluginsKindsAreRankedAsItDeclares) {
+  auto launch = fakes_.events.events.front();
+  launch.set_name("events/toy-launch-2019");
+  launch.set_kind("space.launch.joint");
+  launch.set_domain("space");
+  launch.set_title("A joint satellite launch");
+  launch.clear_date();
+  launch.mutable_date()->set_year(2019);
+  launch.mutable_date()->set_month(6);
+  fakes_.events.events.push_back(launch);
+  dyad::events::v1::EventKind kind;
+  kind.set_id("space.launch.joint");
+  kind.set_domain("space");
+  kind.set_plugin("toy_space");
+  fakes_.events.kinds.push_back(kind);
+  ExplainChangeRequest req;
+  req.set_indicator("trade.turnover");
+  req.add_countries("AZE");
+  req.add_countries("CHN");
+  req.set_year(2019);
+  auto reason_of_launch = [&]() -> std::string {
+    ExplainChangeResponse resp;
+    grpc::Status s = stub().ExplainChange(Ctx().get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(Codes(resp.parts()), kAllOk);
+    for (const auto& f : resp.factors()) {
+      if (f.event().name() == "events/toy-launch-2019") return f.reason();
+    }
+    return "";
+  };
+  // Undeclared: any other dated event.
+  EXPECT_THAT(reason_of_launch(), ::testing::HasSubstr("another dated event (space.launch.joint) (+0.5)"));
+  // Declared by its plugin.
+  fakes_.events.kinds.back().set_ranking_weight(4);
+  fakes_.events.kinds.back().set_ranking_reason("a joint satellite launch");
+  EXPECT_THAT(reason_of_launch(),
+              ::testing::HasSubstr("a joint satellite launch (space.launch.joint) (+4)"));
+}
+
 TEST_F(GatewayServiceTest, SearchMergesTheThreeBackendsBestFirst) {
   SearchRequest req;
   req.set_query("turnover");
@@ -783,7 +825,7 @@ TEST_F(GatewayServiceTest, AnswerCacheServesWholeAnswersAgainAndNeverPartialOnes
     EXPECT_EQ(Codes(partial.parts())["economics"], "UNAVAILABLE");
   }
   // 2019 once; 2018 twice, each tried twice (UNAVAILABLE is retried once).
-  EXPECT_EQ(fakes_.economics.control.calls("ListIndicators"), 1 + 2 * 2);
+  EXPECT_EQ(fakes_.economics.control.calls("ListSeries"), 1 + 2 * 2);
   EXPECT_EQ(cache.size(), 1u);
 }
 
@@ -880,14 +922,12 @@ TEST_F(GatewayServiceTest, TheOriginReachesEveryReadAndMachineCodedLeavesInstitu
   EXPECT_EQ(counts.granularity(), dyad::events::v1::GRANULARITY_MONTH);
   EXPECT_EQ(counts.period().start().year(), 2019);
   EXPECT_EQ(counts.period().end().year(), 2019);
-  EXPECT_EQ(LastRequest<dyad::economics::v1::ListObservationsRequest>(fakes_.economics.control,
-                                                                      "ListObservations")
+  // One economics read for every series of the year (ListSeries), which
+  // finds and reconciles curated figures only.
+  EXPECT_EQ(LastRequest<dyad::economics::v1::ListSeriesRequest>(fakes_.economics.control,
+                                                                "ListSeries")
                 .origin(),
             kCurated);
-  EXPECT_EQ(
-      LastRequest<dyad::economics::v1::GetSeriesRequest>(fakes_.economics.control, "GetSeries")
-          .origin(),
-      kCurated);
   EXPECT_EQ(curated.institutions_founded_size(), 1);
   // The year's curated events by month: April (forum and deals), September
   // (the call), and the commission known only to the year.

@@ -10,7 +10,8 @@
 #include "absl/strings/str_split.h"
 #include "common/partial_date.h"
 #include "google/protobuf/text_format.h"
-#include "reconcile.h"
+#include "common/reconcile.h"
+#include "common/series_keys.h"
 
 namespace dyad::testing {
 namespace {
@@ -277,6 +278,45 @@ grpc::ServerUnaryReactor* FakeEconomicsService::GetSeries(grpc::CallbackServerCo
                                                           const ec::GetSeriesRequest* req,
                                                           ec::Series* resp) {
   if (auto* r = control.Begin(ctx, "GetSeries", *req)) return r;
+  return Finish(ctx, SeriesOf(*req, resp));
+}
+
+grpc::ServerUnaryReactor* FakeEconomicsService::ListSeries(grpc::CallbackServerContext* ctx,
+                                                           const ec::ListSeriesRequest* req,
+                                                           ec::ListSeriesResponse* resp) {
+  if (auto* r = control.Begin(ctx, "ListSeries", *req)) return r;
+  if (req->countries().empty() || req->countries_size() > 2) {
+    return Finish(ctx, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                    "countries: one or two codes are required"));
+  }
+  std::vector<ec::Observation> match;
+  for (const auto& o : observations) {
+    bool ok = o.commodity().empty() && OriginMatches(req->origin(), o.origin());
+    for (const auto& c : req->countries()) ok = ok && (o.reporter() == c || o.partner() == c);
+    ok = ok && Overlaps(When(o), When(o), req->period());
+    if (ok) match.push_back(o);
+  }
+  std::map<std::string, ec::Indicator> by_id;
+  for (const auto& i : indicators) by_id[i.id()] = i;
+  std::set<std::string> listed;
+  for (const auto& k : SeriesKeys(match, by_id, req->with_derived())) {
+    if (!by_id.count(k.indicator)) continue;
+    ec::GetSeriesRequest one;
+    one.set_indicator(k.indicator);
+    one.set_reporter(k.reporter);
+    one.set_partner(k.partner);
+    *one.mutable_period() = req->has_points_period() ? req->points_period() : req->period();
+    one.set_origin(req->origin());
+    grpc::Status s = SeriesOf(one, resp->add_series());
+    if (!s.ok()) return Finish(ctx, s);
+    if (listed.insert(k.indicator).second) *resp->add_indicators() = by_id[k.indicator];
+  }
+  return Finish(ctx, grpc::Status::OK);
+}
+
+grpc::Status FakeEconomicsService::SeriesOf(const ec::GetSeriesRequest& request,
+                                            ec::Series* resp) const {
+  const ec::GetSeriesRequest* req = &request;
   if (auto fixed = fixed_series.find(FixedSeriesKey(req->indicator(), req->reporter(),
                                                     req->partner()));
       fixed != fixed_series.end() && req->origin() == dyad::type::v1::ORIGIN_UNSPECIFIED &&
@@ -287,15 +327,15 @@ grpc::ServerUnaryReactor* FakeEconomicsService::GetSeries(grpc::CallbackServerCo
       const PartialDate& when = p.period().year() > 0 ? p.period() : p.as_of();
       if (Overlaps(when, when, req->period())) *resp->add_points() = p;
     }
-    return Finish(ctx, grpc::Status::OK);
+    return grpc::Status::OK;
   }
   const ec::Indicator* ind = nullptr;
   for (const auto& i : indicators) {
     if (i.id() == req->indicator()) ind = &i;
   }
   if (ind == nullptr) {
-    return Finish(ctx, grpc::Status(grpc::StatusCode::NOT_FOUND,
-                                    absl::StrCat("indicator: unknown indicator ", req->indicator())));
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        absl::StrCat("indicator: unknown indicator ", req->indicator()));
   }
   std::map<int64_t, std::vector<ec::Observation>> by_period;
   for (const auto& o : observations) {
@@ -332,7 +372,7 @@ grpc::ServerUnaryReactor* FakeEconomicsService::GetSeries(grpc::CallbackServerCo
     }
     previous = p;
   }
-  return Finish(ctx, grpc::Status::OK);
+  return grpc::Status::OK;
 }
 
 grpc::ServerUnaryReactor* FakeEconomicsService::ListObservations(
@@ -686,15 +726,15 @@ FakeBackends::FakeBackends() {
   }
 
   const char* kIndicators[] = {
-      R"pb(id: "trade.turnover" display_name: "Trade turnover" unit: "USD" plugin: "economy"
+      R"pb(id: "trade.turnover" headline_rank: 1 display_name: "Trade turnover" unit: "USD" plugin: "economy"
            description: "Exports plus imports between the two countries.")pb",
-      R"pb(id: "trade.exports" display_name: "Exports" unit: "USD" directed: true
+      R"pb(id: "trade.exports" headline_rank: 2 display_name: "Exports" unit: "USD" directed: true
            plugin: "economy")pb",
-      R"pb(id: "trade.imports" display_name: "Imports" unit: "USD" directed: true
+      R"pb(id: "trade.imports" headline_rank: 3 display_name: "Imports" unit: "USD" directed: true
            plugin: "economy")pb",
       R"pb(id: "trade.turnover_growth" display_name: "Trade turnover growth (as stated)"
            unit: "percent" plugin: "economy")pb",
-      R"pb(id: "investment.stock" display_name: "Investment stock" unit: "USD" directed: true
+      R"pb(id: "investment.stock" headline_rank: 4 display_name: "Investment stock" unit: "USD" directed: true
            plugin: "economy")pb",
   };
   for (const char* i : kIndicators) economics.indicators.push_back(Parse<ec::Indicator>(i));

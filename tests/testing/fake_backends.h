@@ -116,12 +116,21 @@ class FakeEconomicsService final : public dyad::economics::v1::EconomicsService:
   grpc::ServerUnaryReactor* GetSeries(grpc::CallbackServerContext* ctx,
                                       const dyad::economics::v1::GetSeriesRequest* req,
                                       dyad::economics::v1::Series* resp) override;
+  // The series GetSeries gives for every series with a figure of the
+  // countries in the period, as the real service finds them.
+  grpc::ServerUnaryReactor* ListSeries(grpc::CallbackServerContext* ctx,
+                                       const dyad::economics::v1::ListSeriesRequest* req,
+                                       dyad::economics::v1::ListSeriesResponse* resp) override;
   grpc::ServerUnaryReactor* ListObservations(
       grpc::CallbackServerContext* ctx, const dyad::economics::v1::ListObservationsRequest* req,
       dyad::economics::v1::ListObservationsResponse* resp) override;
   grpc::ServerUnaryReactor* ListSources(grpc::CallbackServerContext* ctx,
                                         const dyad::economics::v1::ListSourcesRequest* req,
                                         dyad::economics::v1::ListSourcesResponse* resp) override;
+
+ private:
+  grpc::Status SeriesOf(const dyad::economics::v1::GetSeriesRequest& req,
+                        dyad::economics::v1::Series* resp) const;
 };
 
 class FakeInstitutionService final

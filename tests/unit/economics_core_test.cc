@@ -555,3 +555,50 @@ TEST_F(EconomicsDerivedTest, DerivedIndicatorsRefuseRecordedFigures) {
 
 }  // namespace
 }  // namespace dyad::economics
+
+namespace dyad::economics {
+namespace {
+
+// ListSeries: every series of a dyad's figures of a period, in one call,
+// each exactly what GetSeries gives for it.
+TEST_F(EconomicsDerivedTest, ListSeriesIsEverySeriesOfThePeriodAsGetSeriesGivesIt) {
+  dyad::economics::v1::ListSeriesRequest req;
+  req.add_countries("AZE");
+  req.add_countries("CHN");
+  req.mutable_period()->mutable_start()->set_year(2019);
+  req.mutable_period()->mutable_end()->set_year(2019);
+  req.mutable_points_period()->mutable_start()->set_year(2018);
+  req.mutable_points_period()->mutable_end()->set_year(2019);
+  ASSERT_OK_AND_ASSIGN(auto without, core_->ListSeries(req));
+  req.set_with_derived(true);
+  ASSERT_OK_AND_ASSIGN(auto resp, core_->ListSeries(req));
+  ASSERT_FALSE(without.series().empty());
+  EXPECT_GT(resp.series_size(), without.series_size());  // trade.balance, derived
+  std::set<std::string> indicators;
+  for (const auto& i : resp.indicators()) indicators.insert(i.id());
+  bool balance = false;
+  for (const auto& s : resp.series()) {
+    EXPECT_TRUE(indicators.count(s.indicator())) << s.indicator();
+    balance = balance || s.indicator() == "trade.balance";
+    auto one = SeriesReq(s.indicator(), s.reporter(), s.partner());
+    *one.mutable_period() = req.points_period();
+    ASSERT_OK_AND_ASSIGN(Series alone, core_->GetSeries(one));
+    EXPECT_EQ(s.SerializeAsString(), alone.SerializeAsString()) << s.indicator();
+  }
+  EXPECT_TRUE(balance);
+  // The cached answer is the same bytes.
+  ASSERT_OK_AND_ASSIGN(auto bytes, core_->ListSeriesSerialized(req));
+  ASSERT_OK_AND_ASSIGN(auto again, core_->ListSeriesSerialized(req));
+  EXPECT_EQ(*bytes, resp.SerializeAsString());
+  EXPECT_EQ(*again, *bytes);
+
+  dyad::economics::v1::ListSeriesRequest bad;
+  EXPECT_THAT(core_->ListSeries(bad).status().message(), HasSubstr("countries"));
+  for (const char* c : {"AZE", "CHN", "KAZ"}) bad.add_countries(c);
+  auto three = core_->ListSeries(bad);
+  EXPECT_EQ(three.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(three.status().message(), HasSubstr("countries"));
+}
+
+}  // namespace
+}  // namespace dyad::economics

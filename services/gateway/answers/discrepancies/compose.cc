@@ -10,7 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "common/partial_date.h"
 #include "compose.h"
-#include "reconcile.h"
+#include "common/reconcile.h"
 
 namespace dyad::gateway {
 namespace {

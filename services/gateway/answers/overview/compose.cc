@@ -10,11 +10,16 @@ namespace dyad::gateway {
 
 namespace gw = dyad::gateway::v1;
 
-const std::vector<std::string>& KeyIndicators() {
-  static const auto* const kKeys = new std::vector<std::string>{
-      "trade.turnover", "trade.exports", "trade.imports", "investment.stock",
-      "investment.companies"};
-  return *kKeys;
+std::vector<const dyad::economics::v1::Indicator*> HeadlineIndicators(
+    const std::map<std::string, dyad::economics::v1::Indicator>& indicators) {
+  std::vector<const dyad::economics::v1::Indicator*> out;
+  for (const auto& [id, ind] : indicators) {
+    if (ind.headline_rank() > 0) out.push_back(&ind);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const auto* a, const auto* b) {
+    return a->headline_rank() < b->headline_rank();
+  });
+  return out;
 }
 
 namespace {

@@ -1,4 +1,4 @@
-#include "reconcile.h"
+#include "common/reconcile.h"
 
 #include <algorithm>
 #include <cmath>
