@@ -96,12 +96,30 @@ class ResultCache {
   template <typename Request, typename Compute>
   absl::StatusOr<std::shared_ptr<const std::string>> GetOrCompute(const Request& request,
                                                                   Compute compute) {
+    return GetOrComputeBytes(request, [&]() -> absl::StatusOr<std::string> {
+      auto answer = compute();
+      if (!answer.ok()) return answer.status();
+      return answer->SerializeAsString();
+    });
+  }
+
+  // The same for a `compute()` that returns the answer already serialized
+  // (a StatusOr<std::string>), e.g. assembled from stored bytes (wire.h).
+  // With the cache off, no key is made.
+  template <typename Request, typename Compute>
+  absl::StatusOr<std::shared_ptr<const std::string>> GetOrComputeBytes(const Request& request,
+                                                                       Compute compute) {
+    if (!enabled()) {
+      absl::StatusOr<std::string> answer = compute();
+      if (!answer.ok()) return answer.status();
+      return std::make_shared<const std::string>(std::move(*answer));
+    }
     const std::string key = CanonicalRequestKey(request);
     uint64_t generation = 0;
     if (auto hit = Lookup(key, &generation)) return hit;
-    auto answer = compute();
+    absl::StatusOr<std::string> answer = compute();
     if (!answer.ok()) return answer.status();
-    auto bytes = std::make_shared<const std::string>(answer->SerializeAsString());
+    auto bytes = std::make_shared<const std::string>(std::move(*answer));
     Store(key, bytes, generation);
     return bytes;
   }

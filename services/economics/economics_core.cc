@@ -89,41 +89,26 @@ EconomicsCore::EconomicsCore(std::unique_ptr<ObservationStore> store, const Plug
 
 absl::StatusOr<std::vector<std::string>> EconomicsCore::LoadPluginRecords() {
   series_cache_.Invalidate();
-  std::vector<std::string> lines;
-  std::set<std::string> present;
-  if (plugins_ != nullptr) {
-    for (const auto& p : plugins_->plugins()) {
-      if (!p.Contributes("economics")) continue;
-      present.insert(p.name);
-      std::vector<Observation> observations;
-      observations.reserve(p.bundle.observations_size());
-      for (Observation o : p.bundle.observations()) {
-        // Indicators exist (ValidatePlugins); units are checked here, since a
-        // series can only reconcile figures of one unit.
-        auto it = indicators_.find(o.indicator());
-        if (it != indicators_.end() && o.value().unit() != it->second.unit()) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "plugin ", p.name, ": ", o.name(), ": unit \"", o.value().unit(),
-              "\" is not the unit of indicator ", o.indicator(), " (\"", it->second.unit(), "\")"));
+  return dyad::LoadPluginRecords(
+      plugins_, "economics", "observations", *store_,
+      [&](const LoadedPlugin& p) -> absl::StatusOr<std::vector<Observation>> {
+        std::vector<Observation> observations;
+        observations.reserve(p.bundle.observations_size());
+        for (Observation o : p.bundle.observations()) {
+          // Indicators exist (ValidatePlugins); units are checked here, since a
+          // series can only reconcile figures of one unit.
+          auto it = indicators_.find(o.indicator());
+          if (it != indicators_.end() && o.value().unit() != it->second.unit()) {
+            return absl::FailedPreconditionError(absl::StrCat(
+                "plugin ", p.name, ": ", o.name(), ": unit \"", o.value().unit(),
+                "\" is not the unit of indicator ", o.indicator(), " (\"", it->second.unit(), "\")"));
+          }
+          o.set_plugin(p.name);
+          o.set_origin(dyad::type::v1::ORIGIN_CURATED);
+          observations.push_back(std::move(o));
         }
-        o.set_plugin(p.name);
-        o.set_origin(dyad::type::v1::ORIGIN_CURATED);
-        observations.push_back(std::move(o));
-      }
-      auto outcome =
-          store_->SyncPlugin(p.name, p.version, RecordsFingerprint(observations), observations);
-      if (!outcome.ok()) return outcome.status();
-      const char* what = *outcome == SyncOutcome::kUnchanged ? "unchanged"
-                         : *outcome == SyncOutcome::kLoaded  ? "loaded"
-                                                             : "replaced";
-      lines.push_back(absl::StrCat("plugin=", p.name, " version=", p.version,
-                                   " observations=", observations.size(), " records=", what));
-    }
-  }
-  auto removed = store_->RemovePluginsExcept(present);
-  if (!removed.ok()) return removed.status();
-  for (const auto& r : *removed) lines.push_back(absl::StrCat("plugin=", r, " records=removed"));
-  return lines;
+        return observations;
+      });
 }
 
 dyad::economics::v1::ListIndicatorsResponse EconomicsCore::ListIndicators() const {

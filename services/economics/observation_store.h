@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "common/partial_date.h"
 #include "common/pg/pool.h"
+#include "common/plugin_records.h"
 #include "dyad/economics/v1/economics.pb.h"
 
 namespace dyad::economics {
@@ -53,13 +54,13 @@ struct ObservationPage {
   std::optional<ObservationCursor> next;
 };
 
-// What happened to a plugin's records at start-up.
-enum class SyncOutcome { kUnchanged, kLoaded, kReplaced };
+// What happened to a plugin's records at start-up (common/plugin_records.h).
+using ::dyad::SyncOutcome;
 
 // Observation storage. Implementations are thread-safe.
-class ObservationStore {
+class ObservationStore : public PluginRecordStore<dyad::economics::v1::Observation> {
  public:
-  virtual ~ObservationStore() = default;
+  // SyncPlugin and RemovePluginsExcept: PluginRecordStore.
 
   // NOT_FOUND names the observation.
   virtual absl::StatusOr<dyad::economics::v1::Observation> Get(const std::string& name) = 0;
@@ -73,17 +74,6 @@ class ObservationStore {
   // Stores one observation written through the API; ALREADY_EXISTS when
   // the name is taken. Durable when it returns OK.
   virtual absl::Status Insert(const dyad::economics::v1::Observation& observation) = 0;
-  // Makes the stored records of `plugin` equal to `observations`, unless the
-  // stored version and content fingerprint already match. Records written
-  // through the API are never touched; a plugin record whose name is taken
-  // by one is FAILED_PRECONDITION.
-  virtual absl::StatusOr<SyncOutcome> SyncPlugin(
-      const std::string& plugin, const std::string& version, const std::string& fingerprint,
-      const std::vector<dyad::economics::v1::Observation>& observations) = 0;
-  // Deletes the records of plugins not in `keep` (a plugin was removed).
-  // Returns the names of the plugins removed.
-  virtual absl::StatusOr<std::vector<std::string>> RemovePluginsExcept(
-      const std::set<std::string>& keep) = 0;
   // Writes imported figures in one transaction (all or none), idempotently
   // by (dataset, upstream_id), as EventStore::Import does.
   virtual absl::StatusOr<std::vector<ImportOutcome>> Import(

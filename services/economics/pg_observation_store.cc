@@ -94,17 +94,9 @@ constexpr char kSeriesEitherOrderSql[] =
     " UNION SELECT body, name, sort_key FROM observations"
     " WHERE indicator = $1 AND reporter = $3 AND partner = $2 AND commodity = $4"
     " ORDER BY sort_key, name";
-constexpr char kGetPluginStateSql[] =
-    "SELECT version, fingerprint FROM observation_plugin_state WHERE plugin = $1";
-constexpr char kPutPluginStateSql[] =
-    "INSERT INTO observation_plugin_state (plugin, version, fingerprint) VALUES ($1, $2, $3) "
-    "ON CONFLICT (plugin) DO UPDATE SET version = excluded.version, "
-    "fingerprint = excluded.fingerprint";
 // (plugin <> '' lets the partial index serve it.)
 constexpr char kDeletePluginObservationsSql[] =
     "DELETE FROM observations WHERE plugin = $1 AND plugin <> ''";
-constexpr char kDeletePluginStateSql[] = "DELETE FROM observation_plugin_state WHERE plugin = $1";
-constexpr char kListPluginsSql[] = "SELECT plugin FROM observation_plugin_state ORDER BY plugin";
 
 // One figure written through the API. dataset/upstream_id are NULL for it.
 constexpr char kInsertSql[] =
@@ -477,14 +469,10 @@ class PgObservationStore final : public ObservationStore {
         [&](pg::Connection& c) {
           pg::Transaction tx(&c);
           if (auto s = tx.Begin(); !s.ok()) return s;
-          if (auto s = Lock(c, kPluginsLock); !s.ok()) return s;
-          auto state = c.Run(kGetPluginStateSql, pg::Params().Text(plugin));
-          if (!state.ok()) return state.status();
-          const bool existed = state->rows() > 0;
-          if (existed && state->Text(0, 0) == version && state->Text(0, 1) == fingerprint) {
-            outcome = SyncOutcome::kUnchanged;
-            return tx.Commit();
-          }
+          auto compared = plugin_state_.LockAndCompare(c, plugin, version, fingerprint);
+          if (!compared.ok()) return compared.status();
+          outcome = *compared;
+          if (outcome == SyncOutcome::kUnchanged) return tx.Commit();
           if (auto r = c.Run(kDeletePluginObservationsSql, pg::Params().Text(plugin)); !r.ok()) {
             return r.status();
           }
@@ -492,18 +480,10 @@ class PgObservationStore final : public ObservationStore {
           if (!ids.ok()) return ids.status();
           if (ids->size() != rows.size()) {
             for (const Observation& o : observations) {
-              if (ids->count(o.name())) continue;
-              return absl::FailedPreconditionError(absl::StrCat(
-                  "plugin ", plugin, ": ", o.name(), " is already taken by a record written "
-                  "through the API; rename one of them"));
+              if (!ids->count(o.name())) return PluginNameTakenError(plugin, o.name());
             }
           }
-          if (auto r = c.Run(kPutPluginStateSql,
-                             pg::Params().Text(plugin).Text(version).Text(fingerprint));
-              !r.ok()) {
-            return r.status();
-          }
-          outcome = existed ? SyncOutcome::kReplaced : SyncOutcome::kLoaded;
+          if (auto s = plugin_state_.Put(c, plugin, version, fingerprint); !s.ok()) return s;
           return tx.Commit();
         },
         /*retry_on_loss=*/true);
@@ -513,23 +493,15 @@ class PgObservationStore final : public ObservationStore {
 
   absl::StatusOr<std::vector<std::string>> RemovePluginsExcept(
       const std::set<std::string>& keep) override {
-    std::vector<std::string> removed;
+    absl::StatusOr<std::vector<std::string>> removed;
     auto s = pool_->With(
         [&](pg::Connection& c) {
-          removed.clear();
           pg::Transaction tx(&c);
           if (auto s = tx.Begin(); !s.ok()) return s;
-          if (auto s = Lock(c, kPluginsLock); !s.ok()) return s;
-          auto stored = c.Run(kListPluginsSql);
-          if (!stored.ok()) return stored.status();
-          for (int r = 0; r < stored->rows(); ++r) {
-            const std::string p = stored->Text(r, 0);
-            if (keep.count(p)) continue;
-            for (const char* sql : {kDeletePluginObservationsSql, kDeletePluginStateSql}) {
-              if (auto d = c.Run(sql, pg::Params().Text(p)); !d.ok()) return d.status();
-            }
-            removed.push_back(p);
-          }
+          removed = plugin_state_.RemoveExcept(c, keep, [](pg::Connection& c, const std::string& p) {
+            return c.Run(kDeletePluginObservationsSql, pg::Params().Text(p)).status();
+          });
+          if (!removed.ok()) return removed.status();
           return tx.Commit();
         },
         /*retry_on_loss=*/true);
@@ -637,6 +609,7 @@ class PgObservationStore final : public ObservationStore {
 
  private:
   std::shared_ptr<pg::Pool> pool_;
+  const PgPluginState plugin_state_{"observation_plugin_state", kPluginsLock};
 };
 
 }  // namespace

@@ -95,15 +95,7 @@ constexpr char kSeriesEitherOrderSql[] =
     " UNION SELECT body, name, sort_key FROM observations"
     " WHERE indicator = ?1 AND reporter = ?3 AND partner = ?2 AND commodity = ?4"
     " ORDER BY sort_key, name";
-constexpr char kGetPluginStateSql[] =
-    "SELECT version, fingerprint FROM plugin_state WHERE plugin = ?";
-constexpr char kPutPluginStateSql[] =
-    "INSERT INTO plugin_state (plugin, version, fingerprint) VALUES (?, ?, ?) "
-    "ON CONFLICT (plugin) DO UPDATE SET version = excluded.version, "
-    "fingerprint = excluded.fingerprint";
 constexpr char kDeletePluginObservationsSql[] = "DELETE FROM observations WHERE plugin = ?";
-constexpr char kDeletePluginStateSql[] = "DELETE FROM plugin_state WHERE plugin = ?";
-constexpr char kListPluginsSql[] = "SELECT plugin FROM plugin_state ORDER BY plugin";
 // Every figure, curated or imported (dataset and upstream_id NULL for
 // curated ones).
 constexpr char kInsertSql[] =
@@ -174,9 +166,9 @@ class SqliteObservationStore final : public ObservationStore {
     if (!st.ok()) return st.status();
     sql::ScopedReset reset(*st);
     (*st)->BindText(1, name);
-    auto row = (*st)->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return absl::NotFoundError(absl::StrCat("observation \"", name, "\" not found"));
+    const bool row = (*st)->Step();
+    if (!(*st)->Succeeded()) return (*st)->status();
+    if (!row) return absl::NotFoundError(absl::StrCat("observation \"", name, "\" not found"));
     Observation o;
     if (!o.ParseFromString((*st)->ColumnBlob(0))) {
       return absl::DataLossError(absl::StrCat("observation \"", name, "\" is stored corrupt"));
@@ -210,19 +202,16 @@ class SqliteObservationStore final : public ObservationStore {
         if (q.countries.size() > 1) s.BindText(9, q.countries[1]); else s.BindNull(9);
       }
       if (count) {
-        auto row = s.Step();
-        if (!row.ok()) return row.status();
-        page.total_size = *row ? s.ColumnInt64(0) : 0;
+        const bool row = s.Step();
+        if (!s.Succeeded()) return s.status();
+        page.total_size = row ? s.ColumnInt64(0) : 0;
         continue;
       }
       s.BindText(4, q.after ? q.after->indicator : "");
       s.BindInt64(5, q.after ? q.after->sort_key : INT64_MIN);
       s.BindText(6, q.after ? q.after->name : "");
       s.BindInt64(7, q.limit + 1);  // one extra row tells whether more follow
-      for (;;) {
-        auto row = s.Step();
-        if (!row.ok()) return row.status();
-        if (!*row) break;
+      while (s.Step()) {
         if (static_cast<int>(page.observations.size()) == q.limit) {
           const Observation& last = page.observations.back();
           page.next = ObservationCursor{last.indicator(), ObservationSortKey(last), last.name()};
@@ -235,6 +224,7 @@ class SqliteObservationStore final : public ObservationStore {
         }
         page.observations.push_back(std::move(o));
       }
+      if (!s.Succeeded()) return s.status();
     }
     return page;
   }
@@ -252,10 +242,7 @@ class SqliteObservationStore final : public ObservationStore {
     sql::ScopedReset reset(&s);
     s.BindText(1, indicator).BindText(2, reporter).BindText(3, partner).BindText(4, commodity);
     std::vector<Observation> out;
-    for (;;) {
-      auto row = s.Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
+    while (s.Step()) {
       Observation o;
       if (!o.ParseFromString(s.ColumnBlob(0))) {
         return absl::DataLossError(
@@ -263,6 +250,7 @@ class SqliteObservationStore final : public ObservationStore {
       }
       out.push_back(std::move(o));
     }
+    if (!s.Succeeded()) return s.status();
     return out;
   }
 
@@ -282,78 +270,33 @@ class SqliteObservationStore final : public ObservationStore {
     if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
     sql::Transaction tx(db_.get());
     if (auto s = tx.Begin(); !s.ok()) return s;
-    bool existed = false;
-    {
-      auto st = db_->GetCachedStatement(kGetPluginStateSql);
-      if (!st.ok()) return st.status();
-      sql::ScopedReset reset(*st);
-      (*st)->BindText(1, plugin);
-      auto row = (*st)->Step();
-      if (!row.ok()) return row.status();
-      if (*row) {
-        existed = true;
-        if ((*st)->ColumnText(0) == version && (*st)->ColumnText(1) == fingerprint) {
-          return SyncOutcome::kUnchanged;
-        }
-      }
-    }
-    {
-      auto st = db_->GetCachedStatement(kDeletePluginObservationsSql);
-      if (!st.ok()) return st.status();
-      (*st)->BindText(1, plugin);
-      if (auto s = (*st)->Run(); !s.ok()) return s;
-    }
-    for (const Observation& o : observations) {
-      if (auto s = InsertLocked(o, plugin); !s.ok()) {
-        if (absl::IsAlreadyExists(s)) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "plugin ", plugin, ": ", o.name(), " is already taken by a record written "
-              "through the API; rename one of them"));
-        }
-        return s;
-      }
-    }
-    {
-      auto st = db_->GetCachedStatement(kPutPluginStateSql);
-      if (!st.ok()) return st.status();
-      (*st)->BindText(1, plugin).BindText(2, version).BindText(3, fingerprint);
-      if (auto s = (*st)->Run(); !s.ok()) return s;
-    }
+    auto outcome = SqlitePluginState(db_.get()).Sync(
+        plugin, version, fingerprint, observations,
+        [&](const std::string& p) { return DeletePluginObservationsLocked(p); },
+        [&](const Observation& o) { return InsertLocked(o, plugin); });
+    if (!outcome.ok() || *outcome == SyncOutcome::kUnchanged) return outcome;
     if (auto s = tx.Commit(); !s.ok()) return s;
-    return existed ? SyncOutcome::kReplaced : SyncOutcome::kLoaded;
+    return outcome;
   }
 
   absl::StatusOr<std::vector<std::string>> RemovePluginsExcept(
       const std::set<std::string>& keep) override {
     std::unique_lock<std::timed_mutex> lock;
     if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
-    std::vector<std::string> stored;
-    {
-      auto st = db_->GetCachedStatement(kListPluginsSql);
-      if (!st.ok()) return st.status();
-      sql::ScopedReset reset(*st);
-      for (;;) {
-        auto row = (*st)->Step();
-        if (!row.ok()) return row.status();
-        if (!*row) break;
-        stored.push_back((*st)->ColumnText(0));
-      }
-    }
-    std::vector<std::string> removed;
     sql::Transaction tx(db_.get());
     if (auto s = tx.Begin(); !s.ok()) return s;
-    for (const auto& p : stored) {
-      if (keep.count(p)) continue;
-      for (const char* sql : {kDeletePluginObservationsSql, kDeletePluginStateSql}) {
-        auto st = db_->GetCachedStatement(sql);
-        if (!st.ok()) return st.status();
-        (*st)->BindText(1, p);
-        if (auto s = (*st)->Run(); !s.ok()) return s;
-      }
-      removed.push_back(p);
-    }
+    auto removed = SqlitePluginState(db_.get()).RemoveExcept(
+        keep, [&](const std::string& p) { return DeletePluginObservationsLocked(p); });
+    if (!removed.ok()) return removed.status();
     if (auto s = tx.Commit(); !s.ok()) return s;
     return removed;
+  }
+
+  // Caller holds mu_ and a write transaction.
+  absl::Status DeletePluginObservationsLocked(const std::string& plugin) {
+    auto st = db_->GetCachedStatement(kDeletePluginObservationsSql);
+    if (!st.ok()) return st.status();
+    return (*st)->BindText(1, plugin).Run();
   }
 
   absl::Status Migrate() { return sql::Migrate(db_.get(), kMigrations, kCompatibleVersion); }
@@ -374,9 +317,9 @@ class SqliteObservationStore final : public ObservationStore {
         if (!st.ok()) return st.status();
         sql::ScopedReset reset(*st);
         (*st)->BindText(1, in.dataset).BindText(2, in.upstream_id);
-        auto row = (*st)->Step();
-        if (!row.ok()) return row.status();
-        if (*row) {
+        const bool row = (*st)->Step();
+        if (!(*st)->Succeeded()) return (*st)->status();
+        if (row) {
           body.clear();
           in.observation.SerializeToString(&body);
           if ((*st)->ColumnBlob(1) == body) {

@@ -11,9 +11,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/partial_date.h"
+#include "common/plugin_records.h"
 #include "common/records.h"
 #include "common/status.h"
 #include "common/validation.h"
+#include "common/wire.h"
 
 namespace dyad::events {
 namespace {
@@ -55,33 +57,19 @@ EventCore::EventCore(std::unique_ptr<EventStore> store, const PluginSet* plugins
 
 absl::StatusOr<std::vector<std::string>> EventCore::LoadPluginRecords() {
   list_cache_.Invalidate();
-  std::vector<std::string> lines;
-  std::set<std::string> present;
-  if (plugins_ != nullptr) {
-    for (const auto& p : plugins_->plugins()) {
-      if (!p.Contributes("events")) continue;
-      present.insert(p.name);
-      std::vector<Event> events;
-      events.reserve(p.bundle.events_size());
-      for (Event e : p.bundle.events()) {
-        e.set_plugin(p.name);
-        e.set_origin(dyad::type::v1::ORIGIN_CURATED);
-        e.set_domain(kinds_.at(e.kind()).domain());  // kinds checked by ValidatePlugins
-        events.push_back(std::move(e));
-      }
-      auto outcome = store_->SyncPlugin(p.name, p.version, RecordsFingerprint(events), events);
-      if (!outcome.ok()) return outcome.status();
-      const char* what = *outcome == SyncOutcome::kUnchanged ? "unchanged"
-                         : *outcome == SyncOutcome::kLoaded  ? "loaded"
-                                                             : "replaced";
-      lines.push_back(absl::StrCat("plugin=", p.name, " version=", p.version, " events=",
-                                   events.size(), " records=", what));
-    }
-  }
-  auto removed = store_->RemovePluginsExcept(present);
-  if (!removed.ok()) return removed.status();
-  for (const auto& r : *removed) lines.push_back(absl::StrCat("plugin=", r, " records=removed"));
-  return lines;
+  return dyad::LoadPluginRecords(
+      plugins_, "events", "events", *store_,
+      [&](const LoadedPlugin& p) -> absl::StatusOr<std::vector<Event>> {
+        std::vector<Event> events;
+        events.reserve(p.bundle.events_size());
+        for (Event e : p.bundle.events()) {
+          e.set_plugin(p.name);
+          e.set_origin(dyad::type::v1::ORIGIN_CURATED);
+          e.set_domain(kinds_.at(e.kind()).domain());  // kinds checked by ValidatePlugins
+          events.push_back(std::move(e));
+        }
+        return events;
+      });
 }
 
 absl::StatusOr<Event> EventCore::GetEvent(const dyad::events::v1::GetEventRequest& req) {
@@ -97,9 +85,16 @@ absl::StatusOr<std::string> EventCore::GetEventSerialized(
   return store_->GetSerialized(req.name());
 }
 
+std::string SerializeListEventsResponse(const EventPage& page, const std::string& next_page_token) {
+  dyad::events::v1::ListEventsResponse rest;  // every field but the events
+  rest.set_total_size(static_cast<int32_t>(page.total_size));
+  rest.set_next_page_token(next_page_token);
+  return FramedReply(dyad::events::v1::ListEventsResponse::kEventsFieldNumber, page.bodies, rest);
+}
+
 absl::StatusOr<std::shared_ptr<const std::string>> EventCore::ListEventsSerialized(
     const dyad::events::v1::ListEventsRequest& req) {
-  return list_cache_.GetOrCompute(req, [&] { return QueryEvents(req); });
+  return list_cache_.GetOrComputeBytes(req, [&] { return QueryEvents(req); });
 }
 
 absl::StatusOr<dyad::events::v1::ListEventsResponse> EventCore::ListEvents(
@@ -111,7 +106,7 @@ absl::StatusOr<dyad::events::v1::ListEventsResponse> EventCore::ListEvents(
   return resp;
 }
 
-absl::StatusOr<dyad::events::v1::ListEventsResponse> EventCore::QueryEvents(
+absl::StatusOr<std::string> EventCore::QueryEvents(
     const dyad::events::v1::ListEventsRequest& req) {
   // List sizes first: nothing below (validation, SQL) should run over an
   // unbounded list.
@@ -159,7 +154,7 @@ absl::StatusOr<dyad::events::v1::ListEventsResponse> EventCore::QueryEvents(
       }
     }
     // Every stored event has a known kind: no known kind, no event.
-    if (ids.empty()) return dyad::events::v1::ListEventsResponse();
+    if (ids.empty()) return std::string();  // the empty ListEventsResponse
     q.kinds.assign(ids.begin(), ids.end());
   }
   q.domains.assign(req.domains().begin(), req.domains().end());
@@ -168,14 +163,12 @@ absl::StatusOr<dyad::events::v1::ListEventsResponse> EventCore::QueryEvents(
   q.origin = req.origin();
   auto page = store_->List(q);
   if (!page.ok()) return page.status();
-  dyad::events::v1::ListEventsResponse resp;
-  for (auto& e : page->events) *resp.add_events() = std::move(e);
-  resp.set_total_size(static_cast<int32_t>(page->total_size));
+  std::string token;
   if (page->next) {
     page->next->filter_fingerprint = fp;
-    resp.set_next_page_token(EncodePageToken(*page->next));
+    token = EncodePageToken(*page->next);
   }
-  return resp;
+  return SerializeListEventsResponse(*page, token);
 }
 
 absl::StatusOr<dyad::events::v1::ListEventKindsResponse> EventCore::ListEventKinds(

@@ -14,6 +14,12 @@
 
 namespace dyad::events {
 
+// A serialized ListEventsResponse holding `page`'s stored events as they
+// are (not parsed: each body is framed as one `events` field, common/wire.h),
+// its total_size and `next_page_token`. Parses to the message the typed API
+// would build from the same page, and is byte for byte its serialization.
+std::string SerializeListEventsResponse(const EventPage& page, const std::string& next_page_token);
+
 // The events domain, free of gRPC: request validation, the taxonomy from
 // plugins, plugin record loading, and queries over an EventStore.
 class EventCore {
@@ -89,8 +95,8 @@ class EventCore {
   // The sources a citation may name: those of the loaded plugins.
   const std::vector<dyad::type::v1::Source>& SourceCatalog() const;
 
-  absl::StatusOr<dyad::events::v1::ListEventsResponse> QueryEvents(
-      const dyad::events::v1::ListEventsRequest& req);
+  // The serialized ListEventsResponse, framed from the stored bytes.
+  absl::StatusOr<std::string> QueryEvents(const dyad::events::v1::ListEventsRequest& req);
 
   std::unique_ptr<EventStore> store_;
   ResultCache list_cache_;  // ListEvents pages; cleared by every write

@@ -11,6 +11,7 @@
 #include "common/page_token.h"
 #include "common/pg/pool.h"
 #include "common/partial_date.h"
+#include "common/plugin_records.h"
 #include "dyad/events/v1/event.pb.h"
 
 namespace dyad::events {
@@ -68,19 +69,21 @@ struct CountRow {
 };
 
 struct EventPage {
-  std::vector<dyad::events::v1::Event> events;
+  // Each event as stored: the serialized Event, not parsed (ListEvents
+  // frames these bytes into its reply as they are; common/wire.h).
+  std::vector<std::string> bodies;
   int64_t total_size = 0;
   // Position of the last event returned, when more may follow.
   std::optional<PageCursor> next;
 };
 
-// What happened to a plugin's records at start-up.
-enum class SyncOutcome { kUnchanged, kLoaded, kReplaced };
+// What happened to a plugin's records at start-up (common/plugin_records.h).
+using ::dyad::SyncOutcome;
 
 // Event storage. Implementations are thread-safe.
-class EventStore {
+class EventStore : public PluginRecordStore<dyad::events::v1::Event> {
  public:
-  virtual ~EventStore() = default;
+  // SyncPlugin and RemovePluginsExcept: PluginRecordStore.
 
   // NOT_FOUND names the event.
   virtual absl::StatusOr<dyad::events::v1::Event> Get(const std::string& name) = 0;
@@ -93,18 +96,6 @@ class EventStore {
   // Stores many events in one transaction (all or none), as records written
   // through the API. For bulk loads such as the benchmark's scale data.
   virtual absl::Status InsertBatch(const std::vector<dyad::events::v1::Event>& events) = 0;
-  // Makes the stored records of `plugin` equal to `events`, unless the
-  // stored version and content fingerprint already match. Records written
-  // through the API are never touched; a plugin record whose name is taken
-  // by one is FAILED_PRECONDITION.
-  virtual absl::StatusOr<SyncOutcome> SyncPlugin(const std::string& plugin,
-                                                 const std::string& version,
-                                                 const std::string& fingerprint,
-                                                 const std::vector<dyad::events::v1::Event>& events) = 0;
-  // Deletes the records of plugins not in `keep` (a plugin was removed).
-  // Returns the names of the plugins removed.
-  virtual absl::StatusOr<std::vector<std::string>> RemovePluginsExcept(
-      const std::set<std::string>& keep) = 0;
   // Writes machine-coded events in one transaction (all or none),
   // idempotently by (dataset, upstream_id): a new row is created, a stored
   // one with the same bytes left alone, a different one replaced. A name

@@ -178,17 +178,8 @@ constexpr char kDropEmptyMonthsSql[] =
     "AND m.ym = k.ym AND m.origin = k.o AND m.direction = k.d AND m.events <= 0";
 constexpr char kMaxSpanSql[] =
     "SELECT COALESCE(MAX(span_days), 0)::BIGINT FROM events WHERE span_days > 0";
-constexpr char kLockPluginsSql[] = "SELECT pg_advisory_xact_lock(hashtext($1))";
-constexpr char kGetPluginStateSql[] =
-    "SELECT version, fingerprint FROM event_plugin_state WHERE plugin = $1";
-constexpr char kPutPluginStateSql[] =
-    "INSERT INTO event_plugin_state (plugin, version, fingerprint) VALUES ($1, $2, $3) "
-    "ON CONFLICT (plugin) DO UPDATE SET version = excluded.version, "
-    "fingerprint = excluded.fingerprint";
 constexpr char kPluginEventsSql[] = "SELECT body FROM events WHERE plugin = $1 AND plugin <> ''";
 constexpr char kDeletePluginEventsSql[] = "DELETE FROM events WHERE plugin = $1 AND plugin <> ''";
-constexpr char kDeletePluginStateSql[] = "DELETE FROM event_plugin_state WHERE plugin = $1";
-constexpr char kListPluginsSql[] = "SELECT plugin FROM event_plugin_state ORDER BY plugin";
 // CountEvents, event by event: $1 $2 the dyad (0 for one country), $3..$4
 // the sort-key range, $5 direction (0 any), $6 origin (0 any).
 constexpr char kScanDyadSql[] =
@@ -600,13 +591,13 @@ class PgEventStore final : public EventStore {
             std::string sql;
             const char* t = by_dyad ? "d" : "e";
             if (by_dyad) {
-              sql = count ? "SELECT COUNT(*)" : "SELECT e.body";
+              sql = count ? "SELECT COUNT(*)" : "SELECT e.body, d.sort_key, d.name";
               sql += " FROM event_dyads d JOIN events e ON e.id = d.event_id"
                      " WHERE d.sort_key <= $1 AND d.sort_key >= $2 AND d.end_day >= $3"
                      " AND d.country_a = $4 AND d.country_b = $5";
               p.Int(keys[0]).Int(country_b);
             } else {
-              sql = count ? "SELECT COUNT(*)" : "SELECT e.body";
+              sql = count ? "SELECT COUNT(*)" : "SELECT e.body, e.sort_key, e.name";
               sql += " FROM events e WHERE e.sort_key <= $1 AND e.sort_key >= $2"
                      " AND e.end_day >= $3";
             }
@@ -657,14 +648,12 @@ class PgEventStore final : public EventStore {
             auto r = c.Run(sql, p);
             if (!r.ok()) return r.status();
             for (int i = 0; i < r->rows(); ++i) {
-              if (static_cast<int>(page.events.size()) == q.limit) {
-                const Event& last = page.events.back();
-                page.next = PageCursor{0, SortKey(last.date()), last.name()};
+              if (static_cast<int>(page.bodies.size()) == q.limit) {
+                page.next = PageCursor{0, r->Int64(i - 1, 1), r->Text(i - 1, 2)};
                 break;
               }
-              auto e = Parse(r->Text(i, 0), "?");
-              if (!e.ok()) return e.status();
-              page.events.push_back(std::move(*e));
+              // Kept as stored: the reply frames these bytes without parsing them.
+              page.bodies.push_back(r->Text(i, 0));
             }
           }
           return tx.Commit();
@@ -707,16 +696,10 @@ class PgEventStore final : public EventStore {
     // A retry after a lost connection is safe: the work is idempotent.
     auto s = Write(
         [&](pg::Connection& c, MonthDeltas& deltas) -> absl::Status {
-          if (auto r = c.Run(kLockPluginsSql, pg::Params().Text("dyad.events.plugins")); !r.ok()) {
-            return r.status();
-          }
-          auto state = c.Run(kGetPluginStateSql, pg::Params().Text(plugin));
-          if (!state.ok()) return state.status();
-          const bool existed = state->rows() > 0;
-          if (existed && state->Text(0, 0) == version && state->Text(0, 1) == fingerprint) {
-            outcome = SyncOutcome::kUnchanged;
-            return absl::OkStatus();
-          }
+          auto compared = plugin_state_.LockAndCompare(c, plugin, version, fingerprint);
+          if (!compared.ok()) return compared.status();
+          outcome = *compared;
+          if (outcome == SyncOutcome::kUnchanged) return absl::OkStatus();
           if (auto s = DeletePluginEvents(c, plugin, &deltas); !s.ok()) return s;
           std::vector<EventRow> rows;
           rows.reserve(events.size());
@@ -725,19 +708,9 @@ class PgEventStore final : public EventStore {
           auto ids = InsertEvents(c, order, plugin, /*if_absent=*/true, &deltas);
           if (!ids.ok()) return ids.status();
           for (const Event& e : events) {
-            if (!ids->count(e.name())) {
-              return absl::FailedPreconditionError(absl::StrCat(
-                  "plugin ", plugin, ": ", e.name(), " is already taken by a record written "
-                  "through the API; rename one of them"));
-            }
+            if (!ids->count(e.name())) return PluginNameTakenError(plugin, e.name());
           }
-          if (auto r = c.Run(kPutPluginStateSql,
-                             pg::Params().Text(plugin).Text(version).Text(fingerprint));
-              !r.ok()) {
-            return r.status();
-          }
-          outcome = existed ? SyncOutcome::kReplaced : SyncOutcome::kLoaded;
-          return absl::OkStatus();
+          return plugin_state_.Put(c, plugin, version, fingerprint);
         },
         /*retry_on_loss=*/true);
     if (!s.ok()) return s;
@@ -746,25 +719,13 @@ class PgEventStore final : public EventStore {
 
   absl::StatusOr<std::vector<std::string>> RemovePluginsExcept(
       const std::set<std::string>& keep) override {
-    std::vector<std::string> removed;
+    absl::StatusOr<std::vector<std::string>> removed;
     auto s = Write(
         [&](pg::Connection& c, MonthDeltas& deltas) -> absl::Status {
-          removed.clear();
-          if (auto r = c.Run(kLockPluginsSql, pg::Params().Text("dyad.events.plugins")); !r.ok()) {
-            return r.status();
-          }
-          auto stored = c.Run(kListPluginsSql);
-          if (!stored.ok()) return stored.status();
-          for (int r = 0; r < stored->rows(); ++r) {
-            const std::string p = stored->Text(r, 0);
-            if (keep.count(p)) continue;
-            if (auto s = DeletePluginEvents(c, p, &deltas); !s.ok()) return s;
-            if (auto d = c.Run(kDeletePluginStateSql, pg::Params().Text(p)); !d.ok()) {
-              return d.status();
-            }
-            removed.push_back(p);
-          }
-          return absl::OkStatus();
+          removed = plugin_state_.RemoveExcept(c, keep, [&](pg::Connection& c, const std::string& p) {
+            return DeletePluginEvents(c, p, &deltas);
+          });
+          return removed.status();
         },
         /*retry_on_loss=*/true);
     if (!s.ok()) return s;
@@ -989,6 +950,7 @@ class PgEventStore final : public EventStore {
   }
 
   std::shared_ptr<pg::Pool> pool_;
+  const PgPluginState plugin_state_{"event_plugin_state", "dyad.events.plugins"};
 };
 
 }  // namespace

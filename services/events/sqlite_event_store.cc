@@ -263,16 +263,8 @@ constexpr char kDropEmptyMonthSql[] =
     "AND origin = ? AND direction = ? AND events <= 0";
 // The partial index (span_days > 0) answers MAX at once.
 constexpr char kMaxSpanSql[] = "SELECT COALESCE(MAX(span_days), 0) FROM events WHERE span_days > 0";
-constexpr char kGetPluginStateSql[] =
-    "SELECT version, fingerprint FROM plugin_state WHERE plugin = ?";
-constexpr char kPutPluginStateSql[] =
-    "INSERT INTO plugin_state (plugin, version, fingerprint) VALUES (?, ?, ?) "
-    "ON CONFLICT (plugin) DO UPDATE SET version = excluded.version, "
-    "fingerprint = excluded.fingerprint";
 // `plugin <> ''` lets the partial index events_by_plugin serve it.
 constexpr char kPluginEventsSql[] = "SELECT id, body FROM events WHERE plugin = ?1 AND plugin <> ''";
-constexpr char kDeletePluginStateSql[] = "DELETE FROM plugin_state WHERE plugin = ?";
-constexpr char kListPluginsSql[] = "SELECT plugin FROM plugin_state ORDER BY plugin";
 constexpr char kPendingSql[] =
     "SELECT e.id, e.body FROM event_index_pending p JOIN events e ON e.id = p.event_id";
 constexpr char kClearPendingSql[] = "DELETE FROM event_index_pending";
@@ -338,36 +330,6 @@ constexpr char kCountAllSql[] =
     DYAD_EVENT_FILTERS;
 #undef DYAD_EVENT_FILTERS
 
-std::string JsonArray(const std::vector<std::string>& values) {
-  std::string out = "[";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i) out += ',';
-    out += '"';
-    for (unsigned char c : values[i]) {
-      if (c == '"' || c == '\\') {
-        out += '\\';
-        out += static_cast<char>(c);
-      } else if (c < 0x20) {
-        static constexpr char kHex[] = "0123456789abcdef";
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
-      } else {
-        out += static_cast<char>(c);
-      }
-    }
-    out += '"';
-  }
-  out += ']';
-  return out;
-}
-
-std::string JsonArray(const std::vector<int>& values) {
-  std::string out = "[";
-  for (size_t i = 0; i < values.size(); ++i) absl::StrAppend(&out, i ? "," : "", values[i]);
-  return out + "]";
-}
-
 // A row of event_dyads waiting for the end of its write transaction.
 struct PendingDyad {
   int a = 0, b = 0;
@@ -401,9 +363,9 @@ class SqliteEventStore final : public EventStore {
     if (!st.ok()) return st.status();
     sql::ScopedReset reset(*st);
     (*st)->BindText(1, name);
-    auto row = (*st)->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return absl::NotFoundError(absl::StrCat("event \"", name, "\" not found"));
+    const bool row = (*st)->Step();
+    if (!(*st)->Succeeded()) return (*st)->status();
+    if (!row) return absl::NotFoundError(absl::StrCat("event \"", name, "\" not found"));
     return (*st)->ColumnBlob(0);
   }
 
@@ -448,36 +410,34 @@ class SqliteEventStore final : public EventStore {
       // The dyad index already holds the first two countries; only a third
       // (or later) country needs the per-row check.
       s.BindInt64(4, q.countries.size() > 2 ? static_cast<int64_t>(q.countries.size()) : 0);
-      s.BindText(5, JsonArray(keys));
-      if (q.kinds.empty()) s.BindNull(6); else s.BindText(6, JsonArray(q.kinds));
-      if (q.domains.empty()) s.BindNull(7); else s.BindText(7, JsonArray(q.domains));
+      s.BindText(5, sql::JsonArray(keys));
+      if (q.kinds.empty()) s.BindNull(6); else s.BindText(6, sql::JsonArray(q.kinds));
+      if (q.domains.empty()) s.BindNull(7); else s.BindText(7, sql::JsonArray(q.domains));
       if (q.fts_query.empty()) s.BindNull(8); else s.BindText(8, q.fts_query);
       if (by_dyad) s.BindInt64(9, keys[0]).BindInt64(13, country_b);
       s.BindInt64(14, q.origin);
       if (count) {
-        auto row = s.Step();
-        if (!row.ok()) return row.status();
-        page.total_size = *row ? s.ColumnInt64(0) : 0;
+        const bool row = s.Step();
+        if (!s.Succeeded()) return s.status();
+        page.total_size = row ? s.ColumnInt64(0) : 0;
         continue;
       }
       s.BindInt64(10, q.after ? q.after->sort_key : INT64_MIN);
       s.BindText(11, q.after ? q.after->name : "");
       s.BindInt64(12, q.limit + 1);  // one extra row tells whether more follow
-      for (;;) {
-        auto row = s.Step();
-        if (!row.ok()) return row.status();
-        if (!*row) break;
-        if (static_cast<int>(page.events.size()) == q.limit) {
-          const Event& last = page.events.back();
-          page.next = PageCursor{0, SortKey(last.date()), last.name()};
+      int64_t last_sort_key = 0;       // of the last row kept
+      std::string last_name;
+      while (s.Step()) {
+        if (static_cast<int>(page.bodies.size()) == q.limit) {
+          page.next = PageCursor{0, last_sort_key, std::move(last_name)};
           break;
         }
-        Event e;
-        if (!e.ParseFromString(s.ColumnBlob(0))) {
-          return absl::DataLossError(absl::StrCat("event \"", s.ColumnText(2), "\" is stored corrupt"));
-        }
-        page.events.push_back(std::move(e));
+        // Kept as stored: the reply frames these bytes without parsing them.
+        page.bodies.push_back(s.ColumnBlob(0));
+        last_sort_key = s.ColumnInt64(1);
+        last_name = s.ColumnText(2);
       }
+      if (!s.Succeeded()) return s.status();
     }
     return page;
   }
@@ -505,72 +465,29 @@ class SqliteEventStore final : public EventStore {
     if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
     sql::Transaction tx(db_.get());
     if (auto s = BeginWrite(tx); !s.ok()) return s;
-    bool existed = false;
-    {
-      auto st = db_->GetCachedStatement(kGetPluginStateSql);
-      if (!st.ok()) return st.status();
-      sql::ScopedReset reset(*st);
-      (*st)->BindText(1, plugin);
-      auto row = (*st)->Step();
-      if (!row.ok()) return row.status();
-      if (*row) {
-        existed = true;
-        if ((*st)->ColumnText(0) == version && (*st)->ColumnText(1) == fingerprint) {
-          return SyncOutcome::kUnchanged;
-        }
-      }
-    }
-    if (auto s = DeletePluginEventsLocked(plugin); !s.ok()) return s;
     std::string body;
-    for (const Event& e : events) {
-      body.clear();
-      e.SerializeToString(&body);
-      if (auto s = InsertLocked(e, plugin, body); !s.ok()) {
-        if (absl::IsAlreadyExists(s)) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "plugin ", plugin, ": ", e.name(), " is already taken by a record written "
-              "through the API; rename one of them"));
-        }
-        return s;
-      }
-    }
-    {
-      auto st = db_->GetCachedStatement(kPutPluginStateSql);
-      if (!st.ok()) return st.status();
-      (*st)->BindText(1, plugin).BindText(2, version).BindText(3, fingerprint);
-      if (auto s = (*st)->Run(); !s.ok()) return s;
-    }
+    auto outcome = SqlitePluginState(db_.get()).Sync(
+        plugin, version, fingerprint, events,
+        [&](const std::string& p) { return DeletePluginEventsLocked(p); },
+        [&](const Event& e) {
+          body.clear();
+          e.SerializeToString(&body);
+          return InsertLocked(e, plugin, body);
+        });
+    if (!outcome.ok() || *outcome == SyncOutcome::kUnchanged) return outcome;
     if (auto s = CommitWrite(tx); !s.ok()) return s;
-    return existed ? SyncOutcome::kReplaced : SyncOutcome::kLoaded;
+    return outcome;
   }
 
   absl::StatusOr<std::vector<std::string>> RemovePluginsExcept(
       const std::set<std::string>& keep) override {
     std::unique_lock<std::timed_mutex> lock;
     if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
-    std::vector<std::string> stored;
-    {
-      auto st = db_->GetCachedStatement(kListPluginsSql);
-      if (!st.ok()) return st.status();
-      for (;;) {
-        auto row = (*st)->Step();
-        if (!row.ok()) return row.status();
-        if (!*row) break;
-        stored.push_back((*st)->ColumnText(0));
-      }
-    }
-    std::vector<std::string> removed;
     sql::Transaction tx(db_.get());
     if (auto s = BeginWrite(tx); !s.ok()) return s;
-    for (const auto& p : stored) {
-      if (keep.count(p)) continue;
-      if (auto s = DeletePluginEventsLocked(p); !s.ok()) return s;
-      auto st = db_->GetCachedStatement(kDeletePluginStateSql);
-      if (!st.ok()) return st.status();
-      (*st)->BindText(1, p);
-      if (auto s = (*st)->Run(); !s.ok()) return s;
-      removed.push_back(p);
-    }
+    auto removed = SqlitePluginState(db_.get()).RemoveExcept(
+        keep, [&](const std::string& p) { return DeletePluginEventsLocked(p); });
+    if (!removed.ok()) return removed.status();
     if (auto s = CommitWrite(tx); !s.ok()) return s;
     return removed;
   }
@@ -603,9 +520,9 @@ class SqliteEventStore final : public EventStore {
     auto st = db_->GetCachedStatement(kMaxSpanSql);
     if (!st.ok()) return st.status();
     sql::ScopedReset reset(*st);
-    auto row = (*st)->Step();
-    if (!row.ok()) return row.status();
-    return *row ? (*st)->ColumnInt64(0) : 0;
+    const bool row = (*st)->Step();
+    if (!(*st)->Succeeded()) return (*st)->status();
+    return row ? (*st)->ColumnInt64(0) : 0;
   }
 
   // Every write transaction goes through these two: the monthly counts

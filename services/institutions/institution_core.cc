@@ -11,6 +11,7 @@
 #include "common/records.h"
 #include "common/status.h"
 #include "common/validation.h"
+#include "common/wire.h"
 
 namespace dyad::institutions {
 namespace {
@@ -60,31 +61,21 @@ InstitutionCore::InstitutionCore(std::unique_ptr<InstitutionStore> store, const 
 
 absl::StatusOr<std::vector<std::string>> InstitutionCore::LoadPluginRecords() {
   list_cache_.Invalidate();
-  std::vector<std::string> lines;
-  std::set<std::string> present;
-  if (plugins_ != nullptr) {
-    for (const auto& p : plugins_->plugins()) {
-      if (!p.Contributes("institutions")) continue;
-      present.insert(p.name);
-      std::vector<Institution> records;
-      records.reserve(p.bundle.institutions_size());
-      for (Institution i : p.bundle.institutions()) {
-        i.set_plugin(p.name);
-        records.push_back(std::move(i));
-      }
-      auto outcome = store_->SyncPlugin(p.name, p.version, RecordsFingerprint(records), records);
-      if (!outcome.ok()) return outcome.status();
-      const char* what = *outcome == SyncOutcome::kUnchanged ? "unchanged"
-                         : *outcome == SyncOutcome::kLoaded  ? "loaded"
-                                                             : "replaced";
-      lines.push_back(absl::StrCat("plugin=", p.name, " version=", p.version, " institutions=",
-                                   records.size(), " memberships=", p.bundle.memberships_size(),
-                                   " records=", what));
-    }
-  }
-  auto removed = store_->RemovePluginsExcept(present);
-  if (!removed.ok()) return removed.status();
-  for (const auto& r : *removed) lines.push_back(absl::StrCat("plugin=", r, " records=removed"));
+  auto lines = dyad::LoadPluginRecords(
+      plugins_, "institutions", "institutions", *store_,
+      [](const LoadedPlugin& p) -> absl::StatusOr<std::vector<Institution>> {
+        std::vector<Institution> records;
+        records.reserve(p.bundle.institutions_size());
+        for (Institution i : p.bundle.institutions()) {
+          i.set_plugin(p.name);
+          records.push_back(std::move(i));
+        }
+        return records;
+      },
+      [](const LoadedPlugin& p) {
+        return absl::StrCat(" memberships=", p.bundle.memberships_size());
+      });
+  if (!lines.ok()) return lines.status();
   for (auto& m : memberships_) {
     // ValidatePlugins checked that the organization is a plugin's institution.
     auto org = store_->Get(m.organization());
@@ -106,7 +97,7 @@ absl::StatusOr<Institution> InstitutionCore::GetInstitution(
 
 absl::StatusOr<std::shared_ptr<const std::string>> InstitutionCore::ListInstitutionsSerialized(
     const dyad::institutions::v1::ListInstitutionsRequest& req) {
-  return list_cache_.GetOrCompute(req, [&] { return QueryInstitutions(req); });
+  return list_cache_.GetOrComputeBytes(req, [&] { return QueryInstitutions(req); });
 }
 
 absl::StatusOr<dyad::institutions::v1::ListInstitutionsResponse> InstitutionCore::ListInstitutions(
@@ -118,7 +109,7 @@ absl::StatusOr<dyad::institutions::v1::ListInstitutionsResponse> InstitutionCore
   return resp;
 }
 
-absl::StatusOr<dyad::institutions::v1::ListInstitutionsResponse> InstitutionCore::QueryInstitutions(
+absl::StatusOr<std::string> InstitutionCore::QueryInstitutions(
     const dyad::institutions::v1::ListInstitutionsRequest& req) {
   if (req.kinds_size() > kMaxKinds) {
     return InvalidField("kinds", absl::StrCat("at most ", kMaxKinds, " kinds"));
@@ -164,14 +155,16 @@ absl::StatusOr<dyad::institutions::v1::ListInstitutionsResponse> InstitutionCore
   }
   auto page = store_->List(q);
   if (!page.ok()) return page.status();
-  dyad::institutions::v1::ListInstitutionsResponse resp;
-  for (auto& i : page->institutions) *resp.add_institutions() = std::move(i);
-  resp.set_total_size(static_cast<int32_t>(page->total_size));
+  // The stored institutions are framed into the reply as they are (not
+  // parsed and encoded again); the other fields follow.
+  dyad::institutions::v1::ListInstitutionsResponse rest;
+  rest.set_total_size(static_cast<int32_t>(page->total_size));
   if (page->next) {
     page->next->filter_fingerprint = fp;
-    resp.set_next_page_token(EncodePageToken(*page->next));
+    rest.set_next_page_token(EncodePageToken(*page->next));
   }
-  return resp;
+  return FramedReply(dyad::institutions::v1::ListInstitutionsResponse::kInstitutionsFieldNumber,
+                     page->bodies, rest);
 }
 
 absl::StatusOr<dyad::institutions::v1::ListInstitutionKindsResponse>

@@ -53,7 +53,8 @@ class InstitutionCore {
   // The sources a citation may name: those of the loaded plugins.
   const std::vector<dyad::type::v1::Source>& SourceCatalog() const;
 
-  absl::StatusOr<dyad::institutions::v1::ListInstitutionsResponse> QueryInstitutions(
+  // The serialized ListInstitutionsResponse, framed from the stored bytes.
+  absl::StatusOr<std::string> QueryInstitutions(
       const dyad::institutions::v1::ListInstitutionsRequest& req);
 
   std::unique_ptr<InstitutionStore> store_;

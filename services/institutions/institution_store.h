@@ -11,6 +11,7 @@
 #include "common/page_token.h"
 #include "common/pg/pool.h"
 #include "common/partial_date.h"
+#include "common/plugin_records.h"
 #include "dyad/institutions/v1/institutions.pb.h"
 
 namespace dyad::institutions {
@@ -28,19 +29,21 @@ struct InstitutionQuery {
 };
 
 struct InstitutionPage {
-  std::vector<dyad::institutions::v1::Institution> institutions;
+  // Each institution as stored: the serialized Institution, not parsed
+  // (ListInstitutions frames these bytes into its reply; common/wire.h).
+  std::vector<std::string> bodies;
   int64_t total_size = 0;
   // Position of the last institution returned, when more may follow.
   std::optional<PageCursor> next;
 };
 
-// What happened to a plugin's records at start-up.
-enum class SyncOutcome { kUnchanged, kLoaded, kReplaced };
+// What happened to a plugin's records at start-up (common/plugin_records.h).
+using ::dyad::SyncOutcome;
 
 // Institution storage. Implementations are thread-safe.
-class InstitutionStore {
+class InstitutionStore : public PluginRecordStore<dyad::institutions::v1::Institution> {
  public:
-  virtual ~InstitutionStore() = default;
+  // SyncPlugin and RemovePluginsExcept: PluginRecordStore.
 
   // NOT_FOUND names the institution.
   virtual absl::StatusOr<dyad::institutions::v1::Institution> Get(const std::string& name) = 0;
@@ -50,17 +53,6 @@ class InstitutionStore {
   // Stores one institution as a record written through the API;
   // ALREADY_EXISTS when the name is taken. Durable when it returns OK.
   virtual absl::Status Insert(const dyad::institutions::v1::Institution& institution) = 0;
-  // Makes the stored records of `plugin` equal to `institutions`, unless the
-  // stored version and content fingerprint already match. Records written
-  // through the API are never touched; a plugin record whose name is taken
-  // by one is FAILED_PRECONDITION (and nothing changes).
-  virtual absl::StatusOr<SyncOutcome> SyncPlugin(
-      const std::string& plugin, const std::string& version, const std::string& fingerprint,
-      const std::vector<dyad::institutions::v1::Institution>& institutions) = 0;
-  // Deletes the records of plugins not in `keep` (a plugin was removed).
-  // Returns the names of the plugins removed.
-  virtual absl::StatusOr<std::vector<std::string>> RemovePluginsExcept(
-      const std::set<std::string>& keep) = 0;
 
   // How the store would run List(query), one step per line (SQLite's
   // EXPLAIN QUERY PLAN), so tests can check the filters use indexes.

@@ -92,22 +92,14 @@ constexpr char kInsertPluginRecordSql[] =
 constexpr char kInsertCountriesSql[] =
     "INSERT INTO institution_countries (country, institution_id) "
     "SELECT DISTINCT c, $2::BIGINT FROM unnest($1::TEXT[]) AS c ON CONFLICT DO NOTHING";
-constexpr char kLockPluginsSql[] = "SELECT pg_advisory_xact_lock(hashtext($1))";
-constexpr char kGetPluginStateSql[] =
-    "SELECT version, fingerprint FROM institution_plugin_state WHERE plugin = $1";
-constexpr char kPutPluginStateSql[] =
-    "INSERT INTO institution_plugin_state (plugin, version, fingerprint) VALUES ($1, $2, $3) "
-    "ON CONFLICT (plugin) DO UPDATE SET version = excluded.version, "
-    "fingerprint = excluded.fingerprint";
 constexpr char kDeletePluginSql[] = "DELETE FROM institutions WHERE plugin = $1";
-constexpr char kDeletePluginStateSql[] = "DELETE FROM institution_plugin_state WHERE plugin = $1";
-constexpr char kListPluginsSql[] = "SELECT plugin FROM institution_plugin_state ORDER BY plugin";
 
 // ListInstitutions is composed from fixed fragments as in the SQLite store
 // (so each filter present can use its index); values are always bound.
 // $1, $2 = keyset position; the filters take $3...; the page's LIMIT last.
 constexpr char kListHead[] =
-    "SELECT i.body FROM institutions i WHERE (i.sort_key, i.name) > ($1::BIGINT, $2::TEXT)";
+    "SELECT i.body, i.sort_key, i.name FROM institutions i"
+    " WHERE (i.sort_key, i.name) > ($1::BIGINT, $2::TEXT)";
 constexpr char kCountHead[] = "SELECT COUNT(*) FROM institutions i WHERE TRUE";
 // Each kind is an id or a dotted prefix.
 constexpr char kKindsFilter[] =
@@ -303,14 +295,12 @@ class PgInstitutionStore final : public InstitutionStore {
           auto rows = c.Run(list_sql, page_params);
           if (!rows.ok()) return rows.status();
           for (int r = 0; r < rows->rows(); ++r) {
-            if (static_cast<int>(page.institutions.size()) == q.limit) {
-              const Institution& last = page.institutions.back();
-              page.next = PageCursor{0, SortKey(last.founded()), last.name()};
+            if (static_cast<int>(page.bodies.size()) == q.limit) {
+              page.next = PageCursor{0, rows->Int64(r - 1, 1), rows->Text(r - 1, 2)};
               break;
             }
-            auto i = Parse(rows->Text(r, 0), "?");
-            if (!i.ok()) return i.status();
-            page.institutions.push_back(std::move(*i));
+            // Kept as stored: the reply frames these bytes without parsing them.
+            page.bodies.push_back(rows->Text(r, 0));
           }
           auto count = c.Run(count_sql, count_params);
           if (!count.ok()) return count.status();
@@ -351,36 +341,20 @@ class PgInstitutionStore final : public InstitutionStore {
         [&](pg::Connection& c) {
           pg::Transaction tx(&c);
           if (auto s = tx.Begin(); !s.ok()) return s;
-          if (auto r = c.Run(kLockPluginsSql, pg::Params().Text("dyad.institutions.plugins"));
-              !r.ok()) {
-            return r.status();
-          }
-          auto state = c.Run(kGetPluginStateSql, pg::Params().Text(plugin));
-          if (!state.ok()) return state.status();
-          const bool existed = state->rows() > 0;
-          if (existed && state->Text(0, 0) == version && state->Text(0, 1) == fingerprint) {
-            outcome = SyncOutcome::kUnchanged;
-            return tx.Commit();
-          }
+          auto compared = plugin_state_.LockAndCompare(c, plugin, version, fingerprint);
+          if (!compared.ok()) return compared.status();
+          outcome = *compared;
+          if (outcome == SyncOutcome::kUnchanged) return tx.Commit();
           if (auto r = c.Run(kDeletePluginSql, pg::Params().Text(plugin)); !r.ok()) {
             return r.status();
           }
           for (const Institution& i : records) {
             auto r = c.Run(kInsertPluginRecordSql, RecordParams(i, plugin));
             if (!r.ok()) return r.status();
-            if (r->rows() == 0) {
-              return absl::FailedPreconditionError(absl::StrCat(
-                  "plugin ", plugin, ": ", i.name(), " is already taken by a record written "
-                  "through the API; rename one of them"));
-            }
+            if (r->rows() == 0) return PluginNameTakenError(plugin, i.name());
             if (auto s = InsertCountries(c, i, r->Int64(0, 0)); !s.ok()) return s;
           }
-          if (auto r = c.Run(kPutPluginStateSql,
-                             pg::Params().Text(plugin).Text(version).Text(fingerprint));
-              !r.ok()) {
-            return r.status();
-          }
-          outcome = existed ? SyncOutcome::kReplaced : SyncOutcome::kLoaded;
+          if (auto s = plugin_state_.Put(c, plugin, version, fingerprint); !s.ok()) return s;
           return tx.Commit();
         },
         /*retry_on_loss=*/true);
@@ -390,27 +364,15 @@ class PgInstitutionStore final : public InstitutionStore {
 
   absl::StatusOr<std::vector<std::string>> RemovePluginsExcept(
       const std::set<std::string>& keep) override {
-    std::vector<std::string> removed;
+    absl::StatusOr<std::vector<std::string>> removed;
     auto s = pool_->With(
         [&](pg::Connection& c) {
-          removed.clear();
           pg::Transaction tx(&c);
           if (auto s = tx.Begin(); !s.ok()) return s;
-          if (auto r = c.Run(kLockPluginsSql, pg::Params().Text("dyad.institutions.plugins"));
-              !r.ok()) {
-            return r.status();
-          }
-          auto stored = c.Run(kListPluginsSql);
-          if (!stored.ok()) return stored.status();
-          for (int r = 0; r < stored->rows(); ++r) {
-            const std::string p = stored->Text(r, 0);
-            if (keep.count(p)) continue;
-            if (auto d = c.Run(kDeletePluginSql, pg::Params().Text(p)); !d.ok()) return d.status();
-            if (auto d = c.Run(kDeletePluginStateSql, pg::Params().Text(p)); !d.ok()) {
-              return d.status();
-            }
-            removed.push_back(p);
-          }
+          removed = plugin_state_.RemoveExcept(c, keep, [](pg::Connection& c, const std::string& p) {
+            return c.Run(kDeletePluginSql, pg::Params().Text(p)).status();
+          });
+          if (!removed.ok()) return removed.status();
           return tx.Commit();
         },
         /*retry_on_loss=*/true);
@@ -420,6 +382,7 @@ class PgInstitutionStore final : public InstitutionStore {
 
  private:
   std::shared_ptr<pg::Pool> pool_;
+  const PgPluginState plugin_state_{"institution_plugin_state", "dyad.institutions.plugins"};
 };
 
 }  // namespace

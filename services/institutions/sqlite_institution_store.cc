@@ -100,15 +100,7 @@ constexpr char kInsertSql[] =
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr char kInsertCountrySql[] =
     "INSERT OR IGNORE INTO institution_countries (country, institution_id) VALUES (?, ?)";
-constexpr char kGetPluginStateSql[] =
-    "SELECT version, fingerprint FROM plugin_state WHERE plugin = ?";
-constexpr char kPutPluginStateSql[] =
-    "INSERT INTO plugin_state (plugin, version, fingerprint) VALUES (?, ?, ?) "
-    "ON CONFLICT (plugin) DO UPDATE SET version = excluded.version, "
-    "fingerprint = excluded.fingerprint";
 constexpr char kDeletePluginSql[] = "DELETE FROM institutions WHERE plugin = ?";
-constexpr char kDeletePluginStateSql[] = "DELETE FROM plugin_state WHERE plugin = ?";
-constexpr char kListPluginsSql[] = "SELECT plugin FROM plugin_state ORDER BY plugin";
 
 // The fragments ListInstitutions is composed of. The page statement is
 //   kListHead [AND filter]... kListTail
@@ -146,29 +138,6 @@ constexpr char kQueryFilter[] =
 // range starts at most this many days before the range does.
 constexpr int64_t kMaxFoundedSpanDays = 366;
 
-std::string JsonArray(const std::vector<std::string>& values) {
-  std::string out = "[";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i) out += ',';
-    out += '"';
-    for (unsigned char c : values[i]) {
-      if (c == '"' || c == '\\') {
-        out += '\\';
-        out += static_cast<char>(c);
-      } else if (c < 0x20) {
-        static constexpr char kHex[] = "0123456789abcdef";
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
-      } else {
-        out += static_cast<char>(c);
-      }
-    }
-    out += '"';
-  }
-  return out + "]";
-}
-
 // The filter part of a composed statement and its values, in `?` order.
 struct Filters {
   std::string sql;
@@ -184,11 +153,11 @@ Filters ComposeFilters(const InstitutionQuery& q) {
   Filters f;
   if (!q.kinds.empty()) {
     f.sql += kKindsFilter;
-    f.values.emplace_back(JsonArray(q.kinds));
+    f.values.emplace_back(sql::JsonArray(q.kinds));
   }
   if (!q.countries.empty()) {
     f.sql += kCountriesFilter;
-    f.values.emplace_back(JsonArray(q.countries));
+    f.values.emplace_back(sql::JsonArray(q.countries));
     f.values.emplace_back(static_cast<int64_t>(q.countries.size()));
   }
   if (!q.host_country.empty()) {
@@ -264,22 +233,19 @@ class SqliteInstitutionStore final : public InstitutionStore {
       s.BindText(2, from_name);
       const int limit_index = BindAll(s, 3, filters.values);
       s.BindInt64(limit_index, q.limit + 1);  // one extra row tells whether more follow
-      for (;;) {
-        auto row = s.Step();
-        if (!row.ok()) return row.status();
-        if (!*row) break;
-        if (static_cast<int>(page.institutions.size()) == q.limit) {
-          const Institution& last = page.institutions.back();
-          page.next = PageCursor{0, SortKey(last.founded()), last.name()};
+      int64_t last_sort_key = 0;  // of the last row kept
+      std::string last_name;
+      while (s.Step()) {
+        if (static_cast<int>(page.bodies.size()) == q.limit) {
+          page.next = PageCursor{0, last_sort_key, std::move(last_name)};
           break;  // ScopedReset ends the statement early
         }
-        Institution i;
-        if (!i.ParseFromString(s.ColumnBlob(0))) {
-          return absl::DataLossError(
-              absl::StrCat("institution \"", s.ColumnText(2), "\" is stored corrupt"));
-        }
-        page.institutions.push_back(std::move(i));
+        // Kept as stored: the reply frames these bytes without parsing them.
+        page.bodies.push_back(s.ColumnBlob(0));
+        last_sort_key = s.ColumnInt64(1);
+        last_name = s.ColumnText(2);
       }
+      if (!s.Succeeded()) return s.status();
     }
     {
       auto st = db_->GetCachedStatement(count_sql.c_str());
@@ -287,9 +253,9 @@ class SqliteInstitutionStore final : public InstitutionStore {
       sql::Statement& s = **st;
       sql::ScopedReset reset(&s);
       BindAll(s, 1, filters.values);
-      auto row = s.Step();
-      if (!row.ok()) return row.status();
-      page.total_size = *row ? s.ColumnInt64(0) : 0;
+      const bool row = s.Step();
+      if (!s.Succeeded()) return s.status();
+      page.total_size = row ? s.ColumnInt64(0) : 0;
     }
     return page;
   }
@@ -303,12 +269,10 @@ class SqliteInstitutionStore final : public InstitutionStore {
                                     absl::StrCat(kCountHead, filters.sql)}) {
       auto st = db_->Prepare(absl::StrCat("EXPLAIN QUERY PLAN ", text));
       if (!st.ok()) return st.status();
-      for (;;) {
-        auto row = (*st)->Step();
-        if (!row.ok()) return row.status();
-        if (!*row) break;
+      while ((*st)->Step()) {
         steps.push_back((*st)->ColumnText(3));
       }
+      if (!(*st)->Succeeded()) return (*st)->status();
     }
     return absl::StrJoin(steps, "\n");
   }
@@ -329,40 +293,13 @@ class SqliteInstitutionStore final : public InstitutionStore {
     if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
     sql::Transaction tx(db_.get());
     if (auto s = tx.Begin(); !s.ok()) return s;
-    bool existed = false;
-    {
-      auto st = db_->GetCachedStatement(kGetPluginStateSql);
-      if (!st.ok()) return st.status();
-      sql::ScopedReset reset(*st);
-      (*st)->BindText(1, plugin);
-      auto row = (*st)->Step();
-      if (!row.ok()) return row.status();
-      if (*row) {
-        existed = true;
-        if ((*st)->ColumnText(0) == version && (*st)->ColumnText(1) == fingerprint) {
-          return SyncOutcome::kUnchanged;
-        }
-      }
-    }
-    if (auto s = RunWithText(kDeletePluginSql, plugin); !s.ok()) return s;
-    for (const Institution& i : records) {
-      if (auto s = InsertLocked(i, plugin); !s.ok()) {
-        if (absl::IsAlreadyExists(s)) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "plugin ", plugin, ": ", i.name(), " is already taken by a record written "
-              "through the API; rename one of them"));
-        }
-        return s;
-      }
-    }
-    {
-      auto st = db_->GetCachedStatement(kPutPluginStateSql);
-      if (!st.ok()) return st.status();
-      (*st)->BindText(1, plugin).BindText(2, version).BindText(3, fingerprint);
-      if (auto s = (*st)->Run(); !s.ok()) return s;
-    }
+    auto outcome = SqlitePluginState(db_.get()).Sync(
+        plugin, version, fingerprint, records,
+        [&](const std::string& p) { return RunWithText(kDeletePluginSql, p); },
+        [&](const Institution& i) { return InsertLocked(i, plugin); });
+    if (!outcome.ok() || *outcome == SyncOutcome::kUnchanged) return outcome;
     if (auto s = tx.Commit(); !s.ok()) return s;
-    return existed ? SyncOutcome::kReplaced : SyncOutcome::kLoaded;
+    return outcome;
   }
 
   absl::StatusOr<std::vector<std::string>> RemovePluginsExcept(
@@ -371,25 +308,9 @@ class SqliteInstitutionStore final : public InstitutionStore {
     if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
     sql::Transaction tx(db_.get());
     if (auto s = tx.Begin(); !s.ok()) return s;
-    std::vector<std::string> stored;
-    {
-      auto st = db_->GetCachedStatement(kListPluginsSql);
-      if (!st.ok()) return st.status();
-      sql::ScopedReset reset(*st);
-      for (;;) {
-        auto row = (*st)->Step();
-        if (!row.ok()) return row.status();
-        if (!*row) break;
-        stored.push_back((*st)->ColumnText(0));
-      }
-    }
-    std::vector<std::string> removed;
-    for (const auto& p : stored) {
-      if (keep.count(p)) continue;
-      if (auto s = RunWithText(kDeletePluginSql, p); !s.ok()) return s;
-      if (auto s = RunWithText(kDeletePluginStateSql, p); !s.ok()) return s;
-      removed.push_back(p);
-    }
+    auto removed = SqlitePluginState(db_.get()).RemoveExcept(
+        keep, [&](const std::string& p) { return RunWithText(kDeletePluginSql, p); });
+    if (!removed.ok()) return removed.status();
     if (auto s = tx.Commit(); !s.ok()) return s;
     return removed;
   }
@@ -401,9 +322,9 @@ class SqliteInstitutionStore final : public InstitutionStore {
     if (!st.ok()) return st.status();
     sql::ScopedReset reset(*st);
     (*st)->BindText(1, name);
-    auto row = (*st)->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return absl::NotFoundError(absl::StrCat("institution \"", name, "\" not found"));
+    const bool row = (*st)->Step();
+    if (!(*st)->Succeeded()) return (*st)->status();
+    if (!row) return absl::NotFoundError(absl::StrCat("institution \"", name, "\" not found"));
     Institution i;
     if (!i.ParseFromString((*st)->ColumnBlob(0))) {
       return absl::DataLossError(absl::StrCat("institution \"", name, "\" is stored corrupt"));

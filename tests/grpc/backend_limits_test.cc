@@ -131,7 +131,8 @@ class ControlledEventStore final : public events::EventStore {
       if (!st.ok()) return st.status();
       sql::ScopedReset reset(*st);
       (*st)->BindInt64(1, rows);
-      if (auto row = (*st)->Step(); !row.ok()) return row.status();
+      (*st)->Step();
+      if (!(*st)->Succeeded()) return (*st)->status();
     }
     return real_->List(q);
   }

@@ -23,7 +23,9 @@
 #include "common/pg/pool.h"
 #include "common/pg/search_terms.h"
 #include "common/validation.h"
+#include "event_core.h"
 #include "event_store.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "testing/pg_server.h"
 #include "testing/status_matchers.h"
 
@@ -89,8 +91,29 @@ std::vector<ImportedEvent> AsImport(const std::vector<Event>& events) {
 
 std::vector<std::string> Names(const EventPage& page) {
   std::vector<std::string> out;
-  for (const auto& e : page.events) out.push_back(e.name());
+  for (const auto& body : page.bodies) {
+    Event e;
+    EXPECT_TRUE(e.ParseFromString(body));
+    out.push_back(e.name());
+  }
   return out;
+}
+
+// The reply ListEvents frames from the stored bytes (SerializeListEventsResponse)
+// against the one the typed API builds from the parsed events: the same
+// message, and the same bytes.
+void ExpectFramedReplyMatchesTyped(const EventPage& page) {
+  dyad::events::v1::ListEventsResponse typed;
+  for (const auto& body : page.bodies) ASSERT_TRUE(typed.add_events()->ParseFromString(body));
+  typed.set_total_size(static_cast<int32_t>(page.total_size));
+  const std::string token = page.next ? EncodePageToken(*page.next) : "";
+  typed.set_next_page_token(token);
+  const std::string framed = SerializeListEventsResponse(page, token);
+  dyad::events::v1::ListEventsResponse parsed;
+  ASSERT_TRUE(parsed.ParseFromString(framed));
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(parsed, typed))
+      << parsed.ShortDebugString() << "\n  vs typed\n" << typed.ShortDebugString();
+  EXPECT_EQ(framed, typed.SerializeAsString());
 }
 
 // Every name matching `q`, following the pages `limit` at a time; each
@@ -107,6 +130,7 @@ std::vector<std::string> AllPages(EventStore& store, EventQuery q, int limit,
       return out;
     }
     if (first_total < 0) first_total = page->total_size;
+    ExpectFramedReplyMatchesTyped(*page);
     for (auto& n : Names(*page)) out.push_back(n);
     if (!page->next) {
       if (total) *total = first_total;

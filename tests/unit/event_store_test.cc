@@ -208,7 +208,11 @@ void WriteV4(sql::Database& db, const Event& e, const std::string& plugin) {
 
 std::vector<std::string> Names(const EventPage& page) {
   std::vector<std::string> names;
-  for (const auto& e : page.events) names.push_back(e.name());
+  for (const auto& body : page.bodies) {
+    dyad::events::v1::Event e;
+    EXPECT_TRUE(e.ParseFromString(body));
+    names.push_back(e.name());
+  }
   return names;
 }
 
@@ -265,7 +269,7 @@ TEST_F(EventStoreTest, MigratesAVersion4Database) {
   EXPECT_EQ(removed, std::vector<std::string>{"p"});
   q.fts_query = "\"plugin\"*";
   ASSERT_OK_AND_ASSIGN(page, store->List(q));
-  EXPECT_TRUE(page.events.empty());
+  EXPECT_TRUE(page.bodies.empty());
   // Reopening indexes nothing twice.
   store.reset();
   ASSERT_OK_AND_ASSIGN(store, OpenSqliteEventStore(path_));

@@ -15,6 +15,7 @@
 
 #include "common/pg/pool.h"
 #include "common/validation.h"
+#include "common/wire.h"
 #include "institution_store.h"
 #include "testing/pg_server.h"
 #include "testing/status_matchers.h"
@@ -41,9 +42,29 @@ Institution Make(const std::string& id, int year = 0, const std::string& descrip
   return i;
 }
 
+// The reply ListInstitutions frames from the stored bytes against the one
+// the typed API builds from the parsed institutions: the same bytes.
+void ExpectFramedReplyMatchesTyped(const InstitutionPage& page) {
+  dyad::institutions::v1::ListInstitutionsResponse typed, rest;
+  for (const auto& body : page.bodies) ASSERT_TRUE(typed.add_institutions()->ParseFromString(body));
+  typed.set_total_size(static_cast<int32_t>(page.total_size));
+  rest.set_total_size(static_cast<int32_t>(page.total_size));
+  const std::string token = page.next ? EncodePageToken(*page.next) : "";
+  typed.set_next_page_token(token);
+  rest.set_next_page_token(token);
+  const std::string framed = FramedReply(
+      dyad::institutions::v1::ListInstitutionsResponse::kInstitutionsFieldNumber, page.bodies, rest);
+  EXPECT_EQ(framed, typed.SerializeAsString());
+}
+
 std::vector<std::string> Names(const InstitutionPage& page) {
+  ExpectFramedReplyMatchesTyped(page);
   std::vector<std::string> out;
-  for (const auto& i : page.institutions) out.push_back(i.name());
+  for (const auto& body : page.bodies) {
+    dyad::institutions::v1::Institution i;
+    EXPECT_TRUE(i.ParseFromString(body));
+    out.push_back(i.name());
+  }
   return out;
 }
 

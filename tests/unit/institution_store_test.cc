@@ -34,7 +34,11 @@ Institution Make(const std::string& id, int year = 0, const std::string& descrip
 
 std::vector<std::string> Names(const InstitutionPage& page) {
   std::vector<std::string> out;
-  for (const auto& i : page.institutions) out.push_back(i.name());
+  for (const auto& body : page.bodies) {
+    dyad::institutions::v1::Institution i;
+    EXPECT_TRUE(i.ParseFromString(body));
+    out.push_back(i.name());
+  }
   return out;
 }
 

@@ -187,22 +187,22 @@ int Database::Changes() const { return sqlite3_changes(db_); }
 absl::StatusOr<std::string> Database::QueryValue(std::string_view sql) {
   absl::StatusOr<std::unique_ptr<Statement>> st = Prepare(sql);
   if (!st.ok()) return st.status();
-  absl::StatusOr<bool> row = (*st)->Step();
-  if (!row.ok()) return row.status();
-  return *row ? (*st)->ColumnText(0) : std::string();
+  Statement& s = **st;
+  const bool row = s.Step();
+  if (!s.Succeeded()) return s.status();
+  return row ? s.ColumnText(0) : std::string();
 }
 
 absl::StatusOr<std::string> Database::IntegrityCheck() {
   absl::StatusOr<std::unique_ptr<Statement>> st = Prepare(kIntegrityCheckSql);
   if (!st.ok()) return st.status();
   std::string result;
-  for (;;) {
-    absl::StatusOr<bool> row = (*st)->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
+  Statement& s = **st;
+  while (s.Step()) {
     if (!result.empty()) result += '\n';
-    result += (*st)->ColumnText(0);
+    result += s.ColumnText(0);
   }
+  if (!s.Succeeded()) return s.status();
   return result;
 }
 

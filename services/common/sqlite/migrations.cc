@@ -29,16 +29,18 @@ constexpr char kCompatibleVersionKey[] = "compatible_version";
 absl::StatusOr<int> ReadMeta(Database* db, const char* key) {
   absl::StatusOr<std::unique_ptr<Statement>> exists = db->Prepare(kMetaExistsSql);
   if (!exists.ok()) return exists.status();
-  absl::StatusOr<bool> row = (*exists)->Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return 0;
+  if (!(*exists)->Step()) {
+    if (!(*exists)->Succeeded()) return (*exists)->status();
+    return 0;  // no meta table
+  }
 
   absl::StatusOr<std::unique_ptr<Statement>> get = db->Prepare(kGetMetaSql);
   if (!get.ok()) return get.status();
   (*get)->BindText(1, key);
-  row = (*get)->Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return 0;
+  if (!(*get)->Step()) {
+    if (!(*get)->Succeeded()) return (*get)->status();
+    return 0;  // no such row
+  }
   const std::string text = (*get)->ColumnText(0);
   int value = 0;
   if (!absl::SimpleAtoi(text, &value) || value < 0) {

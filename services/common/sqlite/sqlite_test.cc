@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/time/clock.h"
 
@@ -63,10 +64,20 @@ template <typename T>
 // ---- Query helpers ---------------------------------------------------------
 
 // First column of the first row of `sql` as text ("<error>" / "<no row>").
+// Step() as one value, for asserting on a single step: the row flag, or
+// the statement's error.
+absl::StatusOr<bool> StepResult(Statement* s) {
+  const bool row = s->Step();
+  if (!s->Succeeded()) return s->status();
+  return row;
+}
+
+absl::StatusOr<bool> StepResult(const std::unique_ptr<Statement>& s) { return StepResult(s.get()); }
+
 std::string QueryText(Database* db, std::string_view sql) {
   auto st = db->Prepare(sql);
   if (!st.ok()) return "<error: " + st.status().ToString() + ">";
-  auto row = (*st)->Step();
+  auto row = StepResult(*st);
   if (!row.ok()) return "<error: " + row.status().ToString() + ">";
   return *row ? (*st)->ColumnText(0) : "<no row>";
 }
@@ -75,7 +86,7 @@ int64_t QueryInt(Database* db, std::string_view sql) {
   auto st = db->Prepare(sql);
   EXPECT_TRUE(IsOk(st)) << sql;
   if (!st.ok()) return -1;
-  auto row = (*st)->Step();
+  auto row = StepResult(*st);
   EXPECT_TRUE(IsOk(row)) << sql;
   EXPECT_TRUE(row.ok() && *row) << sql;
   return row.ok() && *row ? (*st)->ColumnInt64(0) : -1;
@@ -215,10 +226,10 @@ TEST(DatabaseTest, Fts5IsAvailable) {
   static constexpr char kMatchSql[] = "SELECT title FROM docs WHERE docs MATCH ? ORDER BY rank";
   ASSERT_OK_AND_ASSIGN(Statement * st, db->GetCachedStatement(kMatchSql));
   st->BindText(1, "munster");  // diacritics removed
-  ASSERT_OK_AND_ASSIGN(bool row, st->Step());
+  ASSERT_OK_AND_ASSIGN(bool row, StepResult(st));
   ASSERT_TRUE(row);
   EXPECT_EQ(st->ColumnText(0), "Treaty of Westphalia");
-  ASSERT_OK_AND_ASSIGN(row, st->Step());
+  ASSERT_OK_AND_ASSIGN(row, StepResult(st));
   EXPECT_FALSE(row);
 }
 
@@ -255,7 +266,7 @@ TEST(StatementTest, BindsAndReadsEveryType) {
 
   ASSERT_OK_AND_ASSIGN(Statement * sel, db->GetCachedStatement(kSelectSql));
   EXPECT_EQ(sel->ColumnCount(), 6);
-  ASSERT_OK_AND_ASSIGN(bool row, sel->Step());
+  ASSERT_OK_AND_ASSIGN(bool row, StepResult(sel));
   ASSERT_TRUE(row);
   EXPECT_EQ(sel->ColumnInt64(0), std::numeric_limits<int64_t>::min());
   EXPECT_EQ(sel->ColumnDouble(1), 2.5);
@@ -269,7 +280,7 @@ TEST(StatementTest, BindsAndReadsEveryType) {
   EXPECT_TRUE(sel->ColumnBool(5));
   EXPECT_FALSE(sel->ColumnIsNull(0));
 
-  ASSERT_OK_AND_ASSIGN(row, sel->Step());
+  ASSERT_OK_AND_ASSIGN(row, StepResult(sel));
   ASSERT_TRUE(row);
   EXPECT_EQ(sel->ColumnInt64(0), std::numeric_limits<int64_t>::max());
   EXPECT_TRUE(sel->ColumnIsNull(1));  // never bound
@@ -281,7 +292,7 @@ TEST(StatementTest, BindsAndReadsEveryType) {
   EXPECT_FALSE(sel->ColumnBool(5));
   EXPECT_FALSE(sel->ColumnIsNull(5));
 
-  ASSERT_OK_AND_ASSIGN(row, sel->Step());
+  ASSERT_OK_AND_ASSIGN(row, StepResult(sel));
   EXPECT_FALSE(row);
 
   // The stored types are the ones bound.
@@ -298,9 +309,9 @@ TEST(StatementTest, CachedStatementIsReusedAndReset) {
 
   ASSERT_OK_AND_ASSIGN(Statement * first, db->GetCachedStatement(kSql));
   first->BindInt64(1, 7);
-  ASSERT_OK_AND_ASSIGN(bool row, first->Step());
+  ASSERT_OK_AND_ASSIGN(bool row, StepResult(first));
   ASSERT_TRUE(row);
-  ASSERT_OK_AND_ASSIGN(row, first->Step());
+  ASSERT_OK_AND_ASSIGN(row, StepResult(first));
   ASSERT_TRUE(row);
   EXPECT_EQ(first->ColumnInt64(0), 2);
   EXPECT_EQ(first->ColumnInt64(1), 7);
@@ -311,7 +322,7 @@ TEST(StatementTest, CachedStatementIsReusedAndReset) {
   ASSERT_OK_AND_ASSIGN(Statement * second, db->GetCachedStatement(copy.c_str()));
   EXPECT_EQ(second, first);
   EXPECT_EQ(second->sql(), kSql);
-  ASSERT_OK_AND_ASSIGN(row, second->Step());
+  ASSERT_OK_AND_ASSIGN(row, StepResult(second));
   ASSERT_TRUE(row);
   EXPECT_EQ(second->ColumnInt64(0), 1);
   EXPECT_TRUE(second->ColumnIsNull(1));
@@ -333,7 +344,7 @@ TEST(StatementTest, CachedStatementFollowsTheTextNotTheAddress) {
   ASSERT_EQ(sql.c_str(), address);
   ASSERT_OK_AND_ASSIGN(Statement * two, db->GetCachedStatement(sql.c_str()));
   EXPECT_NE(two, one);
-  ASSERT_OK_AND_ASSIGN(bool row, two->Step());
+  ASSERT_OK_AND_ASSIGN(bool row, StepResult(two));
   ASSERT_TRUE(row);
   EXPECT_EQ(two->ColumnInt64(0), 2);
   sql[7] = '1';
@@ -348,14 +359,14 @@ TEST(StatementTest, BindByReferenceReadsTheCallersBytes) {
   const std::string text = "Zürich";
   const std::string blob("a\0b", 3);
   st->BindTextRef(1, text).BindBlobRef(2, blob);
-  ASSERT_OK_AND_ASSIGN(bool row, st->Step());
+  ASSERT_OK_AND_ASSIGN(bool row, StepResult(st));
   ASSERT_TRUE(row);
   EXPECT_EQ(st->ColumnText(0), text);
   EXPECT_EQ(st->ColumnBlob(1), blob);
   EXPECT_EQ(st->ColumnInt64(2), 3);
   st->Reset();
   st->BindTextRef(1, "");
-  ASSERT_OK_AND_ASSIGN(row, st->Step());
+  ASSERT_OK_AND_ASSIGN(row, StepResult(st));
   EXPECT_FALSE(st->ColumnIsNull(0));  // "" is not NULL
 }
 
@@ -364,11 +375,11 @@ TEST(StatementTest, ResetRewindsAndClearsBindings) {
   ASSERT_NE(db, nullptr);
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Statement> st, db->Prepare("SELECT ?"));
   st->BindText(1, "x");
-  ASSERT_OK_AND_ASSIGN(bool row, st->Step());
+  ASSERT_OK_AND_ASSIGN(bool row, StepResult(st));
   ASSERT_TRUE(row);
   EXPECT_EQ(st->ColumnText(0), "x");
   st->Reset();
-  ASSERT_OK_AND_ASSIGN(row, st->Step());
+  ASSERT_OK_AND_ASSIGN(row, StepResult(st));
   ASSERT_TRUE(row);
   EXPECT_TRUE(st->ColumnIsNull(0));
 }
@@ -391,14 +402,14 @@ TEST(StatementTest, BadSqlFailsWithSqliteMessageAndText) {
   ASSERT_GT(long_sql.size(), 80u);
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Statement> st, db->Prepare(long_sql));
   st->BindInt64(1, std::numeric_limits<int64_t>::min());
-  absl::StatusOr<bool> row = st->Step();
+  absl::StatusOr<bool> row = StepResult(st);
   EXPECT_TRUE(HasStatus(row, absl::StatusCode::kInternal, "integer overflow"));
   EXPECT_TRUE(HasStatus(row, absl::StatusCode::kInternal, long_sql.substr(0, 80) + "...\""));
   EXPECT_EQ(row.status().message().find("AS overflowing"), std::string_view::npos);
   // The statement is usable again after the error.
   st->Reset();
   st->BindInt64(1, -3);
-  ASSERT_OK_AND_ASSIGN(bool ok_row, st->Step());
+  ASSERT_OK_AND_ASSIGN(bool ok_row, StepResult(st));
   ASSERT_TRUE(ok_row);
   EXPECT_EQ(st->ColumnInt64(0), 3);
 }
@@ -408,10 +419,61 @@ TEST(StatementTest, BindErrorsAreReportedByStep) {
   ASSERT_NE(db, nullptr);
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Statement> st, db->Prepare("SELECT ?"));
   st->BindInt64(1, 1).BindInt64(3, 3).BindText(4, "x");
-  EXPECT_TRUE(HasStatus(st->Step(), absl::StatusCode::kInternal, "bind parameter 3"));
+  EXPECT_TRUE(HasStatus(StepResult(st), absl::StatusCode::kInternal, "bind parameter 3"));
   EXPECT_TRUE(HasStatus(st->Run(), absl::StatusCode::kInternal, "out of range"));
   st->Reset();  // forgets the error
   EXPECT_TRUE(IsOk(st->Run()));
+}
+
+// The loop shape of the house style: a failed step ends the loop like the
+// last row does, and the error waits on the statement to be checked once.
+TEST(StatementTest, StepLoopEndsOnErrorCheckedOnceAfter) {
+  auto db = OpenMemory();
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(IsOk(db->Execute("CREATE TABLE t (x INTEGER);"
+                               "INSERT INTO t VALUES (1), (2), (-9223372036854775808);")));
+  // Rows in rowid order: abs() fails on the third.
+  ASSERT_OK_AND_ASSIGN(Statement * st, db->GetCachedStatement("SELECT abs(x) FROM t"));
+  std::vector<int64_t> seen;
+  while (st->Step()) seen.push_back(st->ColumnInt64(0));
+  EXPECT_EQ(seen, (std::vector<int64_t>{1, 2}));
+  EXPECT_FALSE(st->Succeeded());
+  EXPECT_TRUE(HasStatus(st->status(), absl::StatusCode::kInternal, "integer overflow"));
+  EXPECT_FALSE(st->Step());  // stays failed until Reset()
+  EXPECT_TRUE(HasStatus(st->Run(), absl::StatusCode::kInternal, "integer overflow"));
+  // A statement that ran to its end succeeded.
+  ASSERT_OK_AND_ASSIGN(Statement * ok, db->GetCachedStatement("SELECT x FROM t WHERE x > 0"));
+  int rows = 0;
+  while (ok->Step()) ++rows;
+  EXPECT_EQ(rows, 2);
+  EXPECT_TRUE(ok->Succeeded());
+  // GetCachedStatement resets: the error is forgotten.
+  ASSERT_OK_AND_ASSIGN(st, db->GetCachedStatement("SELECT abs(x) FROM t"));
+  EXPECT_TRUE(st->Succeeded());
+  EXPECT_TRUE(st->Step());
+}
+
+// A list bound as one parameter reads back through json_each() as it was,
+// quotes, backslashes, control bytes and UTF-8 included.
+TEST(StatementTest, JsonArrayRoundTripsThroughJsonEach) {
+  auto db = OpenMemory();
+  ASSERT_NE(db, nullptr);
+  const std::vector<std::string> values = {"plain", "quo\"te", "back\\slash", "tab\tnl\n\x01",
+                                           "Bak\xc4\xb1", ""};
+  ASSERT_OK_AND_ASSIGN(Statement * st,
+                       db->GetCachedStatement("SELECT value FROM json_each(?) ORDER BY key"));
+  st->BindText(1, JsonArray(values));
+  std::vector<std::string> back;
+  while (st->Step()) back.push_back(st->ColumnText(0));
+  ASSERT_TRUE(st->Succeeded()) << st->status();
+  EXPECT_EQ(back, values);
+  ASSERT_OK_AND_ASSIGN(Statement * ints,
+                       db->GetCachedStatement("SELECT SUM(value), COUNT(*) FROM json_each(?)"));
+  ints->BindText(1, JsonArray(std::vector<int>{3, -4, 40}));
+  ASSERT_TRUE(ints->Step());
+  EXPECT_EQ(ints->ColumnInt64(0), 39);
+  EXPECT_EQ(ints->ColumnInt64(1), 3);
+  EXPECT_EQ(JsonArray(std::vector<int>{}), "[]");
 }
 
 TEST(StatementTest, ConstraintViolationsMapToStatusCodes) {
@@ -694,7 +756,7 @@ TEST(CallLimitsTest, ExpiredDeadlineInterruptsAStatement) {
   ASSERT_TRUE(IsOk(st));
   const absl::Time start = absl::Now();
   CallLimitsScope limits(start + absl::Milliseconds(100));
-  EXPECT_TRUE(HasStatus((*st)->Step().status(), absl::StatusCode::kDeadlineExceeded, "deadline"));
+  EXPECT_TRUE(HasStatus(StepResult(*st).status(), absl::StatusCode::kDeadlineExceeded, "deadline"));
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 }
 
@@ -706,7 +768,7 @@ TEST(CallLimitsTest, CancellationInterruptsAStatement) {
   const absl::Time start = absl::Now();
   CallLimitsScope limits(absl::InfiniteFuture(),
                          [start] { return absl::Now() - start > absl::Milliseconds(50); });
-  EXPECT_TRUE(HasStatus((*st)->Step().status(), absl::StatusCode::kCancelled, "cancelled"));
+  EXPECT_TRUE(HasStatus(StepResult(*st).status(), absl::StatusCode::kCancelled, "cancelled"));
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 }
 
@@ -720,12 +782,12 @@ TEST(CallLimitsTest, WithoutAScopeOrWithinTheDeadlineStatementsRun) {
   ASSERT_TRUE(IsOk(st));
   {
     CallLimitsScope limits(absl::Now() + absl::Seconds(60));
-    auto row = (*st)->Step();
+    auto row = StepResult(*st);
     ASSERT_TRUE(IsOk(row));
     EXPECT_EQ((*st)->ColumnInt64(0), 100000);
   }
   (*st)->Reset();
-  auto row = (*st)->Step();  // the scope is gone: no limits
+  auto row = StepResult(*st);  // the scope is gone: no limits
   ASSERT_TRUE(IsOk(row));
   EXPECT_EQ((*st)->ColumnInt64(0), 100000);
 }

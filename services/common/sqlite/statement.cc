@@ -100,29 +100,61 @@ Statement& Statement::BindNull(int index) {
 
 Statement& Statement::BindBool(int index, bool value) { return BindInt64(index, value ? 1 : 0); }
 
-absl::StatusOr<bool> Statement::Step() {
-  if (!bind_status_.ok()) return bind_status_;
+bool Statement::Step() {
+  if (!status_.ok()) return false;
+  if (!bind_status_.ok()) {
+    status_ = bind_status_;
+    return false;
+  }
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   // Build the error before sqlite3_reset(), which may overwrite the message.
-  absl::Status error = SqliteError(rc, sqlite3_db_handle(stmt_), sql_);
+  status_ = SqliteError(rc, sqlite3_db_handle(stmt_), sql_);
   sqlite3_reset(stmt_);
-  return error;
+  return false;
 }
 
 absl::Status Statement::Run() {
-  for (;;) {
-    absl::StatusOr<bool> row = Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return absl::OkStatus();
+  while (Step()) {
   }
+  return status_;
 }
 
 void Statement::Reset() {
   sqlite3_reset(stmt_);  // its result repeats the last Step() error: already reported
   sqlite3_clear_bindings(stmt_);
   bind_status_ = absl::OkStatus();
+  status_ = absl::OkStatus();
+}
+
+std::string JsonArray(const std::vector<std::string>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (unsigned char c : values[i]) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += static_cast<char>(c);
+      } else if (c < 0x20) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+      } else {
+        out += static_cast<char>(c);
+      }
+    }
+    out += '"';
+  }
+  return out + "]";
+}
+
+std::string JsonArray(const std::vector<int>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) absl::StrAppend(&out, i ? "," : "", values[i]);
+  return out + "]";
 }
 
 int64_t Statement::ColumnInt64(int col) const { return sqlite3_column_int64(stmt_, col); }

@@ -3,13 +3,14 @@
 //
 //   auto st = db->GetCachedStatement(kFindSql);       // or db->Prepare(...)
 //   if (!st.ok()) return st.status();
-//   (*st)->BindText(1, name).BindInt64(2, limit);
-//   for (;;) {
-//     absl::StatusOr<bool> row = (*st)->Step();
-//     if (!row.ok()) return row.status();
-//     if (!*row) break;
-//     Use((*st)->ColumnText(0));
-//   }
+//   sql::Statement& s = **st;
+//   s.BindText(1, name).BindInt64(2, limit);
+//   while (s.Step()) Use(s.ColumnText(0));
+//   if (!s.Succeeded()) return s.status();
+//
+// As in Chromium, Step() is a bool and the error is checked once, after the
+// loop: a failed step ends the loop like the last row does, and the error
+// stays on the statement until Reset().
 //
 // Statements come from a Database and must not outlive it. A statement
 // stopped in the middle of its rows keeps its read snapshot (and, outside
@@ -20,6 +21,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -38,8 +40,8 @@ class Statement {
   ~Statement();  // sqlite3_finalize
 
   // Parameters use 1-based indexes. Text and blobs are copied, so temporaries
-  // are fine. A failed bind (index out of range, value too big) is remembered
-  // and returned by the next Step()/Run(); Reset() forgets it.
+  // are fine. A failed bind (index out of range, value too big) is remembered:
+  // the next Step() fails with it (and Run() returns it); Reset() forgets it.
   Statement& BindInt64(int index, int64_t value);
   Statement& BindDouble(int index, double value);
   Statement& BindText(int index, std::string_view value);  // UTF-8; "" is not NULL
@@ -52,19 +54,28 @@ class Statement {
   Statement& BindNull(int index);
   Statement& BindBool(int index, bool value);  // stored as 0 / 1
 
-  // Advances to the next row: true when a row is available, false when done.
-  // Errors carry sqlite's message and the start of the SQL text:
+  // Advances to the next row: true when a row is available; false when the
+  // rows are done or the step failed, which Succeeded() / status() tell
+  // apart. Errors carry sqlite's message and the start of the SQL text:
   //   SQLITE_BUSY (after the busy timeout)         -> Unavailable
   //   UNIQUE / PRIMARY KEY constraint violations   -> AlreadyExists
   //   other constraint violations (NOT NULL, ...)  -> FailedPrecondition
   //   anything else                                -> Internal
-  // After an error the statement is reset (bindings are kept).
-  absl::StatusOr<bool> Step();
+  // After an error the statement is reset (bindings are kept), and further
+  // Step() calls return false without running it until Reset().
+  bool Step();
+
+  // False once a Step() (or a bind before it) failed, until Reset().
+  bool Succeeded() const { return status_.ok(); }
+  // That error; OK while Succeeded().
+  const absl::Status& status() const { return status_; }
 
   // Steps until done, ignoring any rows; for INSERT / UPDATE / DELETE.
+  // Returns status().
   absl::Status Run();
 
-  // Rewinds to before the first row and clears the bindings (all NULL).
+  // Rewinds to before the first row, clears the bindings (all NULL) and
+  // forgets an error.
   void Reset();
 
   // Columns of the current row use 0-based indexes. NULL reads as 0 / 0.0 /
@@ -89,8 +100,17 @@ class Statement {
 
   sqlite3_stmt* stmt_;
   std::string sql_;
-  absl::Status bind_status_;
+  absl::Status bind_status_;  // the first failed bind since Reset()
+  absl::Status status_;       // the first failed step since Reset()
 };
+
+// A JSON array of strings (or integers) for json_each(), so that a
+// statement takes a whole list as one bound parameter:
+//   "... WHERE kind IN (SELECT value FROM json_each(?))", BindText(1, JsonArray(kinds))
+// Strings are escaped as JSON requires (quote, backslash, control bytes);
+// other bytes, UTF-8 included, pass as they are.
+std::string JsonArray(const std::vector<std::string>& values);
+std::string JsonArray(const std::vector<int>& values);
 
 // Turns a failed SQLite result code into a Status carrying sqlite's message
 // for `db` and, unless empty, the first 80 characters of `sql` (mapping
