@@ -14,6 +14,7 @@
 #include "common/records.h"
 #include "common/status.h"
 #include "common/validation.h"
+#include "event_changes.h"
 
 namespace dyad::events {
 namespace {
@@ -34,7 +35,8 @@ std::string CanonicalFilters(const dyad::events::v1::ListEventsRequest& r) {
                       r.period().end().year(), "-", r.period().end().month(), "-",
                       r.period().end().day(), "|", absl::StrJoin(r.kinds(), ","), "|",
                       absl::StrJoin(r.domains(), ","), "|", r.query(),
-                      r.origin() != 0 ? absl::StrCat("|origin=", r.origin()) : "");
+                      r.origin() != 0 ? absl::StrCat("|origin=", r.origin()) : "",
+                      r.as_of().empty() ? "" : absl::StrCat("|as_of=", r.as_of()));
 }
 
 }  // namespace
@@ -166,9 +168,11 @@ absl::StatusOr<dyad::events::v1::ListEventsResponse> EventCore::QueryEvents(
   q.fts_query = ToFtsQuery(req.query());
   q.limit = *size;
   q.origin = req.origin();
+  if (!req.as_of().empty()) return QueryEventsAsOf(q, req.as_of(), fp);
   auto page = store_->List(q);
   if (!page.ok()) return page.status();
   dyad::events::v1::ListEventsResponse resp;
+  if (!page->release.id.empty()) *resp.mutable_release() = ReleaseProto(page->release);
   for (auto& e : page->events) *resp.add_events() = std::move(e);
   resp.set_total_size(static_cast<int32_t>(page->total_size));
   if (page->next) {
@@ -278,6 +282,23 @@ absl::StatusOr<Event> EventCore::CreateEvent(const dyad::events::v1::CreateEvent
   e.clear_plugin();
   e.set_origin(dyad::type::v1::ORIGIN_CURATED);
   e.clear_coded();  // machine-coded measures come only through the import path
+  if (auto s = RunValidateHooks(e); !s.ok()) return s;
+  const bool chosen = !req.event_id().empty();
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    e.set_name(absl::StrCat("events/", chosen ? req.event_id()
+                                              : absl::StrCat(Slug(e.title(), 54, "event"), "-",
+                                                             RandomSuffix())));
+    absl::Status s = store_->Insert(e);
+    if (s.ok()) {
+      list_cache_.Invalidate();
+      return e;
+    }
+    if (!absl::IsAlreadyExists(s) || chosen) return s;
+  }
+  return absl::AbortedError("could not pick a free event id; retry");
+}
+
+absl::Status EventCore::RunValidateHooks(const Event& e) const {
   // Domain checks from plugins that implement the validate hook.
   if (plugins_ != nullptr) {
     for (const auto& p : plugins_->plugins()) {
@@ -292,19 +313,7 @@ absl::StatusOr<Event> EventCore::CreateEvent(const dyad::events::v1::CreateEvent
       }
     }
   }
-  const bool chosen = !req.event_id().empty();
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    e.set_name(absl::StrCat("events/", chosen ? req.event_id()
-                                              : absl::StrCat(Slug(e.title(), 54, "event"), "-",
-                                                             RandomSuffix())));
-    absl::Status s = store_->Insert(e);
-    if (s.ok()) {
-      list_cache_.Invalidate();
-      return e;
-    }
-    if (!absl::IsAlreadyExists(s) || chosen) return s;
-  }
-  return absl::AbortedError("could not pick a free event id; retry");
+  return absl::OkStatus();
 }
 
 dyad::events::v1::ListSourcesResponse EventCore::ListSources() const {
