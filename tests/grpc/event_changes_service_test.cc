@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <set>
+#include <thread>
 
 #include "common/server.h"
 #include "event_service.h"
