@@ -68,6 +68,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       *msg.add_changes() = std::move(c);
     }
     bool own = false;
+    buffer_.Clear();  // the previous message's, sent
     if (!grpc::SerializationTraits<WatchChangesResponse>::Serialize(msg, &buffer_, &own).ok()) {
       FinishOnce(grpc::Status(grpc::StatusCode::INTERNAL, "cannot encode the response"));
       return;
