@@ -57,14 +57,17 @@ void ReleaseWatch::PollOnce() {
   dyad::events::v1::ListReleasesResponse resp;
   grpc::Status s = events_->ListReleases(&ctx, req, &resp);
   if (!s.ok()) {
-    // Unknown until the backend answers again: answers name no release and
-    // the cache keys them apart from any answer made while it was known.
-    if (Latest(kEventsPart)) {
+    // A backend that does not answer has not moved as far as we know: the
+    // last release seen stays (cached whole answers are served until their
+    // TTL, as without releases). An older backend without the method
+    // (UNIMPLEMENTED) never names one.
+    if (!failing_) {
       Log().warn("release poll failed part=events code={}", static_cast<int>(s.error_code()));
     }
-    Set(kEventsPart, std::nullopt);
+    failing_ = true;
     return;
   }
+  failing_ = false;
   Set(kEventsPart, resp.releases_size() > 0
                        ? std::optional<dyad::type::v1::Release>(resp.releases(0))
                        : std::nullopt);

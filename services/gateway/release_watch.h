@@ -57,6 +57,7 @@ class ReleaseWatch {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
+  bool failing_ = false;  // the last poll failed (logged once per outage)
   std::thread thread_;
 };
 

@@ -12,3 +12,8 @@ set_tests_properties(event_history_conformance PROPERTIES LABELS "unit;postgres"
 # release, a watcher across a reconnect.
 dyad_test(dyad_event_changes_service_test SOURCES grpc/event_changes_service_test.cc
   LIBS dyad_events_service LABELS grpc)
+
+# End to end: the real dyad-events on a SQLite file, across a restart.
+dyad_test(dyad_events_releases_e2e_test SOURCES e2e/events_releases_e2e_test.cc
+  LIBS dyad_common LABELS e2e)
+add_dependencies(dyad_events_releases_e2e_test dyad-events)
