@@ -8,6 +8,7 @@
 #include "common/partial_date.h"
 #include "common/status.h"
 #include "common/validation.h"
+#include "event_changes.h"
 #include "event_core.h"
 
 namespace dyad::events {
@@ -139,6 +140,10 @@ absl::StatusOr<CountEventsResponse> EventCore::CountEvents(const CountEventsRequ
     total += s.count;
   }
   resp.set_total(total);
+  // Read after the counts: at least as new as what was counted.
+  auto latest = store_->LatestRelease();
+  if (!latest.ok()) return latest.status();
+  if (!latest->id.empty()) *resp.mutable_release() = ReleaseProto(*latest);
   return resp;
 }
 

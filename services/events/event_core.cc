@@ -16,6 +16,7 @@
 #include "common/status.h"
 #include "common/validation.h"
 #include "common/wire.h"
+#include "event_changes.h"
 
 namespace dyad::events {
 namespace {
@@ -36,7 +37,8 @@ std::string CanonicalFilters(const dyad::events::v1::ListEventsRequest& r) {
                       r.period().end().year(), "-", r.period().end().month(), "-",
                       r.period().end().day(), "|", absl::StrJoin(r.kinds(), ","), "|",
                       absl::StrJoin(r.domains(), ","), "|", r.query(),
-                      r.origin() != 0 ? absl::StrCat("|origin=", r.origin()) : "");
+                      r.origin() != 0 ? absl::StrCat("|origin=", r.origin()) : "",
+                      r.as_of().empty() ? "" : absl::StrCat("|as_of=", r.as_of()));
 }
 
 }  // namespace
@@ -89,6 +91,7 @@ std::string SerializeListEventsResponse(const EventPage& page, const std::string
   dyad::events::v1::ListEventsResponse rest;  // every field but the events
   rest.set_total_size(static_cast<int32_t>(page.total_size));
   rest.set_next_page_token(next_page_token);
+  if (!page.release.id.empty()) *rest.mutable_release() = ReleaseProto(page.release);
   return FramedReply(dyad::events::v1::ListEventsResponse::kEventsFieldNumber, page.bodies, rest);
 }
 
@@ -161,6 +164,11 @@ absl::StatusOr<std::string> EventCore::QueryEvents(
   q.fts_query = ToFtsQuery(req.query());
   q.limit = *size;
   q.origin = req.origin();
+  if (!req.as_of().empty()) {
+    auto resp = QueryEventsAsOf(q, req.as_of(), fp);
+    if (!resp.ok()) return resp.status();
+    return resp->SerializeAsString();
+  }
   auto page = store_->List(q);
   if (!page.ok()) return page.status();
   std::string token;
@@ -271,6 +279,23 @@ absl::StatusOr<Event> EventCore::CreateEvent(const dyad::events::v1::CreateEvent
   e.clear_plugin();
   e.set_origin(dyad::type::v1::ORIGIN_CURATED);
   e.clear_coded();  // machine-coded measures come only through the import path
+  if (auto s = RunValidateHooks(e); !s.ok()) return s;
+  const bool chosen = !req.event_id().empty();
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    e.set_name(absl::StrCat("events/", chosen ? req.event_id()
+                                              : absl::StrCat(Slug(e.title(), 54, "event"), "-",
+                                                             RandomSuffix())));
+    absl::Status s = store_->Insert(e);
+    if (s.ok()) {
+      list_cache_.Invalidate();
+      return e;
+    }
+    if (!absl::IsAlreadyExists(s) || chosen) return s;
+  }
+  return absl::AbortedError("could not pick a free event id; retry");
+}
+
+absl::Status EventCore::RunValidateHooks(const Event& e) const {
   // Domain checks from plugins that implement the validate hook.
   if (plugins_ != nullptr) {
     for (const auto& p : plugins_->plugins()) {
@@ -285,19 +310,7 @@ absl::StatusOr<Event> EventCore::CreateEvent(const dyad::events::v1::CreateEvent
       }
     }
   }
-  const bool chosen = !req.event_id().empty();
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    e.set_name(absl::StrCat("events/", chosen ? req.event_id()
-                                              : absl::StrCat(Slug(e.title(), 54, "event"), "-",
-                                                             RandomSuffix())));
-    absl::Status s = store_->Insert(e);
-    if (s.ok()) {
-      list_cache_.Invalidate();
-      return e;
-    }
-    if (!absl::IsAlreadyExists(s) || chosen) return s;
-  }
-  return absl::AbortedError("could not pick a free event id; retry");
+  return absl::OkStatus();
 }
 
 dyad::events::v1::ListSourcesResponse EventCore::ListSources() const {

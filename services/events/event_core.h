@@ -50,6 +50,26 @@ class EventCore {
   absl::StatusOr<dyad::events::v1::Event> CreateEvent(const dyad::events::v1::CreateEventRequest& req);
   dyad::events::v1::ListSourcesResponse ListSources() const;
 
+  // Releases and the change feed (event_releases.cc, docs/releases.md).
+  // GetEvent's bytes as of `req.as_of` (or now); `*release` is the release
+  // answered from.
+  absl::StatusOr<std::string> GetEventSerializedAt(const dyad::events::v1::GetEventRequest& req,
+                                                   ReleaseInfo* release);
+  absl::StatusOr<dyad::events::v1::Event> UpdateEvent(
+      const dyad::events::v1::UpdateEventRequest& req);
+  absl::StatusOr<dyad::events::v1::DeleteEventResponse> DeleteEvent(
+      const dyad::events::v1::DeleteEventRequest& req);
+  absl::StatusOr<dyad::events::v1::ListReleasesResponse> ListReleases(
+      const dyad::events::v1::ListReleasesRequest& req);
+  absl::StatusOr<dyad::events::v1::ListChangesResponse> ListChanges(
+      const dyad::events::v1::ListChangesRequest& req);
+  // Up to `limit` changes after position `since`, in order (WatchChanges).
+  absl::StatusOr<std::vector<dyad::events::v1::EventChange>> ChangesAfter(int64_t since,
+                                                                          int limit);
+  absl::StatusOr<ReleaseInfo> LatestRelease() { return store_->LatestRelease(); }
+  // Drops the history up to `seq` (operators and tests).
+  absl::Status PruneHistory(int64_t seq) { return store_->PruneHistory(seq); }
+
   // Bytes the ListEvents result cache holds now (keys and answers).
   size_t ListCacheBytes() { return list_cache_.bytes(); }
   // One message of an ImportEvents stream, checked and mapped but not yet
@@ -97,6 +117,11 @@ class EventCore {
 
   // The serialized ListEventsResponse, framed from the stored bytes.
   absl::StatusOr<std::string> QueryEvents(const dyad::events::v1::ListEventsRequest& req);
+  // ListEvents as of an earlier release (event_releases.cc).
+  absl::StatusOr<dyad::events::v1::ListEventsResponse> QueryEventsAsOf(
+      const EventQuery& q, const std::string& as_of, uint64_t filter_fingerprint);
+  // The plugins' validate hooks on a record about to be written.
+  absl::Status RunValidateHooks(const dyad::events::v1::Event& e) const;
 
   std::unique_ptr<EventStore> store_;
   ResultCache list_cache_;  // ListEvents pages; cleared by every write

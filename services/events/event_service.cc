@@ -15,7 +15,10 @@ grpc::ServerUnaryReactor* EventServiceImpl::GetEvent(grpc::CallbackServerContext
   CallLimits limits(ctx);
   GetEventRequest request;
   DYAD_RETURN_IF_DENIED(ctx, ParseRequest(*req, &request));
-  return FinishRaw(ctx, core_->GetEventSerialized(request), resp);
+  ReleaseInfo release;
+  auto bytes = core_->GetEventSerializedAt(request, &release);
+  if (bytes.ok() && !release.id.empty()) ctx->AddInitialMetadata("dyad-release", release.id);
+  return FinishRaw(ctx, bytes, resp);
 }
 
 grpc::ServerUnaryReactor* EventServiceImpl::ListEvents(grpc::CallbackServerContext* ctx,

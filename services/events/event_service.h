@@ -1,5 +1,6 @@
 #pragma once
 
+#include "absl/time/time.h"
 #include "common/auth.h"
 #include "dyad/events/v1/event_service.grpc.pb.h"
 #include "event_core.h"
@@ -21,7 +22,12 @@ class EventServiceImpl final
           dyad::events::v1::EventService::WithRawCallbackMethod_ListSources<
           dyad::events::v1::EventService::WithRawCallbackMethod_CountEvents<
           dyad::events::v1::EventService::WithRawCallbackMethod_ImportEvents<
-          dyad::events::v1::EventService::CallbackService>>>>>>> {
+          dyad::events::v1::EventService::WithRawCallbackMethod_UpdateEvent<
+          dyad::events::v1::EventService::WithRawCallbackMethod_DeleteEvent<
+          dyad::events::v1::EventService::WithRawCallbackMethod_ListReleases<
+          dyad::events::v1::EventService::WithRawCallbackMethod_ListChanges<
+          dyad::events::v1::EventService::WithRawCallbackMethod_WatchChanges<
+          dyad::events::v1::EventService::CallbackService>>>>>>>>>>>> {
  public:
   EventServiceImpl(EventCore* core, const WriteAuthorizer* auth) : core_(core), auth_(auth) {}
 
@@ -46,10 +52,32 @@ class EventServiceImpl final
   grpc::ServerUnaryReactor* CountEvents(grpc::CallbackServerContext* ctx,
                                         const grpc::ByteBuffer* req,
                                         grpc::ByteBuffer* resp) override;
+  // event_changes_service.cc: releases, UpdateEvent / DeleteEvent, the
+  // change feed.
+  grpc::ServerUnaryReactor* UpdateEvent(grpc::CallbackServerContext* ctx,
+                                        const grpc::ByteBuffer* req,
+                                        grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* DeleteEvent(grpc::CallbackServerContext* ctx,
+                                        const grpc::ByteBuffer* req,
+                                        grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* ListReleases(grpc::CallbackServerContext* ctx,
+                                         const grpc::ByteBuffer* req,
+                                         grpc::ByteBuffer* resp) override;
+  grpc::ServerUnaryReactor* ListChanges(grpc::CallbackServerContext* ctx,
+                                        const grpc::ByteBuffer* req,
+                                        grpc::ByteBuffer* resp) override;
+  // Sends what the log holds after `since`, then polls the store every
+  // `watch_poll` for new commits (its own or another replica's); one
+  // message in flight at a time. Ends when the client cancels (or the
+  // server shuts down).
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchChanges(grpc::CallbackServerContext* ctx,
+                                                           const grpc::ByteBuffer* req) override;
+  void set_watch_poll(absl::Duration d) { watch_poll_ = d; }
 
  private:
   EventCore* core_;
   const WriteAuthorizer* auth_;
+  absl::Duration watch_poll_ = absl::Milliseconds(200);
 };
 
 }  // namespace dyad::events

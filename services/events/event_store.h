@@ -68,7 +68,37 @@ struct CountRow {
   int64_t tone_count = 0;
 };
 
+// A data release: the store's state after a commit (docs/releases.md).
+struct ReleaseInfo {
+  int64_t no = 0;             // internal order of releases (page tokens)
+  std::string id;             // "<seq>-<plugins>"; "r0" for the base release
+  int64_t seq = 0;            // last change included
+  int64_t create_time_micros = 0;
+  std::string plugins_fingerprint;
+};
+
+// One logged change (kind: dyad.type.v1.ChangeKind). `body` is the record
+// after the change (none for a deletion), `previous` before (none for a
+// creation).
+struct ChangeRecord {
+  int64_t seq = 0;
+  int kind = 0;
+  std::string name;
+  std::optional<std::string> body;
+  std::optional<std::string> previous;
+  int64_t commit_time_micros = 0;
+};
+
+// A record changed after some release: what it was then and what it is now.
+struct ChangedRecord {
+  std::string name;
+  std::optional<std::string> then;  // none: absent in that release
+  std::optional<std::string> now;   // none: absent now
+};
+
 struct EventPage {
+  // The release read (filled by List).
+  ReleaseInfo release;
   // Each event as stored: the serialized Event, not parsed (ListEvents
   // frames these bytes into its reply as they are; common/wire.h).
   std::vector<std::string> bodies;
@@ -109,6 +139,53 @@ class EventStore : public PluginRecordStore<dyad::events::v1::Event> {
   virtual absl::Status Flush() { return absl::OkStatus(); }
   // Counts grouped by (year, month, kind, coded QuadClass), ordered so.
   virtual absl::StatusOr<std::vector<CountRow>> Count(const CountQuery& query) = 0;
+
+  // --- Releases and the change log (docs/releases.md) ---------------------
+  // Every write above appends its changes (created, updated, deleted
+  // records; a record deleted and written again with the same bytes is no
+  // change) to an append-only log in commit order, and a release when
+  // records or plugin versions changed.
+
+  // The defaults below are for stores that keep no history (test doubles):
+  // they name no release (empty id) and refuse the rest.
+
+  // Replaces the content of an API-written event (same name). NOT_FOUND
+  // names it; FAILED_PRECONDITION for a plugin's or an imported record.
+  virtual absl::Status Update(const dyad::events::v1::Event& /*event*/) { return NoHistory(); }
+  // Deletes an API-written event; same errors as Update.
+  virtual absl::Status Delete(const std::string& /*name*/) { return NoHistory(); }
+  // The newest release.
+  virtual absl::StatusOr<ReleaseInfo> LatestRelease() { return ReleaseInfo(); }
+  // The release with that id: NOT_FOUND names it; FAILED_PRECONDITION when
+  // its history was pruned.
+  virtual absl::StatusOr<ReleaseInfo> FindRelease(const std::string& /*id*/) { return NoHistory(); }
+  // Releases older than `before_no` (INT64_MAX: from the newest), newest
+  // first, at most `limit`.
+  virtual absl::StatusOr<std::vector<ReleaseInfo>> ListReleases(int64_t /*before_no*/, int /*limit*/) {
+    return NoHistory();
+  }
+  // Changes with seq > since, in seq order, at most `limit`.
+  // FAILED_PRECONDITION when `since` lies before the pruned history.
+  virtual absl::StatusOr<std::vector<ChangeRecord>> ListChanges(int64_t /*since*/, int /*limit*/) {
+    return NoHistory();
+  }
+  // The stored bytes of `name` as of log position `seq`; NOT_FOUND names it.
+  virtual absl::StatusOr<std::string> GetSerializedAt(const std::string& /*name*/, int64_t /*seq*/) {
+    return NoHistory();
+  }
+  // The records changed after position `seq`, in the order of their first
+  // change since, at most `limit`.
+  virtual absl::StatusOr<std::vector<ChangedRecord>> ChangedSince(int64_t /*seq*/, int /*limit*/) {
+    return NoHistory();
+  }
+  // Forgets the history of changes up to `seq` (inclusive): releases before
+  // it can no longer be read as_of (FAILED_PRECONDITION).
+  virtual absl::Status PruneHistory(int64_t /*seq*/) { return NoHistory(); }
+
+ private:
+  static absl::Status NoHistory() {
+    return absl::UnimplementedError("this event store keeps no history");
+  }
 };
 
 // SQLite store at `path` (":memory:" allowed); creates or migrates the schema.

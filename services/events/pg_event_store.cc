@@ -50,6 +50,7 @@
 #include "common/pg/migrations.h"
 #include "common/pg/pool.h"
 #include "common/pg/search_terms.h"
+#include "event_changes.h"
 #include "event_rows.h"
 #include "event_store.h"
 
@@ -112,8 +113,77 @@ CREATE TABLE event_plugin_state (
   fingerprint TEXT NOT NULL
 );
 )sql"},
+    // Releases and the change log (docs/releases.md), as SQLite's version 6.
+    // event_log_head is the one row every write transaction updates last:
+    // its row lock orders writers, so seq order is commit order (a
+    // BIGSERIAL is handed out at insert time, not at commit, and a later
+    // number could become visible before an earlier one).
+    {2, R"sql(
+CREATE TABLE event_changes (
+  seq BIGINT PRIMARY KEY,
+  name TEXT COLLATE "C" NOT NULL,
+  kind INTEGER NOT NULL,
+  prev_body BYTEA,
+  commit_time BIGINT NOT NULL
+);
+CREATE INDEX event_changes_by_name ON event_changes (name, seq);
+CREATE TABLE event_releases (
+  no BIGINT PRIMARY KEY,
+  id TEXT COLLATE "C" NOT NULL UNIQUE,
+  seq BIGINT NOT NULL,
+  plugins TEXT NOT NULL,
+  create_time BIGINT NOT NULL
+);
+INSERT INTO event_releases (no, id, seq, plugins, create_time)
+  VALUES (0, 'r0', 0, '', (EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::BIGINT);
+CREATE TABLE event_log_head (
+  one_row INTEGER PRIMARY KEY CHECK (one_row = 1),
+  seq BIGINT NOT NULL,
+  release_no BIGINT NOT NULL,
+  floor BIGINT NOT NULL
+);
+INSERT INTO event_log_head (one_row, seq, release_no, floor) VALUES (1, 0, 0, 0);
+)sql"},
 };
-constexpr int kCompatibleVersion = 1;
+// Code before version 2 would write without logging its changes.
+constexpr int kCompatibleVersion = 2;
+
+constexpr char kLatestReleaseSql[] =
+    "SELECT no, id, seq, create_time, plugins FROM event_releases ORDER BY no DESC LIMIT 1";
+constexpr char kFindReleaseSql[] =
+    "SELECT no, id, seq, create_time, plugins FROM event_releases WHERE id = $1";
+constexpr char kListReleasesSql[] =
+    "SELECT no, id, seq, create_time, plugins FROM event_releases WHERE no < $1 "
+    "ORDER BY no DESC LIMIT $2";
+constexpr char kPluginVersionsSql[] = "SELECT plugin, version FROM event_plugin_state";
+// Taken last in a write transaction and held until its commit.
+constexpr char kAdvanceHeadSql[] =
+    "UPDATE event_log_head SET seq = seq + $1, release_no = release_no + 1 "
+    "RETURNING seq, release_no";
+constexpr char kInsertChangesSql[] =
+    "INSERT INTO event_changes (seq, name, kind, prev_body, commit_time) SELECT * FROM "
+    "unnest($1::BIGINT[], $2::TEXT[], $3::INT[], $4::BYTEA[], $5::BIGINT[])";
+constexpr char kInsertReleaseSql[] =
+    "INSERT INTO event_releases (no, id, seq, plugins, create_time) VALUES ($1, $2, $3, $4, $5) "
+    "ON CONFLICT (id) DO NOTHING";
+constexpr char kHistoryFloorSql[] = "SELECT floor FROM event_log_head";
+constexpr char kSetHistoryFloorSql[] =
+    "UPDATE event_log_head SET floor = GREATEST(floor, $1)";
+constexpr char kPruneChangesSql[] = "DELETE FROM event_changes WHERE seq <= $1";
+constexpr char kListChangesSql[] =
+    "SELECT c.seq, c.kind, c.name, c.prev_body, c.commit_time, CASE WHEN c.kind = 3 THEN NULL "
+    "ELSE COALESCE((SELECT n.prev_body FROM event_changes n WHERE n.name = c.name "
+    "AND n.seq > c.seq ORDER BY n.seq LIMIT 1), (SELECT e.body FROM events e "
+    "WHERE e.name = c.name)) END FROM event_changes c WHERE c.seq > $1 ORDER BY c.seq LIMIT $2";
+constexpr char kFirstChangeAfterSql[] =
+    "SELECT kind, prev_body FROM event_changes WHERE name = $1 AND seq > $2 ORDER BY seq LIMIT 1";
+constexpr char kChangedSinceSql[] =
+    "SELECT c.name, c.kind, c.prev_body, e.body FROM event_changes c "
+    "LEFT JOIN events e ON e.name = c.name WHERE c.seq > $1 AND NOT EXISTS "
+    "(SELECT 1 FROM event_changes p WHERE p.name = c.name AND p.seq > $1 AND p.seq < c.seq) "
+    "ORDER BY c.seq LIMIT $2";
+constexpr char kFindOneSql[] = "SELECT id, body FROM events WHERE name = $1 FOR UPDATE";
+constexpr char kDeleteOneSql[] = "DELETE FROM events WHERE id = $1";
 
 constexpr char kGetSql[] = "SELECT body FROM events WHERE name = $1";
 // Many events and their dyad rows in one statement, the events in the
@@ -230,6 +300,11 @@ class BinaryArray {
       Put32(8);
       Put64(bits);
     }
+    ++n_;
+  }
+  void Null() {
+    Put32(0xffffffffu);
+    nulls_ = true;
     ++n_;
   }
   void Text(std::string_view v) {  // text or bytea: the bytes as they are
@@ -569,6 +644,9 @@ class PgEventStore final : public EventStore {
           // One snapshot for the page and its total.
           pg::Transaction tx(&c);
           if (auto s = tx.Begin(kReadSnapshot); !s.ok()) return s;
+          auto release = Latest(c);
+          if (!release.ok()) return release.status();
+          page.release = std::move(*release);
           auto span_rows = c.Run(kMaxSpanSql);
           if (!span_rows.ok()) return span_rows.status();
           const int64_t span = span_rows->rows() ? span_rows->Int64(0, 0) : 0;
@@ -668,7 +746,7 @@ class PgEventStore final : public EventStore {
   absl::Status InsertBatch(const std::vector<Event>& events) override {
     // Not retried on a lost connection: the commit may have happened.
     return Write(
-        [&](pg::Connection& c, MonthDeltas& deltas) -> absl::Status {
+        [&](pg::Connection& c, MonthDeltas& deltas, ChangeBuffer& changes) -> absl::Status {
           std::vector<EventRow> rows;
           rows.reserve(events.size());
           for (const Event& e : events) rows.push_back(RowOf(e, e.SerializeAsString()));
@@ -684,6 +762,7 @@ class PgEventStore final : public EventStore {
             }
             return ids.status();
           }
+          for (const EventRow* r : order) changes.Inserted(r->event->name(), r->body);
           return absl::OkStatus();
         },
         /*retry_on_loss=*/false);
@@ -695,18 +774,22 @@ class PgEventStore final : public EventStore {
     SyncOutcome outcome = SyncOutcome::kUnchanged;
     // A retry after a lost connection is safe: the work is idempotent.
     auto s = Write(
-        [&](pg::Connection& c, MonthDeltas& deltas) -> absl::Status {
+        [&](pg::Connection& c, MonthDeltas& deltas, ChangeBuffer& changes) -> absl::Status {
           auto compared = plugin_state_.LockAndCompare(c, plugin, version, fingerprint);
           if (!compared.ok()) return compared.status();
           outcome = *compared;
           if (outcome == SyncOutcome::kUnchanged) return absl::OkStatus();
-          if (auto s = DeletePluginEvents(c, plugin, &deltas); !s.ok()) return s;
+          if (auto s = DeletePluginEvents(c, plugin, &deltas, &changes); !s.ok()) return s;
           std::vector<EventRow> rows;
           rows.reserve(events.size());
           for (const Event& e : events) rows.push_back(RowOf(e, e.SerializeAsString()));
           std::vector<const EventRow*> order = InNameOrder(rows);
           auto ids = InsertEvents(c, order, plugin, /*if_absent=*/true, &deltas);
           if (!ids.ok()) return ids.status();
+          for (const EventRow* r : order) {
+            if (ids->count(r->event->name())) changes.Inserted(r->event->name(), r->body);
+          }
+          changes.TouchPlugins();
           for (const Event& e : events) {
             if (!ids->count(e.name())) return PluginNameTakenError(plugin, e.name());
           }
@@ -721,10 +804,11 @@ class PgEventStore final : public EventStore {
       const std::set<std::string>& keep) override {
     absl::StatusOr<std::vector<std::string>> removed;
     auto s = Write(
-        [&](pg::Connection& c, MonthDeltas& deltas) -> absl::Status {
+        [&](pg::Connection& c, MonthDeltas& deltas, ChangeBuffer& changes) -> absl::Status {
           removed = plugin_state_.RemoveExcept(c, keep, [&](pg::Connection& c, const std::string& p) {
-            return DeletePluginEvents(c, p, &deltas);
+            return DeletePluginEvents(c, p, &deltas, &changes);
           });
+          if (removed.ok() && !removed->empty()) changes.TouchPlugins();
           return removed.status();
         },
         /*retry_on_loss=*/true);
@@ -752,7 +836,7 @@ class PgEventStore final : public EventStore {
                             }),
                 order.end());
     auto s = Write(
-        [&](pg::Connection& c, MonthDeltas& deltas) -> absl::Status {
+        [&](pg::Connection& c, MonthDeltas& deltas, ChangeBuffer& changes) -> absl::Status {
           outcomes.assign(events.size(), ImportOutcome::kUnchanged);
           auto created = InsertEvents(c, order, "", /*if_absent=*/true, &deltas);
           if (!created.ok()) return created.status();
@@ -783,6 +867,7 @@ class PgEventStore final : public EventStore {
             if (id != created->end() && seen.insert(name).second) {
               outcomes[i] = ImportOutcome::kCreated;
               stored[name] = Stored{id->second, row.body};
+              changes.Inserted(name, row.body);
               continue;
             }
             auto it = stored.find(name);
@@ -813,6 +898,8 @@ class PgEventStore final : public EventStore {
             DyadBatch added;
             if (auto s = added.Add(e, it->second.id, &deltas, +1); !s.ok()) return s;
             if (auto s = added.Insert(c); !s.ok()) return s;
+            changes.Deleted(name, it->second.body);
+            changes.Inserted(name, row.body);
             it->second.body = row.body;
             outcomes[i] = ImportOutcome::kUpdated;
           }
@@ -821,6 +908,141 @@ class PgEventStore final : public EventStore {
         /*retry_on_loss=*/false);
     if (!s.ok()) return s;
     return outcomes;
+  }
+
+  absl::Status Update(const Event& e) override { return Rewrite(e.name(), &e); }
+  absl::Status Delete(const std::string& name) override { return Rewrite(name, nullptr); }
+
+  absl::StatusOr<ReleaseInfo> LatestRelease() override {
+    absl::StatusOr<ReleaseInfo> out;
+    auto s = pool_->With(
+        [&](pg::Connection& c) -> absl::Status {
+          out = Latest(c);
+          return out.status();
+        },
+        /*retry_on_loss=*/true);
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  absl::StatusOr<ReleaseInfo> FindRelease(const std::string& id) override {
+    absl::StatusOr<ReleaseInfo> out;
+    auto s = Snapshot([&](pg::Connection& c) -> absl::Status {
+      auto r = c.Run(kFindReleaseSql, pg::Params().Text(id));
+      if (!r.ok()) return r.status();
+      if (r->rows() == 0) {
+        out = absl::NotFoundError(absl::StrCat("release \"", id, "\" not found"));
+        return absl::OkStatus();
+      }
+      auto floor = Floor(c);
+      if (!floor.ok()) return floor.status();
+      ReleaseInfo info = ReleaseRow(*r, 0);
+      out = info.seq < *floor ? absl::StatusOr<ReleaseInfo>(PrunedError(info, *floor))
+                              : absl::StatusOr<ReleaseInfo>(std::move(info));
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  absl::StatusOr<std::vector<ReleaseInfo>> ListReleases(int64_t before_no, int limit) override {
+    std::vector<ReleaseInfo> out;
+    auto s = pool_->With(
+        [&](pg::Connection& c) -> absl::Status {
+          out.clear();
+          auto r = c.Run(kListReleasesSql, pg::Params().Int(before_no).Int(limit));
+          if (!r.ok()) return r.status();
+          for (int i = 0; i < r->rows(); ++i) out.push_back(ReleaseRow(*r, i));
+          return absl::OkStatus();
+        },
+        /*retry_on_loss=*/true);
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  absl::StatusOr<std::vector<ChangeRecord>> ListChanges(int64_t since, int limit) override {
+    absl::StatusOr<std::vector<ChangeRecord>> out;
+    auto s = Snapshot([&](pg::Connection& c) -> absl::Status {
+      auto floor = Floor(c);
+      if (!floor.ok()) return floor.status();
+      if (since < *floor) {
+        out = PrunedSinceError(since, *floor);
+        return absl::OkStatus();
+      }
+      auto r = c.Run(kListChangesSql, pg::Params().Int(since).Int(limit));
+      if (!r.ok()) return r.status();
+      std::vector<ChangeRecord> changes;
+      for (int i = 0; i < r->rows(); ++i) {
+        ChangeRecord ch;
+        ch.seq = r->Int64(i, 0);
+        ch.kind = static_cast<int>(r->Int64(i, 1));
+        ch.name = r->Text(i, 2);
+        if (!r->IsNull(i, 3)) ch.previous = r->Text(i, 3);
+        ch.commit_time_micros = r->Int64(i, 4);
+        if (!r->IsNull(i, 5)) ch.body = r->Text(i, 5);
+        changes.push_back(std::move(ch));
+      }
+      out = std::move(changes);
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  absl::StatusOr<std::string> GetSerializedAt(const std::string& name, int64_t seq) override {
+    absl::StatusOr<std::string> out;
+    auto s = Snapshot([&](pg::Connection& c) -> absl::Status {
+      auto r = c.Run(kFirstChangeAfterSql, pg::Params().Text(name).Int(seq));
+      if (!r.ok()) return r.status();
+      if (r->rows() > 0) {
+        out = r->IsNull(0, 1)  // created after that position
+                  ? absl::StatusOr<std::string>(
+                        absl::NotFoundError(absl::StrCat("event \"", name, "\" not found")))
+                  : absl::StatusOr<std::string>(r->Text(0, 1));
+        return absl::OkStatus();
+      }
+      auto now = c.Run(kGetSql, pg::Params().Text(name));
+      if (!now.ok()) return now.status();
+      out = now->rows() == 0 ? absl::StatusOr<std::string>(absl::NotFoundError(
+                                   absl::StrCat("event \"", name, "\" not found")))
+                             : absl::StatusOr<std::string>(now->Text(0, 0));
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  absl::StatusOr<std::vector<ChangedRecord>> ChangedSince(int64_t seq, int limit) override {
+    std::vector<ChangedRecord> out;
+    auto s = Snapshot([&](pg::Connection& c) -> absl::Status {
+      out.clear();
+      auto r = c.Run(kChangedSinceSql, pg::Params().Int(seq).Int(limit));
+      if (!r.ok()) return r.status();
+      for (int i = 0; i < r->rows(); ++i) {
+        ChangedRecord ch;
+        ch.name = r->Text(i, 0);
+        if (!r->IsNull(i, 2)) ch.then = r->Text(i, 2);
+        if (!r->IsNull(i, 3)) ch.now = r->Text(i, 3);
+        out.push_back(std::move(ch));
+      }
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  absl::Status PruneHistory(int64_t seq) override {
+    return pool_->With(
+        [&](pg::Connection& c) -> absl::Status {
+          pg::Transaction tx(&c);
+          if (auto s = tx.Begin(); !s.ok()) return s;
+          if (auto r = c.Run(kSetHistoryFloorSql, pg::Params().Int(seq)); !r.ok()) {
+            return r.status();
+          }
+          if (auto r = c.Run(kPruneChangesSql, pg::Params().Int(seq)); !r.ok()) return r.status();
+          return tx.Commit();
+        },
+        /*retry_on_loss=*/true);
   }
 
   absl::StatusOr<std::vector<CountRow>> Count(const CountQuery& q) override {
@@ -847,23 +1069,39 @@ class PgEventStore final : public EventStore {
   // Runs `fn` in a write transaction on a pooled connection, then writes the
   // monthly totals it changed and commits. A deadlock or serialization
   // failure rolls everything back and runs it again.
-  absl::Status Write(const std::function<absl::Status(pg::Connection&, MonthDeltas&)>& fn,
-                     bool retry_on_loss) {
+  // The changes `fn` records go to the log last (AppendChanges).
+  absl::Status Write(
+      const std::function<absl::Status(pg::Connection&, MonthDeltas&, ChangeBuffer&)>& fn,
+      bool retry_on_loss) {
     absl::Status s;
     for (int attempt = 0; attempt < kWriteAttempts; ++attempt) {
       s = pool_->With(
           [&](pg::Connection& c) -> absl::Status {
             MonthDeltas deltas;
+            ChangeBuffer changes;
             pg::Transaction tx(&c);
             if (auto s = tx.Begin(); !s.ok()) return s;
-            if (auto s = fn(c, deltas); !s.ok()) return s;
+            if (auto s = fn(c, deltas, changes); !s.ok()) return s;
             if (auto s = FlushMonthCounts(c, deltas); !s.ok()) return s;
+            if (auto s = AppendChanges(c, changes); !s.ok()) return s;
             return tx.Commit();
           },
           retry_on_loss);
       if (!absl::IsAborted(s)) return s;
     }
     return s;
+  }
+
+  // `fn` in one read-only snapshot on a pooled connection.
+  absl::Status Snapshot(const std::function<absl::Status(pg::Connection&)>& fn) {
+    return pool_->With(
+        [&](pg::Connection& c) -> absl::Status {
+          pg::Transaction tx(&c);
+          if (auto s = tx.Begin(kReadSnapshot); !s.ok()) return s;
+          if (auto s = fn(c); !s.ok()) return s;
+          return tx.Commit();
+        },
+        /*retry_on_loss=*/true);
   }
 
   static std::vector<const EventRow*> InNameOrder(const std::vector<EventRow>& rows) {
@@ -876,16 +1114,121 @@ class PgEventStore final : public EventStore {
     return order;
   }
 
+  // The transaction's net changes and a release, after everything else:
+  // the head row's lock, held to the commit, makes seq order commit order.
+  static absl::Status AppendChanges(pg::Connection& c, const ChangeBuffer& changes) {
+    const std::vector<ChangeBuffer::Change> net = changes.Net();
+    if (net.empty() && !changes.plugins_touched()) return absl::OkStatus();
+    auto v = c.Run(kPluginVersionsSql);
+    if (!v.ok()) return v.status();
+    std::vector<std::pair<std::string, std::string>> versions;
+    for (int i = 0; i < v->rows(); ++i) versions.emplace_back(v->Text(i, 0), v->Text(i, 1));
+    const std::string plugins = PluginsFingerprint(std::move(versions));
+    if (net.empty()) {
+      auto latest = c.Run(kLatestReleaseSql);
+      if (!latest.ok()) return latest.status();
+      if (latest->rows() && latest->Text(0, 4) == plugins) return absl::OkStatus();
+    }
+    auto head = c.Run(kAdvanceHeadSql, pg::Params().Int(static_cast<int64_t>(net.size())));
+    if (!head.ok()) return head.status();
+    if (head->rows() != 1) return absl::InternalError("event_log_head has no row");
+    const int64_t last = head->Int64(0, 0);
+    const int64_t no = head->Int64(0, 1);
+    const int64_t now = NowMicros();
+    using A = BinaryArray;
+    for (size_t start = 0; start < net.size(); start += kChunk) {
+      const size_t end = std::min(net.size(), start + kChunk);
+      A seq(A::kInt8), name(A::kText), kind(A::kInt4), prev(A::kBytea), time(A::kInt8);
+      for (size_t i = start; i < end; ++i) {
+        seq.Int(last - static_cast<int64_t>(net.size()) + 1 + static_cast<int64_t>(i));
+        name.Text(net[i].name);
+        kind.Int(net[i].kind);
+        if (net[i].previous) prev.Text(*net[i].previous); else prev.Null();
+        time.Int(now);
+      }
+      pg::Params p;
+      p.Bytes(seq.Done()).Bytes(name.Done()).Bytes(kind.Done()).Bytes(prev.Done());
+      p.Bytes(time.Done());
+      if (auto r = c.Run(kInsertChangesSql, p); !r.ok()) return r.status();
+    }
+    return c
+        .Run(kInsertReleaseSql,
+             pg::Params().Int(no).Text(ReleaseId(last, plugins)).Int(last).Text(plugins).Int(now))
+        .status();
+  }
+
+  static ReleaseInfo ReleaseRow(const pg::Result& r, int i) {
+    ReleaseInfo out;
+    out.no = r.Int64(i, 0);
+    out.id = r.Text(i, 1);
+    out.seq = r.Int64(i, 2);
+    out.create_time_micros = r.Int64(i, 3);
+    out.plugins_fingerprint = r.Text(i, 4);
+    return out;
+  }
+
+  static absl::StatusOr<ReleaseInfo> Latest(pg::Connection& c) {
+    auto r = c.Run(kLatestReleaseSql);
+    if (!r.ok()) return r.status();
+    if (r->rows() == 0) return absl::InternalError("event_releases is empty");
+    return ReleaseRow(*r, 0);
+  }
+
+  static absl::StatusOr<int64_t> Floor(pg::Connection& c) {
+    auto r = c.Run(kHistoryFloorSql);
+    if (!r.ok()) return r.status();
+    return r->rows() ? r->Int64(0, 0) : 0;
+  }
+
+  // Update (`replacement` set) or Delete of an API record.
+  absl::Status Rewrite(const std::string& name, const Event* replacement) {
+    return Write(
+        [&](pg::Connection& c, MonthDeltas& deltas, ChangeBuffer& changes) -> absl::Status {
+          auto found = c.Run(kFindOneSql, pg::Params().Text(name));
+          if (!found.ok()) return found.status();
+          if (found->rows() == 0) {
+            return absl::NotFoundError(absl::StrCat("event \"", name, "\" not found"));
+          }
+          const int64_t id = found->Int64(0, 0);
+          const std::string old_body = found->Text(0, 1);
+          auto old = Parse(old_body, name);
+          if (!old.ok()) return old.status();
+          if (auto s = CheckApiRecord(*old); !s.ok()) return s;
+          DyadBatch gone;
+          if (auto s = gone.Add(*old, id, &deltas, -1); !s.ok()) return s;
+          if (auto s = gone.Delete(c); !s.ok()) return s;
+          changes.Deleted(name, old_body);
+          if (!replacement) {
+            return c.Run(kDeleteOneSql, pg::Params().Int(id)).status();
+          }
+          const Event& e = *replacement;
+          const EventRow row = RowOf(e, e.SerializeAsString());
+          pg::Params p;
+          p.Int(id).Int(row.sort_key).Int(row.end_day).Int(row.span_days);
+          p.Int(row.origin).Text(e.kind()).Text(e.domain()).Text(SearchText(e));
+          p.Bytes(row.body);
+          if (auto r = c.Run(kUpdateEventSql, p); !r.ok()) return r.status();
+          DyadBatch added;
+          if (auto s = added.Add(e, id, &deltas, +1); !s.ok()) return s;
+          if (auto s = added.Insert(c); !s.ok()) return s;
+          changes.Inserted(name, row.body);
+          return absl::OkStatus();
+        },
+        /*retry_on_loss=*/false);
+  }
+
   static absl::Status DeletePluginEvents(pg::Connection& c, const std::string& plugin,
-                                         MonthDeltas* deltas) {
+                                         MonthDeltas* deltas, ChangeBuffer* changes) {
     auto r = c.Run(kPluginEventsSql, pg::Params().Text(plugin));
     if (!r.ok()) return r.status();
     if (r->rows() == 0) return absl::OkStatus();
     for (int start = 0; start < r->rows(); start += static_cast<int>(kChunk)) {
       DyadBatch gone;
       for (int i = start; i < std::min(r->rows(), start + static_cast<int>(kChunk)); ++i) {
-        auto e = Parse(r->Text(i, 0), absl::StrCat("of plugin ", plugin));
+        const std::string body = r->Text(i, 0);
+        auto e = Parse(body, absl::StrCat("of plugin ", plugin));
         if (!e.ok()) return e.status();
+        changes->Deleted(e->name(), body);
         if (auto s = gone.Add(*e, 0, deltas, -1); !s.ok()) return s;
       }
       if (auto s = gone.Delete(c); !s.ok()) return s;

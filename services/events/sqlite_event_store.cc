@@ -39,6 +39,7 @@
 #include "common/sqlite/migrations.h"
 #include "common/sqlite/statement.h"
 #include "common/sqlite/transaction.h"
+#include "event_changes.h"
 #include "event_rows.h"
 #include "event_store.h"
 
@@ -224,9 +225,73 @@ CREATE VIRTUAL TABLE events_fts USING fts5 (
 CREATE TABLE event_index_pending (event_id INTEGER PRIMARY KEY);
 INSERT INTO event_index_pending (event_id) SELECT id FROM events;
 )sql"},
+    // Version 6, releases and the change log (docs/releases.md): every
+    // write appends its changes in commit order (seq), each with the
+    // record's earlier bytes, and a release row. Records stored before this
+    // version have no history: release "r0" (seq 0) is the state at
+    // migration, answerable as_of like any other.
+    {6, R"sql(
+CREATE TABLE event_changes (
+  seq INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  prev_body BLOB,
+  commit_time INTEGER NOT NULL
+);
+CREATE INDEX event_changes_by_name ON event_changes (name, seq);
+CREATE TABLE event_releases (
+  no INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  seq INTEGER NOT NULL,
+  plugins TEXT NOT NULL,
+  create_time INTEGER NOT NULL
+);
+INSERT INTO event_releases (no, id, seq, plugins, create_time)
+  VALUES (0, 'r0', 0, '', CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER));
+CREATE TABLE event_history_floor (
+  one_row INTEGER PRIMARY KEY CHECK (one_row = 1),
+  seq INTEGER NOT NULL
+);
+INSERT INTO event_history_floor (one_row, seq) VALUES (1, 0);
+)sql"},
 };
-// Code before version 5 would write to tables that are gone.
-constexpr int kCompatibleVersion = 5;
+// Code before version 6 would write without logging its changes.
+constexpr int kCompatibleVersion = 6;
+
+constexpr char kLatestReleaseSql[] =
+    "SELECT no, id, seq, create_time, plugins FROM event_releases ORDER BY no DESC LIMIT 1";
+constexpr char kFindReleaseSql[] =
+    "SELECT no, id, seq, create_time, plugins FROM event_releases WHERE id = ?";
+constexpr char kListReleasesSql[] =
+    "SELECT no, id, seq, create_time, plugins FROM event_releases WHERE no < ? "
+    "ORDER BY no DESC LIMIT ?";
+constexpr char kInsertReleaseSql[] =
+    "INSERT INTO event_releases (no, id, seq, plugins, create_time) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (id) DO NOTHING";
+constexpr char kPluginVersionsSql[] = "SELECT plugin, version FROM plugin_state ORDER BY plugin";
+constexpr char kInsertChangeSql[] =
+    "INSERT INTO event_changes (seq, name, kind, prev_body, commit_time) VALUES (?, ?, ?, ?, ?)";
+constexpr char kHistoryFloorSql[] = "SELECT seq FROM event_history_floor";
+constexpr char kSetHistoryFloorSql[] =
+    "UPDATE event_history_floor SET seq = MAX(seq, ?1)";
+constexpr char kPruneChangesSql[] = "DELETE FROM event_changes WHERE seq <= ?";
+// A change's record after it: the earlier bytes kept by the next change of
+// the same record, or the record as stored now.
+constexpr char kListChangesSql[] =
+    "SELECT c.seq, c.kind, c.name, c.prev_body, c.commit_time, CASE WHEN c.kind = 3 THEN NULL "
+    "ELSE COALESCE((SELECT n.prev_body FROM event_changes n WHERE n.name = c.name "
+    "AND n.seq > c.seq ORDER BY n.seq LIMIT 1), (SELECT e.body FROM events e "
+    "WHERE e.name = c.name)) END FROM event_changes c WHERE c.seq > ? ORDER BY c.seq LIMIT ?";
+// The first change of `name` after a position: its earlier bytes are the
+// record as of that position.
+constexpr char kFirstChangeAfterSql[] =
+    "SELECT kind, prev_body FROM event_changes WHERE name = ? AND seq > ? ORDER BY seq LIMIT 1";
+// Every record changed after ?1: its first change after it, and its bytes now.
+constexpr char kChangedSinceSql[] =
+    "SELECT c.name, c.kind, c.prev_body, e.body FROM event_changes c "
+    "LEFT JOIN events e ON e.name = c.name WHERE c.seq > ?1 AND NOT EXISTS "
+    "(SELECT 1 FROM event_changes p WHERE p.name = c.name AND p.seq > ?1 AND p.seq < c.seq) "
+    "ORDER BY c.seq LIMIT ?2";
 
 constexpr char kCacheSizeSql[] = "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY";
 constexpr char kSyncNormalSql[] = "PRAGMA synchronous = NORMAL";
@@ -388,6 +453,9 @@ class SqliteEventStore final : public EventStore {
     const bool dyad_only = by_dyad && q.countries.size() <= 2 && q.kinds.empty() &&
                            q.domains.empty() && q.fts_query.empty();
     EventPage page;
+    auto release = LatestLocked();
+    if (!release.ok()) return release.status();
+    page.release = std::move(*release);
     for (int pass = 0; pass < 2; ++pass) {
       const bool count = pass == 1;
       if (count && dyad_only) {
@@ -475,6 +543,7 @@ class SqliteEventStore final : public EventStore {
           return InsertLocked(e, plugin, body);
         });
     if (!outcome.ok() || *outcome == SyncOutcome::kUnchanged) return outcome;
+    changes_.TouchPlugins();
     if (auto s = CommitWrite(tx); !s.ok()) return s;
     return outcome;
   }
@@ -488,8 +557,168 @@ class SqliteEventStore final : public EventStore {
     auto removed = SqlitePluginState(db_.get()).RemoveExcept(
         keep, [&](const std::string& p) { return DeletePluginEventsLocked(p); });
     if (!removed.ok()) return removed.status();
+    if (!removed->empty()) changes_.TouchPlugins();
     if (auto s = CommitWrite(tx); !s.ok()) return s;
     return removed;
+  }
+
+  absl::Status Update(const Event& e) override {
+    std::unique_lock<std::timed_mutex> lock;
+    if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
+    sql::Transaction tx(db_.get());
+    if (auto s = BeginWrite(tx); !s.ok()) return s;
+    auto old = FindApiRecordLocked(e.name());
+    if (!old.ok()) return old.status();
+    if (auto s = DeleteLocked(old->first, old->second); !s.ok()) return s;
+    const std::string body = e.SerializeAsString();
+    if (auto s = InsertLocked(e, "", body); !s.ok()) return s;
+    return CommitWrite(tx);
+  }
+
+  absl::Status Delete(const std::string& name) override {
+    std::unique_lock<std::timed_mutex> lock;
+    if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
+    sql::Transaction tx(db_.get());
+    if (auto s = BeginWrite(tx); !s.ok()) return s;
+    auto old = FindApiRecordLocked(name);
+    if (!old.ok()) return old.status();
+    if (auto s = DeleteLocked(old->first, old->second); !s.ok()) return s;
+    return CommitWrite(tx);
+  }
+
+  absl::StatusOr<ReleaseInfo> LatestRelease() override {
+    std::unique_lock<std::timed_mutex> lock;
+    if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
+    return LatestLocked();
+  }
+
+  absl::StatusOr<ReleaseInfo> FindRelease(const std::string& id) override {
+    std::unique_lock<std::timed_mutex> lock;
+    if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
+    ReleaseInfo r;
+    {
+      auto st = db_->GetCachedStatement(kFindReleaseSql);
+      if (!st.ok()) return st.status();
+      sql::ScopedReset reset(*st);
+      (*st)->BindText(1, id);
+      auto row = (*st)->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return absl::NotFoundError(absl::StrCat("release \"", id, "\" not found"));
+      r = ReleaseRow(**st);
+    }
+    auto floor = FloorLocked();
+    if (!floor.ok()) return floor.status();
+    if (r.seq < *floor) return PrunedError(r, *floor);
+    return r;
+  }
+
+  absl::StatusOr<std::vector<ReleaseInfo>> ListReleases(int64_t before_no, int limit) override {
+    std::unique_lock<std::timed_mutex> lock;
+    if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
+    auto st = db_->GetCachedStatement(kListReleasesSql);
+    if (!st.ok()) return st.status();
+    sql::ScopedReset reset(*st);
+    (*st)->BindInt64(1, before_no).BindInt64(2, limit);
+    std::vector<ReleaseInfo> out;
+    for (;;) {
+      auto row = (*st)->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      out.push_back(ReleaseRow(**st));
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::vector<ChangeRecord>> ListChanges(int64_t since, int limit) override {
+    std::unique_lock<std::timed_mutex> lock;
+    if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
+    auto floor = FloorLocked();
+    if (!floor.ok()) return floor.status();
+    if (since < *floor) return PrunedSinceError(since, *floor);
+    auto st = db_->GetCachedStatement(kListChangesSql);
+    if (!st.ok()) return st.status();
+    sql::ScopedReset reset(*st);
+    (*st)->BindInt64(1, since).BindInt64(2, limit);
+    std::vector<ChangeRecord> out;
+    for (;;) {
+      auto row = (*st)->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      sql::Statement& s = **st;
+      ChangeRecord c;
+      c.seq = s.ColumnInt64(0);
+      c.kind = static_cast<int>(s.ColumnInt64(1));
+      c.name = s.ColumnText(2);
+      if (!s.ColumnIsNull(3)) c.previous = s.ColumnBlob(3);
+      c.commit_time_micros = s.ColumnInt64(4);
+      if (!s.ColumnIsNull(5)) c.body = s.ColumnBlob(5);
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::string> GetSerializedAt(const std::string& name, int64_t seq) override {
+    std::unique_lock<std::timed_mutex> lock;
+    if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
+    {
+      auto st = db_->GetCachedStatement(kFirstChangeAfterSql);
+      if (!st.ok()) return st.status();
+      sql::ScopedReset reset(*st);
+      (*st)->BindText(1, name).BindInt64(2, seq);
+      auto row = (*st)->Step();
+      if (!row.ok()) return row.status();
+      if (*row) {
+        if ((*st)->ColumnIsNull(1)) {  // created after that position
+          return absl::NotFoundError(absl::StrCat("event \"", name, "\" not found"));
+        }
+        return (*st)->ColumnBlob(1);
+      }
+    }
+    // Unchanged since: as stored now.
+    auto st = db_->GetCachedStatement(kGetSql);
+    if (!st.ok()) return st.status();
+    sql::ScopedReset reset(*st);
+    (*st)->BindText(1, name);
+    auto row = (*st)->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return absl::NotFoundError(absl::StrCat("event \"", name, "\" not found"));
+    return (*st)->ColumnBlob(0);
+  }
+
+  absl::StatusOr<std::vector<ChangedRecord>> ChangedSince(int64_t seq, int limit) override {
+    std::unique_lock<std::timed_mutex> lock;
+    if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
+    auto st = db_->GetCachedStatement(kChangedSinceSql);
+    if (!st.ok()) return st.status();
+    sql::ScopedReset reset(*st);
+    (*st)->BindInt64(1, seq).BindInt64(2, limit);
+    std::vector<ChangedRecord> out;
+    for (;;) {
+      auto row = (*st)->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      sql::Statement& s = **st;
+      ChangedRecord c;
+      c.name = s.ColumnText(0);
+      if (!s.ColumnIsNull(2)) c.then = s.ColumnBlob(2);
+      if (!s.ColumnIsNull(3)) c.now = s.ColumnBlob(3);
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+  absl::Status PruneHistory(int64_t seq) override {
+    std::unique_lock<std::timed_mutex> lock;
+    if (auto s = sql::LockUntilCallLimits(mu_, &lock); !s.ok()) return s;
+    sql::Transaction tx(db_.get());
+    if (auto s = tx.Begin(); !s.ok()) return s;
+    for (const char* sql : {kPruneChangesSql, kSetHistoryFloorSql}) {
+      auto st = db_->GetCachedStatement(sql);
+      if (!st.ok()) return st.status();
+      (*st)->BindInt64(1, seq);
+      if (auto s = (*st)->Run(); !s.ok()) return s;
+    }
+    return tx.Commit();
   }
 
   absl::Status Migrate() {
@@ -532,12 +761,100 @@ class SqliteEventStore final : public EventStore {
   absl::Status BeginWrite(sql::Transaction& tx) {
     month_deltas_.clear();
     pending_dyads_.clear();
+    changes_.Clear();
     return tx.Begin();
   }
   absl::Status CommitWrite(sql::Transaction& tx) {
     if (auto s = FlushPendingDyads(); !s.ok()) return s;
     if (auto s = FlushMonthCounts(); !s.ok()) return s;
+    if (auto s = AppendChangesLocked(); !s.ok()) return s;
     return tx.Commit();
+  }
+
+  // The write transaction's net changes go to the log, and a release
+  // follows when records or plugin versions changed. One connection writes,
+  // so seq order is commit order.
+  absl::Status AppendChangesLocked() {
+    const std::vector<ChangeBuffer::Change> net = changes_.Net();
+    if (net.empty() && !changes_.plugins_touched()) return absl::OkStatus();
+    auto latest = LatestLocked();
+    if (!latest.ok()) return latest.status();
+    std::vector<std::pair<std::string, std::string>> versions;
+    {
+      auto st = db_->GetCachedStatement(kPluginVersionsSql);
+      if (!st.ok()) return st.status();
+      sql::ScopedReset reset(*st);
+      for (;;) {
+        auto row = (*st)->Step();
+        if (!row.ok()) return row.status();
+        if (!*row) break;
+        versions.emplace_back((*st)->ColumnText(0), (*st)->ColumnText(1));
+      }
+    }
+    const std::string plugins = PluginsFingerprint(std::move(versions));
+    if (net.empty() && plugins == latest->plugins_fingerprint) return absl::OkStatus();
+    const int64_t now = NowMicros();
+    int64_t seq = latest->seq;
+    for (const auto& c : net) {
+      auto st = db_->GetCachedStatement(kInsertChangeSql);
+      if (!st.ok()) return st.status();
+      (*st)->BindInt64(1, ++seq).BindText(2, c.name).BindInt64(3, c.kind);
+      if (c.previous) (*st)->BindBlobRef(4, *c.previous); else (*st)->BindNull(4);
+      (*st)->BindInt64(5, now);
+      if (auto s = (*st)->Run(); !s.ok()) return s;
+    }
+    auto st = db_->GetCachedStatement(kInsertReleaseSql);
+    if (!st.ok()) return st.status();
+    (*st)->BindInt64(1, latest->no + 1).BindText(2, ReleaseId(seq, plugins)).BindInt64(3, seq);
+    (*st)->BindText(4, plugins).BindInt64(5, now);
+    return (*st)->Run();
+  }
+
+  static ReleaseInfo ReleaseRow(const sql::Statement& s) {
+    ReleaseInfo r;
+    r.no = s.ColumnInt64(0);
+    r.id = s.ColumnText(1);
+    r.seq = s.ColumnInt64(2);
+    r.create_time_micros = s.ColumnInt64(3);
+    r.plugins_fingerprint = s.ColumnText(4);
+    return r;
+  }
+
+  absl::StatusOr<ReleaseInfo> LatestLocked() {
+    auto st = db_->GetCachedStatement(kLatestReleaseSql);
+    if (!st.ok()) return st.status();
+    sql::ScopedReset reset(*st);
+    auto row = (*st)->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return absl::InternalError("event_releases is empty");
+    return ReleaseRow(**st);
+  }
+
+  absl::StatusOr<int64_t> FloorLocked() {
+    auto st = db_->GetCachedStatement(kHistoryFloorSql);
+    if (!st.ok()) return st.status();
+    sql::ScopedReset reset(*st);
+    auto row = (*st)->Step();
+    if (!row.ok()) return row.status();
+    return *row ? (*st)->ColumnInt64(0) : 0;
+  }
+
+  // Caller holds mu_ and a write transaction: the API record `name`, with
+  // its id, or NOT_FOUND / FAILED_PRECONDITION.
+  absl::StatusOr<std::pair<int64_t, Event>> FindApiRecordLocked(const std::string& name) {
+    auto st = db_->GetCachedStatement(kFindSql);
+    if (!st.ok()) return st.status();
+    sql::ScopedReset reset(*st);
+    (*st)->BindText(1, name);
+    auto row = (*st)->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return absl::NotFoundError(absl::StrCat("event \"", name, "\" not found"));
+    Event old;
+    if (!old.ParseFromString((*st)->ColumnBlob(1))) {
+      return absl::DataLossError(absl::StrCat("event \"", name, "\" is stored corrupt"));
+    }
+    if (auto s = CheckApiRecord(old); !s.ok()) return s;
+    return std::make_pair((*st)->ColumnInt64(0), std::move(old));
   }
 
   // Caller holds mu_ and a write transaction. `body` is `e` serialized.
@@ -569,7 +886,9 @@ class SqliteEventStore final : public EventStore {
       *inserted = db_->Changes() > 0;
       if (!*inserted) return absl::OkStatus();
     }
-    return IndexLocked(db_->LastInsertRowId(), e);
+    if (auto s = IndexLocked(db_->LastInsertRowId(), e); !s.ok()) return s;
+    changes_.Inserted(e.name(), body);
+    return absl::OkStatus();
   }
 
   // The dyad, count and text rows of the stored event `id`.
@@ -603,6 +922,7 @@ class SqliteEventStore final : public EventStore {
   std::vector<PendingDyad> pending_dyads_;
   // Declared after db_: stopped before the connection closes.
   std::unique_ptr<sql::BackgroundCheckpointer> checkpointer_;
+  ChangeBuffer changes_;  // of the open write transaction
 };
 
 #include "event_import_store.inc"

@@ -3,12 +3,16 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "release_watch.h"
 
 namespace dyad::gateway {
 
 std::string AnswerCache::Key(absl::string_view method, const google::protobuf::Message& request) {
-  // Method names hold no NUL byte, so the key is unambiguous.
-  return absl::StrCat(method, absl::string_view("\0", 1), request.SerializeAsString());
+  // Method names hold no NUL byte, so the key is unambiguous. The backends'
+  // releases known now are part of it: once a backend's data moves, answers
+  // composed before are no longer found (release_watch.h).
+  return absl::StrCat(method, absl::string_view("\0", 1), ReleaseWatch::Tag(),
+                      absl::string_view("\0", 1), request.SerializeAsString());
 }
 
 std::shared_ptr<const std::string> AnswerCache::Lookup(const std::string& key, absl::Time now) {

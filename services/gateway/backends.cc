@@ -1,4 +1,5 @@
 #include "backends.h"
+#include "release_watch.h"
 
 #include <algorithm>
 
@@ -507,6 +508,9 @@ dyad::gateway::v1::Part PartOf(const std::string& part, const grpc::Status& stat
   // ("ipv4:10.0.0.7:50052: Connection refused") or its internals. The raw
   // message goes to the gateway's log (AddParts).
   if (!status.ok()) p.set_message(PartMessage(part, status.error_code()));
+  if (status.ok()) {
+    if (auto release = ReleaseWatch::Latest(part)) *p.mutable_release() = std::move(*release);
+  }
   return p;
 }
 

@@ -16,6 +16,7 @@
 #include "common/status.h"
 #include "common/tls.h"
 #include "gateway_service.h"
+#include "release_watch.h"
 
 ABSL_FLAG(std::string, events, "127.0.0.1:50051",
           "EventService target, e.g. dns:///dyad-events:50051 or 127.0.0.1:50051 "
@@ -32,6 +33,9 @@ ABSL_FLAG(absl::Duration, answer_cache_ttl, absl::ZeroDuration(),
           "How long a whole composed answer (every part OK) is served again to the same "
           "request; answers may be that much older than the backends' data. 0 (the default) "
           "turns the cache off");
+ABSL_FLAG(absl::Duration, release_poll, absl::Seconds(1),
+          "How often to ask the events backend for its newest data release (composed answers "
+          "name it per part; the answer cache drops answers once it moves); 0 turns it off");
 ABSL_FLAG(int, answer_cache_mib, 64,
           "Memory for the answers kept by --answer_cache_ttl, in MiB (emptied when full; an "
           "answer over an eighth of it is not kept)");
@@ -108,6 +112,12 @@ int main(int argc, char** argv) {
     return fail(s);
   }
   if (callers.reads_closed()) dyad::Log().info("reads need a token");
+  std::unique_ptr<dyad::gateway::ReleaseWatch> releases;
+  if (const absl::Duration poll = absl::GetFlag(FLAGS_release_poll); poll > absl::ZeroDuration()) {
+    releases = std::make_unique<dyad::gateway::ReleaseWatch>(&(*backends)->events(), poll,
+                                                             (*backends)->authorization());
+    releases->Start();
+  }
   dyad::gateway::RelationsGatewayImpl service(backends->get(), backend_timeout, &answers,
                                               callers.reads_closed() ? &callers : nullptr);
   dyad::ServerRunner runner;

@@ -272,7 +272,10 @@ TEST_F(BackendLimitsTest, MalformedRequestsAreInvalidArgumentOnEveryMethod) {
       }
     }
   }
-  EXPECT_EQ(methods, 19);  // the 16 unary reads and writes, CountEvents and the two imports
+  // The 16 unary reads and writes, CountEvents, the two imports, and the
+  // events' releases and change feed (UpdateEvent, DeleteEvent,
+  // ListReleases, ListChanges, the WatchChanges stream).
+  EXPECT_EQ(methods, 24);
   EXPECT_GE(utf8_checked, 11);
 }
 

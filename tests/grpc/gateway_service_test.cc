@@ -4,6 +4,7 @@
 // its deadline with that part DEADLINE_EXCEEDED), the gateway's own backend
 // timeout, a client that cancels, and retries of UNAVAILABLE.
 #include "gateway_service.h"
+#include "release_watch.h"
 
 #include <future>
 #include <set>
@@ -827,6 +828,37 @@ TEST_F(GatewayServiceTest, AnswerCacheServesWholeAnswersAgainAndNeverPartialOnes
   // 2019 once; 2018 twice, each tried twice (UNAVAILABLE is retried once).
   EXPECT_EQ(fakes_.economics.control.calls("ListSeries"), 1 + 2 * 2);
   EXPECT_EQ(cache.size(), 1u);
+}
+
+// Issue 17: each part names its backend's release, and a cached answer is
+// dropped once a backend's release moves (docs/releases.md).
+TEST_F(GatewayServiceTest, AnswerCacheFollowsBackendReleasesAndPartsNameThem) {
+  dyad::type::v1::Release r1;
+  r1.set_id("7-0123abcd");
+  r1.set_seq(7);
+  ReleaseWatch::Set("events", r1);
+  AnswerCache cache(absl::Seconds(60), 1 << 20);
+  TestGateway cached(Targets(), absl::Seconds(5), &cache);
+  GetYearInReviewResponse first;
+  ASSERT_TRUE(cached.stub().GetYearInReview(Ctx().get(), Year2019(), &first).ok());
+  ASSERT_EQ(first.parts_size(), 3);
+  EXPECT_EQ(first.parts(0).part(), "events");
+  EXPECT_EQ(first.parts(0).release().id(), "7-0123abcd");
+  EXPECT_FALSE(first.parts(1).has_release());  // economics names none (yet)
+  const int calls = fakes_.events.control.total_calls();
+  GetYearInReviewResponse again;
+  ASSERT_TRUE(cached.stub().GetYearInReview(Ctx().get(), Year2019(), &again).ok());
+  EXPECT_EQ(fakes_.events.control.total_calls(), calls);  // served from the cache
+  // The events backend's data moved: composed afresh, naming the new release.
+  dyad::type::v1::Release r2 = r1;
+  r2.set_id("8-0123abcd");
+  r2.set_seq(8);
+  ReleaseWatch::Set("events", r2);
+  GetYearInReviewResponse after;
+  ASSERT_TRUE(cached.stub().GetYearInReview(Ctx().get(), Year2019(), &after).ok());
+  EXPECT_GT(fakes_.events.control.total_calls(), calls);
+  EXPECT_EQ(after.parts(0).release().id(), "8-0123abcd");
+  ReleaseWatch::Set("events", std::nullopt);
 }
 
 TEST_F(GatewayServiceTest, UndecodableRequestIsInvalidArgument) {
