@@ -601,9 +601,9 @@ class SqliteEventStore final : public EventStore {
       if (!st.ok()) return st.status();
       sql::ScopedReset reset(*st);
       (*st)->BindText(1, id);
-      auto row = (*st)->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) return absl::NotFoundError(absl::StrCat("release \"", id, "\" not found"));
+      const bool row = (*st)->Step();
+      if (!(*st)->Succeeded()) return (*st)->status();
+      if (!row) return absl::NotFoundError(absl::StrCat("release \"", id, "\" not found"));
       r = ReleaseRow(**st);
     }
     auto floor = FloorLocked();
@@ -621,9 +621,9 @@ class SqliteEventStore final : public EventStore {
     (*st)->BindInt64(1, before_no).BindInt64(2, limit);
     std::vector<ReleaseInfo> out;
     for (;;) {
-      auto row = (*st)->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
+      const bool row = (*st)->Step();
+      if (!(*st)->Succeeded()) return (*st)->status();
+      if (!row) break;
       out.push_back(ReleaseRow(**st));
     }
     return out;
@@ -641,9 +641,9 @@ class SqliteEventStore final : public EventStore {
     (*st)->BindInt64(1, since).BindInt64(2, limit);
     std::vector<ChangeRecord> out;
     for (;;) {
-      auto row = (*st)->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
+      const bool row = (*st)->Step();
+      if (!(*st)->Succeeded()) return (*st)->status();
+      if (!row) break;
       sql::Statement& s = **st;
       ChangeRecord c;
       c.seq = s.ColumnInt64(0);
@@ -665,9 +665,9 @@ class SqliteEventStore final : public EventStore {
       if (!st.ok()) return st.status();
       sql::ScopedReset reset(*st);
       (*st)->BindText(1, name).BindInt64(2, seq);
-      auto row = (*st)->Step();
-      if (!row.ok()) return row.status();
-      if (*row) {
+      const bool row = (*st)->Step();
+      if (!(*st)->Succeeded()) return (*st)->status();
+      if (row) {
         if ((*st)->ColumnIsNull(1)) {  // created after that position
           return absl::NotFoundError(absl::StrCat("event \"", name, "\" not found"));
         }
@@ -679,9 +679,9 @@ class SqliteEventStore final : public EventStore {
     if (!st.ok()) return st.status();
     sql::ScopedReset reset(*st);
     (*st)->BindText(1, name);
-    auto row = (*st)->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return absl::NotFoundError(absl::StrCat("event \"", name, "\" not found"));
+    const bool row = (*st)->Step();
+    if (!(*st)->Succeeded()) return (*st)->status();
+    if (!row) return absl::NotFoundError(absl::StrCat("event \"", name, "\" not found"));
     return (*st)->ColumnBlob(0);
   }
 
@@ -694,9 +694,9 @@ class SqliteEventStore final : public EventStore {
     (*st)->BindInt64(1, seq).BindInt64(2, limit);
     std::vector<ChangedRecord> out;
     for (;;) {
-      auto row = (*st)->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
+      const bool row = (*st)->Step();
+      if (!(*st)->Succeeded()) return (*st)->status();
+      if (!row) break;
       sql::Statement& s = **st;
       ChangedRecord c;
       c.name = s.ColumnText(0);
@@ -785,9 +785,9 @@ class SqliteEventStore final : public EventStore {
       if (!st.ok()) return st.status();
       sql::ScopedReset reset(*st);
       for (;;) {
-        auto row = (*st)->Step();
-        if (!row.ok()) return row.status();
-        if (!*row) break;
+        const bool row = (*st)->Step();
+        if (!(*st)->Succeeded()) return (*st)->status();
+        if (!row) break;
         versions.emplace_back((*st)->ColumnText(0), (*st)->ColumnText(1));
       }
     }
@@ -824,9 +824,9 @@ class SqliteEventStore final : public EventStore {
     auto st = db_->GetCachedStatement(kLatestReleaseSql);
     if (!st.ok()) return st.status();
     sql::ScopedReset reset(*st);
-    auto row = (*st)->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return absl::InternalError("event_releases is empty");
+    const bool row = (*st)->Step();
+    if (!(*st)->Succeeded()) return (*st)->status();
+    if (!row) return absl::InternalError("event_releases is empty");
     return ReleaseRow(**st);
   }
 
@@ -834,9 +834,9 @@ class SqliteEventStore final : public EventStore {
     auto st = db_->GetCachedStatement(kHistoryFloorSql);
     if (!st.ok()) return st.status();
     sql::ScopedReset reset(*st);
-    auto row = (*st)->Step();
-    if (!row.ok()) return row.status();
-    return *row ? (*st)->ColumnInt64(0) : 0;
+    const bool row = (*st)->Step();
+    if (!(*st)->Succeeded()) return (*st)->status();
+    return row ? (*st)->ColumnInt64(0) : 0;
   }
 
   // Caller holds mu_ and a write transaction: the API record `name`, with
@@ -846,9 +846,9 @@ class SqliteEventStore final : public EventStore {
     if (!st.ok()) return st.status();
     sql::ScopedReset reset(*st);
     (*st)->BindText(1, name);
-    auto row = (*st)->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return absl::NotFoundError(absl::StrCat("event \"", name, "\" not found"));
+    const bool row = (*st)->Step();
+    if (!(*st)->Succeeded()) return (*st)->status();
+    if (!row) return absl::NotFoundError(absl::StrCat("event \"", name, "\" not found"));
     Event old;
     if (!old.ParseFromString((*st)->ColumnBlob(1))) {
       return absl::DataLossError(absl::StrCat("event \"", name, "\" is stored corrupt"));
