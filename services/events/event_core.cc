@@ -111,8 +111,12 @@ absl::StatusOr<dyad::events::v1::ListEventsResponse> EventCore::ListEvents(
   return resp;
 }
 
+uint64_t EventCore::FilterFingerprint(const dyad::events::v1::ListEventsRequest& req) {
+  return Fingerprint(CanonicalFilters(req));
+}
+
 absl::StatusOr<dyad::events::v1::ListEventsResponse> EventCore::QueryEvents(
-    const dyad::events::v1::ListEventsRequest& req) {
+    const dyad::events::v1::ListEventsRequest& req, const QueryOptions& options) {
   // List sizes first: nothing below (validation, SQL) should run over an
   // unbounded list.
   if (req.countries_size() > kMaxFilterCountries) {
@@ -164,7 +168,8 @@ absl::StatusOr<dyad::events::v1::ListEventsResponse> EventCore::QueryEvents(
   }
   q.domains.assign(req.domains().begin(), req.domains().end());
   q.fts_query = ToFtsQuery(req.query());
-  q.limit = *size;
+  q.limit = options.limit > 0 ? options.limit : *size;
+  q.count_total = options.count_total;
   q.origin = req.origin();
   auto page = store_->List(q);
   if (!page.ok()) return page.status();
