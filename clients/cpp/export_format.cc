@@ -91,8 +91,12 @@ std::string Optional(bool has, const std::string& text) { return has ? text : ""
 std::string FormatDouble(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  char buf[512];
+  // Whole numbers as plain digits ("2200000000", not "2.2e+09"), the rest
+  // in the shortest form that reads back exactly.
+  const bool whole = std::fabs(v) < 1e17 && v == std::trunc(v);
+  auto r = whole ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed)
+                 : std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, r.ptr);
 }
 

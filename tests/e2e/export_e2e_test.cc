@@ -226,7 +226,7 @@ dyad::testing::Server* ExportE2eTest::server_ = nullptr;
 std::vector<std::string>* ExportE2eTest::expected_ = nullptr;
 
 TEST_F(ExportE2eTest, CliResumesAfterTheConnectionIsCutAndWritesEveryRowOnce) {
-  Proxy proxy(server_->port, Proxy::kCut, 2'500'000);  // about three messages in
+  Proxy proxy(server_->port, Proxy::kCut, 600'000);  // a message or two in (about 2 MB in all)
   const std::string out = *dir_ + "/cut.csv";
   ChildProcess cli = StartCli(proxy.port(), {"--out", out, "--progress"});
   auto code = cli.Wait(absl::Seconds(120));
@@ -246,7 +246,7 @@ TEST_F(ExportE2eTest, CliResumesAfterTheConnectionIsCutAndWritesEveryRowOnce) {
 }
 
 TEST_F(ExportE2eTest, KilledCliIsFinishedByResumeWithEveryRowOnce) {
-  Proxy proxy(server_->port, Proxy::kStall, 2'500'000);
+  Proxy proxy(server_->port, Proxy::kStall, 600'000);
   const std::string out = *dir_ + "/killed.csv";
   ChildProcess cli = StartCli(proxy.port(), {"--out", out});
   // Wait until rows were written and the stream stalls, then kill -9.

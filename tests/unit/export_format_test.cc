@@ -5,6 +5,7 @@
 #include "export_format.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <string>
 
 #include "absl/strings/str_split.h"
@@ -96,7 +97,7 @@ TEST(ExportFormatTest, IntervalIsTheEconomicsServiceRule) {
 
 TEST(ExportFormatTest, DoublesReadBackExactly) {
   for (double v : {0.1, 2.2e9, -3.5, 1.0 / 3, 1e300, 5e-324}) {
-    EXPECT_EQ(std::stod(FormatDouble(v)), v);
+    EXPECT_EQ(std::strtod(FormatDouble(v).c_str(), nullptr), v) << FormatDouble(v);
   }
   EXPECT_EQ(FormatDouble(2200000000), "2200000000");
 }
