@@ -83,6 +83,7 @@ const std::map<std::string, Command>& Commands() {
     RegisterServiceCommands(*m);
     RegisterGatewayCommands(*m);
     RegisterImportCommand(*m);
+    RegisterExportCommand(*m);
     return m;
   }();
   return *commands;

@@ -59,6 +59,7 @@ const std::map<std::string, Command>& Commands();
 void RegisterServiceCommands(std::map<std::string, Command>& commands);
 void RegisterGatewayCommands(std::map<std::string, Command>& commands);
 void RegisterImportCommand(std::map<std::string, Command>& commands);
+void RegisterExportCommand(std::map<std::string, Command>& commands);  // export_command.cc
 
 // Runs the CLI on argv (without the program name); returns the exit code.
 int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err);

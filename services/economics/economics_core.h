@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/export_source.h"
 #include "common/plugin_host.h"
 #include "common/result_cache.h"
 #include "dyad/economics/v1/economics.pb.h"
@@ -59,6 +60,11 @@ class EconomicsCore {
       const dyad::economics::v1::ListSeriesRequest& req);
   absl::StatusOr<dyad::economics::v1::ListObservationsResponse> ListObservations(
       const dyad::economics::v1::ListObservationsRequest& req) const;
+  // economics_export.cc: an ExportObservations stream, one ListObservations
+  // page per message (common/paged_export.h). A bad resume_token is
+  // INVALID_ARGUMENT naming it; the filters are checked by the first page.
+  absl::StatusOr<std::unique_ptr<ExportSource>> ExportObservations(
+      const dyad::economics::v1::ExportObservationsRequest& req) const;
   // Authorization is the caller's job (the transport checks the token).
   absl::StatusOr<dyad::economics::v1::Observation> RecordObservation(
       const dyad::economics::v1::RecordObservationRequest& req);

@@ -21,7 +21,8 @@ class EconomicsServiceImpl final
           dyad::economics::v1::EconomicsService::WithRawCallbackMethod_RecordObservation<
           dyad::economics::v1::EconomicsService::WithRawCallbackMethod_ListSources<
           dyad::economics::v1::EconomicsService::WithRawCallbackMethod_ImportObservations<
-          dyad::economics::v1::EconomicsService::CallbackService>>>>>>> {
+          dyad::economics::v1::EconomicsService::WithRawCallbackMethod_ExportObservations<
+          dyad::economics::v1::EconomicsService::CallbackService>>>>>>>> {
  public:
   EconomicsServiceImpl(EconomicsCore* core, const WriteAuthorizer* auth) : core_(core), auth_(auth) {}
 
@@ -46,6 +47,11 @@ class EconomicsServiceImpl final
   // economics_import_service.cc: client streaming, one transaction per message.
   grpc::ServerReadReactor<grpc::ByteBuffer>* ImportObservations(grpc::CallbackServerContext* ctx,
                                                                 grpc::ByteBuffer* resp) override;
+
+  // economics_export_service.cc: server streaming, one page per message
+  // (common/export_reactor.h).
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* ExportObservations(grpc::CallbackServerContext* ctx,
+                                                       const grpc::ByteBuffer* req) override;
 
  private:
   EconomicsCore* core_;

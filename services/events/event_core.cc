@@ -109,8 +109,12 @@ absl::StatusOr<dyad::events::v1::ListEventsResponse> EventCore::ListEvents(
   return resp;
 }
 
+uint64_t EventCore::FilterFingerprint(const dyad::events::v1::ListEventsRequest& req) {
+  return Fingerprint(CanonicalFilters(req));
+}
+
 absl::StatusOr<std::string> EventCore::QueryEvents(
-    const dyad::events::v1::ListEventsRequest& req) {
+    const dyad::events::v1::ListEventsRequest& req, const QueryOptions& options) {
   // List sizes first: nothing below (validation, SQL) should run over an
   // unbounded list.
   if (req.countries_size() > kMaxFilterCountries) {
@@ -162,7 +166,8 @@ absl::StatusOr<std::string> EventCore::QueryEvents(
   }
   q.domains.assign(req.domains().begin(), req.domains().end());
   q.fts_query = ToFtsQuery(req.query());
-  q.limit = *size;
+  q.limit = options.limit > 0 ? options.limit : *size;
+  q.count_total = options.count_total;
   q.origin = req.origin();
   if (!req.as_of().empty()) {
     auto resp = QueryEventsAsOf(q, req.as_of(), fp);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/export_source.h"
 #include "common/plugin_host.h"
 #include "common/result_cache.h"
 #include "dyad/events/v1/event_service.pb.h"
@@ -109,19 +110,37 @@ class EventCore {
   // count_events.cc.
   absl::StatusOr<dyad::events::v1::CountEventsResponse> CountEvents(
       const dyad::events::v1::CountEventsRequest& req) const;
+  // event_export.cc: an ExportEvents stream, one batch per Next(), read
+  // from the store page by page (keyset) and never from the result cache.
+  // A bad resume_token is INVALID_ARGUMENT naming it; the filters are
+  // checked by the first Next(), as ListEvents checks them.
+  absl::StatusOr<std::unique_ptr<ExportSource>> ExportEvents(
+      const dyad::events::v1::ExportEventsRequest& req);
 
  private:
   absl::Status ValidateNewEvent(const dyad::events::v1::Event& e) const;
   // The sources a citation may name: those of the loaded plugins.
   const std::vector<dyad::type::v1::Source>& SourceCatalog() const;
 
+  // How QueryEvents serves an export page rather than a ListEvents one.
+  struct QueryOptions {
+    bool count_total = true;  // total_size (one COUNT per page: exports count once)
+    int limit = 0;            // rows per page beyond ListEvents' cap; 0: page_size
+  };
   // The serialized ListEventsResponse, framed from the stored bytes.
-  absl::StatusOr<std::string> QueryEvents(const dyad::events::v1::ListEventsRequest& req);
+  absl::StatusOr<std::string> QueryEvents(const dyad::events::v1::ListEventsRequest& req,
+                                          const QueryOptions& options);
+  absl::StatusOr<std::string> QueryEvents(const dyad::events::v1::ListEventsRequest& req) {
+    return QueryEvents(req, QueryOptions());
+  }
   // ListEvents as of an earlier release (event_releases.cc).
   absl::StatusOr<dyad::events::v1::ListEventsResponse> QueryEventsAsOf(
       const EventQuery& q, const std::string& as_of, uint64_t filter_fingerprint);
   // The plugins' validate hooks on a record about to be written.
   absl::Status RunValidateHooks(const dyad::events::v1::Event& e) const;
+  // Fingerprint of ListEvents' filters (page tokens are bound to it).
+  static uint64_t FilterFingerprint(const dyad::events::v1::ListEventsRequest& req);
+  class Export;
 
   std::unique_ptr<EventStore> store_;
   ResultCache list_cache_;  // ListEvents pages; cleared by every write

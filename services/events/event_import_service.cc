@@ -1,6 +1,7 @@
-// EventService's bulk and count methods (gRPC adapter only).
+// EventService's bulk, count and export methods (gRPC adapter only).
 #include "common/admission.h"
 #include "common/grpc_util.h"
+#include "common/export_reactor.h"
 #include "common/grouped_import_reactor.h"
 #include "event_service.h"
 
@@ -33,6 +34,20 @@ grpc::ServerUnaryReactor* EventServiceImpl::CountEvents(grpc::CallbackServerCont
   dyad::events::v1::CountEventsRequest request;
   DYAD_RETURN_IF_DENIED(ctx, ParseRequest(*req, &request));
   return FinishRaw(ctx, core_->CountEvents(request), resp);
+}
+
+}  // namespace dyad::events
+
+namespace dyad::events {
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* EventServiceImpl::ExportEvents(
+    grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req) {
+  absl::Status admit = auth_->CheckRead(AuthorizationOf(*ctx));
+  absl::StatusOr<std::unique_ptr<ExportSource>> source = absl::InternalError("not started");
+  dyad::events::v1::ExportEventsRequest request;
+  if (admit.ok()) admit = ParseRequest(*req, &request);
+  if (admit.ok()) source = core_->ExportEvents(request);
+  return new ExportReactor(ctx, admit, std::move(source));
 }
 
 }  // namespace dyad::events

@@ -27,7 +27,8 @@ class EventServiceImpl final
           dyad::events::v1::EventService::WithRawCallbackMethod_ListReleases<
           dyad::events::v1::EventService::WithRawCallbackMethod_ListChanges<
           dyad::events::v1::EventService::WithRawCallbackMethod_WatchChanges<
-          dyad::events::v1::EventService::CallbackService>>>>>>>>>>>> {
+          dyad::events::v1::EventService::WithRawCallbackMethod_ExportEvents<
+          dyad::events::v1::EventService::CallbackService>>>>>>>>>>>>> {
  public:
   EventServiceImpl(EventCore* core, const WriteAuthorizer* auth) : core_(core), auth_(auth) {}
 
@@ -49,6 +50,10 @@ class EventServiceImpl final
   // event_import_service.cc: client streaming, one transaction per message.
   grpc::ServerReadReactor<grpc::ByteBuffer>* ImportEvents(grpc::CallbackServerContext* ctx,
                                                           grpc::ByteBuffer* resp) override;
+  // event_import_service.cc: server streaming, one page per message
+  // (common/export_reactor.h).
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* ExportEvents(grpc::CallbackServerContext* ctx,
+                                                           const grpc::ByteBuffer* req) override;
   grpc::ServerUnaryReactor* CountEvents(grpc::CallbackServerContext* ctx,
                                         const grpc::ByteBuffer* req,
                                         grpc::ByteBuffer* resp) override;

@@ -26,6 +26,7 @@ struct EventQuery {
   int limit = 50;
   std::optional<PageCursor> after;     // keyset position
   int origin = 0;                      // dyad.type.v1.Origin; 0: any
+  bool count_total = true;             // false: total_size stays 0 (exports)
 };
 
 // One machine-coded event to import, already validated and mapped.

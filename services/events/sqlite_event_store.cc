@@ -458,6 +458,7 @@ class SqliteEventStore final : public EventStore {
     page.release = std::move(*release);
     for (int pass = 0; pass < 2; ++pass) {
       const bool count = pass == 1;
+      if (count && !q.count_total) continue;  // an export page: no total
       if (count && dyad_only) {
         auto total = DyadTotal(keys[0], country_b, q.period, *span, q.origin);
         if (!total.ok()) return total.status();

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/export_source.h"
 #include "common/plugin_host.h"
 #include "common/result_cache.h"
 #include "dyad/institutions/v1/institutions.pb.h"
@@ -39,6 +40,11 @@ class InstitutionCore {
   // transport sends them without copying or re-encoding.
   absl::StatusOr<std::shared_ptr<const std::string>> ListInstitutionsSerialized(
       const dyad::institutions::v1::ListInstitutionsRequest& req);
+  // institution_export.cc: an ExportInstitutions stream, one page per
+  // message read past the result cache (common/paged_export.h). A bad
+  // resume_token is INVALID_ARGUMENT naming it.
+  absl::StatusOr<std::unique_ptr<ExportSource>> ExportInstitutions(
+      const dyad::institutions::v1::ExportInstitutionsRequest& req);
   absl::StatusOr<dyad::institutions::v1::ListInstitutionKindsResponse> ListInstitutionKinds(
       const dyad::institutions::v1::ListInstitutionKindsRequest& req) const;
   absl::StatusOr<dyad::institutions::v1::ListMembershipsResponse> ListMemberships(

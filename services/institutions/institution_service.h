@@ -20,7 +20,8 @@ class InstitutionServiceImpl final
           dyad::institutions::v1::InstitutionService::WithRawCallbackMethod_ListMemberships<
           dyad::institutions::v1::InstitutionService::WithRawCallbackMethod_CreateInstitution<
           dyad::institutions::v1::InstitutionService::WithRawCallbackMethod_ListSources<
-          dyad::institutions::v1::InstitutionService::CallbackService>>>>>> {
+          dyad::institutions::v1::InstitutionService::WithRawCallbackMethod_ExportInstitutions<
+          dyad::institutions::v1::InstitutionService::CallbackService>>>>>>> {
  public:
   InstitutionServiceImpl(InstitutionCore* core, const WriteAuthorizer* auth) : core_(core), auth_(auth) {}
 
@@ -42,6 +43,11 @@ class InstitutionServiceImpl final
   grpc::ServerUnaryReactor* ListSources(grpc::CallbackServerContext* ctx,
                                      const grpc::ByteBuffer* req,
                                      grpc::ByteBuffer* resp) override;
+
+  // institutions_export_service.cc: server streaming, one page per message
+  // (common/export_reactor.h).
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* ExportInstitutions(grpc::CallbackServerContext* ctx,
+                                                       const grpc::ByteBuffer* req) override;
 
  private:
   InstitutionCore* core_;

@@ -44,6 +44,7 @@ from .frames import (
     timeline_frame,
     to_dataframe,
 )
+from .export import Export, read_export_csv
 from .quantities import Interval, interval
 from . import aio  # noqa: E402  (needs the names above)
 
@@ -64,6 +65,7 @@ __all__ = [
     "DEFAULT_TARGET",
     "DyadClient",
     "DyadError",
+    "Export",
     "Interval",
     "Pages",
     "PartialDateError",
@@ -87,6 +89,7 @@ __all__ = [
     "overlaps",
     "parse_partial_date",
     "pb",
+    "read_export_csv",
     "precision",
     "sort_key",
     "to_date",

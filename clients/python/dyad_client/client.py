@@ -9,7 +9,7 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, Generic, Iterable, Itera
 
 import grpc
 
-from . import _health, dates, frames
+from . import _health, dates, export, frames
 from ._gen import (
     date_pb2,
     economics_pb2,
@@ -67,9 +67,12 @@ class _Outcome:
         return getattr(self._inner, name)
 
 
-class _Interceptor(grpc.UnaryUnaryClientInterceptor, grpc.StreamUnaryClientInterceptor):
+class _Interceptor(grpc.UnaryUnaryClientInterceptor, grpc.StreamUnaryClientInterceptor,
+                   grpc.UnaryStreamClientInterceptor):
     """Adds the default deadline and metadata; maps failures to DyadError
-    (unary calls, and the client-streaming imports)."""
+    (unary calls, and the client-streaming imports). Server-streaming calls
+    (the exports) get the metadata but no default deadline: they last as
+    long as the data; export.py maps their failures."""
 
     def __init__(self, timeout: Optional[float], metadata: Sequence[Tuple[str, str]]):
         self._timeout = timeout
@@ -96,6 +99,13 @@ class _Interceptor(grpc.UnaryUnaryClientInterceptor, grpc.StreamUnaryClientInter
                                request_iterator: Any) -> Any:
         method, new = self._details(details)
         return _Outcome(continuation(new, request_iterator), method)
+
+    def intercept_unary_stream(self, continuation: Any, details: grpc.ClientCallDetails,
+                               request: Any) -> Any:
+        metadata = list(details.metadata or []) + self._metadata
+        return continuation(_CallDetails(details.method, details.timeout, metadata or None,
+                                         details.credentials, details.wait_for_ready,
+                                         details.compression), request)
 
 
 class Pages(Generic[T]):
@@ -297,6 +307,57 @@ class DyadClient:
         req = _request(gateway_pb2.GetTimelineRequest, request, filters, ["period"])
         return Pages(self.gateway.GetTimeline, req, "entries", timeout or self.timeout,
                      frames.timeline_frame)
+
+
+    # -- streaming export (export.py) ---------------------------------------------
+
+    def export_events(self, *, request: Optional[Any] = None, resume_token: str = "",
+                      timeout: Optional[float] = None, **filters: Any) -> "export.Export":
+        """Every event matching ``filters`` (ListEvents' filters: countries,
+        period, kinds, domains, query, origin), streamed by ExportEvents with
+        no page cap. Iterating yields one dict per event with the columns of
+        ``events_frame`` (docs/export.md); ``.records()`` yields the Event
+        messages, ``.dataframes(n)`` DataFrames of n rows, ``.to_dataframe()``
+        one frame. A broken connection is resumed from the last whole
+        message; ``.resume_token`` is the position after the last message
+        read (pass it as ``resume_token=`` to continue later).
+        ``timeout``: a deadline for the whole export (default none)."""
+        req = _request(event_service_pb2.ExportEventsRequest, request, filters, ["period"])
+        return export.Export(self.events.ExportEvents, req, "events", frames._event_row,
+                             frames.events_frame, resume_token, timeout)
+
+    def export_events_dataframe(self, **kwargs: Any) -> "pandas.DataFrame":
+        """``export_events(**kwargs).to_dataframe()``: one DataFrame of every
+        matching event, as ``events_frame`` makes it."""
+        return self.export_events(**kwargs).to_dataframe()
+
+    def export_observations(self, *, request: Optional[Any] = None, resume_token: str = "",
+                            timeout: Optional[float] = None, **filters: Any) -> "export.Export":
+        """Every observation matching ListObservations' filters (indicator,
+        countries, period, origin, commodity), as export_events streams
+        events; rows have ``observations_frame``'s columns."""
+        req = _request(economics_pb2.ExportObservationsRequest, request, filters, ["period"])
+        return export.Export(self.economics.ExportObservations, req, "observations",
+                             frames._observation_row, frames.observations_frame, resume_token,
+                             timeout)
+
+    def export_observations_dataframe(self, **kwargs: Any) -> "pandas.DataFrame":
+        """``export_observations(**kwargs).to_dataframe()``."""
+        return self.export_observations(**kwargs).to_dataframe()
+
+    def export_institutions(self, *, request: Optional[Any] = None, resume_token: str = "",
+                            timeout: Optional[float] = None, **filters: Any) -> "export.Export":
+        """Every institution matching ListInstitutions' filters (kinds,
+        countries, host_country, city, founded, query), as export_events
+        streams events; rows have ``institutions_frame``'s columns."""
+        req = _request(institutions_pb2.ExportInstitutionsRequest, request, filters, ["founded"])
+        return export.Export(self.institutions.ExportInstitutions, req, "institutions",
+                             frames._institution_row, frames.institutions_frame, resume_token,
+                             timeout)
+
+    def export_institutions_dataframe(self, **kwargs: Any) -> "pandas.DataFrame":
+        """``export_institutions(**kwargs).to_dataframe()``."""
+        return self.export_institutions(**kwargs).to_dataframe()
 
 
 def connect(
