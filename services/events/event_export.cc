@@ -47,7 +47,7 @@ class EventCore::Export final : public ExportSource {
     options.limit = kExportBatch;
     auto bytes = core_->QueryEvents(list_, options);
     if (!bytes.ok()) return bytes.status();
-    auto page = std::make_unique<ListEventsResponse>();
+    auto page = std::make_unique<dyad::events::v1::ListEventsResponse>();
     if (!page->ParseFromString(*bytes)) return absl::InternalError("cannot decode a listed page");
     ExportEventsResponse out;
     if (first_) {

@@ -26,7 +26,16 @@ absl::StatusOr<std::unique_ptr<ExportSource>> InstitutionCore::ExportInstitution
   return PagedExport<ListInstitutionsRequest, ListInstitutionsResponse,
                      ExportInstitutionsResponse>::
       Start(std::move(list), fp, req.resume_token(),
-            [core](const ListInstitutionsRequest& r) { return core->QueryInstitutions(r); },
+            [core](const ListInstitutionsRequest& r) -> absl::StatusOr<ListInstitutionsResponse> {
+              // Uncached: an export's pages would only evict ListInstitutions' own.
+              auto bytes = core->QueryInstitutions(r);
+              if (!bytes.ok()) return bytes.status();
+              ListInstitutionsResponse page;
+              if (!page.ParseFromString(*bytes)) {
+                return absl::InternalError("cannot decode a listed page");
+              }
+              return page;
+            },
             [](ListInstitutionsResponse& page, ExportInstitutionsResponse* out) {
               out->mutable_institutions()->Swap(page.mutable_institutions());
             });
