@@ -231,6 +231,9 @@ TEST_F(ObservabilityE2eTest, MetricsCountCallsOnTheGatewayAndItsBackends) {
   for (std::sregex_iterator it(gw.begin(), gw.end(), backend_call), end; it != end; ++it) {
     const std::string backend = (*it)[1], code = (*it)[2], method = (*it)[3];
     const double n = std::stod((*it)[4]);
+    // The gateway's release watch polls ListReleases on its own clock (not
+    // per answer), so its count may move between the two scrapes.
+    if (method == "ListReleases") continue;
     ++series;
     backends_called.insert(backend);
     EXPECT_EQ(code, "OK") << backend << " " << method;

@@ -272,10 +272,11 @@ TEST_F(BackendLimitsTest, MalformedRequestsAreInvalidArgumentOnEveryMethod) {
       }
     }
   }
-  // The 16 unary reads and writes, CountEvents, the two imports, and the
+  // The 16 unary reads and writes, CountEvents, the two imports, the
   // events' releases and change feed (UpdateEvent, DeleteEvent,
-  // ListReleases, ListChanges, the WatchChanges stream).
-  EXPECT_EQ(methods, 24);
+  // ListReleases, ListChanges, the WatchChanges stream), economics'
+  // ListSeries and the three export streams.
+  EXPECT_EQ(methods, 28);
   EXPECT_GE(utf8_checked, 11);
 }
 

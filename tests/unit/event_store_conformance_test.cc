@@ -24,6 +24,7 @@
 #include "common/pg/search_terms.h"
 #include "common/validation.h"
 #include "event_core.h"
+#include "event_changes.h"
 #include "event_store.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "testing/pg_server.h"
@@ -108,6 +109,7 @@ void ExpectFramedReplyMatchesTyped(const EventPage& page) {
   typed.set_total_size(static_cast<int32_t>(page.total_size));
   const std::string token = page.next ? EncodePageToken(*page.next) : "";
   typed.set_next_page_token(token);
+  if (!page.release.id.empty()) *typed.mutable_release() = ReleaseProto(page.release);
   const std::string framed = SerializeListEventsResponse(page, token);
   dyad::events::v1::ListEventsResponse parsed;
   ASSERT_TRUE(parsed.ParseFromString(framed));
