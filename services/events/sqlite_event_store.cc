@@ -621,12 +621,10 @@ class SqliteEventStore final : public EventStore {
     sql::ScopedReset reset(*st);
     (*st)->BindInt64(1, before_no).BindInt64(2, limit);
     std::vector<ReleaseInfo> out;
-    for (;;) {
-      const bool row = (*st)->Step();
-      if (!(*st)->Succeeded()) return (*st)->status();
-      if (!row) break;
+    while ((*st)->Step()) {
       out.push_back(ReleaseRow(**st));
     }
+    if (!(*st)->Succeeded()) return (*st)->status();
     return out;
   }
 
@@ -641,10 +639,7 @@ class SqliteEventStore final : public EventStore {
     sql::ScopedReset reset(*st);
     (*st)->BindInt64(1, since).BindInt64(2, limit);
     std::vector<ChangeRecord> out;
-    for (;;) {
-      const bool row = (*st)->Step();
-      if (!(*st)->Succeeded()) return (*st)->status();
-      if (!row) break;
+    while ((*st)->Step()) {
       sql::Statement& s = **st;
       ChangeRecord c;
       c.seq = s.ColumnInt64(0);
@@ -655,6 +650,7 @@ class SqliteEventStore final : public EventStore {
       if (!s.ColumnIsNull(5)) c.body = s.ColumnBlob(5);
       out.push_back(std::move(c));
     }
+    if (!(*st)->Succeeded()) return (*st)->status();
     return out;
   }
 
@@ -694,10 +690,7 @@ class SqliteEventStore final : public EventStore {
     sql::ScopedReset reset(*st);
     (*st)->BindInt64(1, seq).BindInt64(2, limit);
     std::vector<ChangedRecord> out;
-    for (;;) {
-      const bool row = (*st)->Step();
-      if (!(*st)->Succeeded()) return (*st)->status();
-      if (!row) break;
+    while ((*st)->Step()) {
       sql::Statement& s = **st;
       ChangedRecord c;
       c.name = s.ColumnText(0);
@@ -705,6 +698,7 @@ class SqliteEventStore final : public EventStore {
       if (!s.ColumnIsNull(3)) c.now = s.ColumnBlob(3);
       out.push_back(std::move(c));
     }
+    if (!(*st)->Succeeded()) return (*st)->status();
     return out;
   }
 
@@ -785,12 +779,10 @@ class SqliteEventStore final : public EventStore {
       auto st = db_->GetCachedStatement(kPluginVersionsSql);
       if (!st.ok()) return st.status();
       sql::ScopedReset reset(*st);
-      for (;;) {
-        const bool row = (*st)->Step();
-        if (!(*st)->Succeeded()) return (*st)->status();
-        if (!row) break;
+      while ((*st)->Step()) {
         versions.emplace_back((*st)->ColumnText(0), (*st)->ColumnText(1));
       }
+      if (!(*st)->Succeeded()) return (*st)->status();
     }
     const std::string plugins = PluginsFingerprint(std::move(versions));
     if (net.empty() && plugins == latest->plugins_fingerprint) return absl::OkStatus();
